@@ -1,0 +1,856 @@
+/* case.c: reading a YAML case file (README, "Case files") into a gc_case.
+ *
+ * libyaml parses the file into a node graph; this file only checks that
+ * graph against the case schema and the model's layout.  Every rejection
+ * names the file, the line and column of the offending node, and what was
+ * expected there.  Unknown keys and keys given twice are errors: a typo in a
+ * case must not silently produce a plausible report.
+ */
+#include "gradcheck.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <yaml.h>
+
+typedef struct {
+    yaml_document_t doc;
+    gc_error *err;
+    gc_case *c;
+} reader;
+
+static int fail_at(reader *r, const yaml_node_t *n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->err->msg, sizeof r->err->msg, fmt, ap);
+    va_end(ap);
+    r->err->line = n ? (long)n->start_mark.line + 1 : 0;
+    r->err->column = n ? (long)n->start_mark.column + 1 : 0;
+    return GC_EINVAL;
+}
+
+static yaml_node_t *node(reader *r, int id)
+{
+    return yaml_document_get_node(&r->doc, id);
+}
+
+static const char *kind_name(const yaml_node_t *n)
+{
+    switch (n->type) {
+    case YAML_SCALAR_NODE: return "a scalar";
+    case YAML_SEQUENCE_NODE: return "a list";
+    case YAML_MAPPING_NODE: return "a mapping";
+    default: return "nothing";
+    }
+}
+
+static const char *scalar(const yaml_node_t *n)
+{
+    return n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value
+                                       : NULL;
+}
+
+static int want_scalar(reader *r, const yaml_node_t *n, const char *what,
+                       const char **out)
+{
+    if (n->type != YAML_SCALAR_NODE)
+        return fail_at(r, n, "%s: expected a scalar, found %s", what,
+                       kind_name(n));
+    *out = scalar(n);
+    return GC_OK;
+}
+
+static int want_string(reader *r, const yaml_node_t *n, const char *what,
+                       char **out)
+{
+    const char *s = NULL;
+    int st = want_scalar(r, n, what, &s);
+    if (st) return st;
+    if (n->data.scalar.length != strlen(s))
+        return fail_at(r, n, "%s: expected text without NUL bytes", what);
+    free(*out);
+    *out = strdup(s);
+    return *out ? GC_OK : GC_ENOMEM;
+}
+
+/* A finite number written as a plain YAML scalar. */
+static int want_number(reader *r, const yaml_node_t *n, const char *what,
+                       double *out)
+{
+    if (n->type != YAML_SCALAR_NODE)
+        return fail_at(r, n, "%s: expected a number, found %s", what,
+                       kind_name(n));
+    const char *s = scalar(n);
+    if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+        return fail_at(r, n, "%s: expected a number, found the quoted "
+                       "string \"%.40s\"", what, s);
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end != 0)
+        return fail_at(r, n, "%s: expected a number, found \"%.40s\"", what,
+                       s);
+    if (!isfinite(v) || errno == ERANGE)
+        return fail_at(r, n, "%s: expected a finite number, found \"%.40s\"",
+                       what, s);
+    *out = v;
+    return GC_OK;
+}
+
+static int want_integer(reader *r, const yaml_node_t *n, const char *what,
+                        long lo, long hi, long *out)
+{
+    if (n->type != YAML_SCALAR_NODE)
+        return fail_at(r, n, "%s: expected a whole number, found %s", what,
+                       kind_name(n));
+    const char *s = scalar(n);
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (end == s || *end != 0 || errno)
+        return fail_at(r, n, "%s: expected a whole number, found \"%.40s\"",
+                       what, s);
+    if (v < lo || v > hi)
+        return fail_at(r, n, "%s: expected a whole number from %ld to %ld, "
+                       "found %ld", what, lo, hi, v);
+    *out = v;
+    return GC_OK;
+}
+
+/* Iterate a mapping, rejecting keys that are not scalars or appear twice. */
+typedef int (*pair_fn)(reader *r, const char *key, yaml_node_t *k,
+                       yaml_node_t *v, void *ctx);
+
+static int each_pair(reader *r, yaml_node_t *map, const char *what,
+                     pair_fn fn, void *ctx)
+{
+    if (map->type != YAML_MAPPING_NODE)
+        return fail_at(r, map, "%s: expected a mapping (key: value lines), "
+                       "found %s", what, kind_name(map));
+    yaml_node_pair_t *p0 = map->data.mapping.pairs.start;
+    yaml_node_pair_t *top = map->data.mapping.pairs.top;
+    for (yaml_node_pair_t *p = p0; p < top; p++) {
+        yaml_node_t *k = node(r, p->key), *v = node(r, p->value);
+        if (!k || !v || k->type != YAML_SCALAR_NODE)
+            return fail_at(r, k ? k : map, "%s: expected a name as key",
+                           what);
+        for (yaml_node_pair_t *q = p0; q < p; q++) {
+            yaml_node_t *k2 = node(r, q->key);
+            if (k2 && k2->type == YAML_SCALAR_NODE &&
+                strcmp(scalar(k2), scalar(k)) == 0)
+                return fail_at(r, k, "%s: \"%s\" is given twice (first at "
+                               "line %ld)", what, scalar(k),
+                               (long)k2->start_mark.line + 1);
+        }
+        int st = fn(r, scalar(k), k, v, ctx);
+        if (st) return st;
+    }
+    return GC_OK;
+}
+
+/* Read a nested list matching block b into dst (row-major). */
+static int read_array(reader *r, yaml_node_t *n, const gc_block *b,
+                      int axis, double *dst, size_t *pos, const char *what)
+{
+    if (axis == b->rank)
+        return want_number(r, n, what, &dst[(*pos)++]);
+    if (n->type != YAML_SEQUENCE_NODE) {
+        if (axis == 0 && b->rank == 1)
+            return fail_at(r, n, "%s: expected a list of %zu numbers, found "
+                           "%s", what, b->shape[0], kind_name(n));
+        return fail_at(r, n, "%s: expected a list of %zu %s, found %s", what,
+                       b->shape[axis],
+                       axis + 1 == b->rank ? "numbers" : "lists",
+                       kind_name(n));
+    }
+    size_t len = (size_t)(n->data.sequence.items.top -
+                          n->data.sequence.items.start);
+    if (len != b->shape[axis]) {
+        const char *unit = axis + 1 == b->rank ? "numbers"
+                         : axis == 0 ? "rows" : "lists";
+        return fail_at(r, n, "%s: expected %zu %s (shape %zu", what,
+                       b->shape[axis], unit, b->shape[0]) ||
+               (snprintf(r->err->msg + strlen(r->err->msg),
+                         sizeof r->err->msg - strlen(r->err->msg),
+                         "%s%s), found %zu",
+                         b->rank > 1 ? (b->rank > 2 ? " x ..." : " x ") : "",
+                         b->rank == 2 ? "" : "", len), GC_EINVAL);
+    }
+    for (size_t i = 0; i < len; i++) {
+        yaml_node_t *it = node(r, n->data.sequence.items.start[i]);
+        int st = read_array(r, it, b, axis + 1, dst, pos, what);
+        if (st) return st;
+    }
+    return GC_OK;
+}
+
+static int read_block(reader *r, yaml_node_t *n, const gc_block *b,
+                      double *dst, const char *family)
+{
+    char what[96];
+    snprintf(what, sizeof what, "%s %s", family, b->name);
+    size_t pos = 0;
+    if (b->rank == 2 && n->type == YAML_SEQUENCE_NODE) {
+        /* Say "(shape R x C)" in the message for the common matrix case. */
+        size_t len = (size_t)(n->data.sequence.items.top -
+                              n->data.sequence.items.start);
+        if (len != b->shape[0])
+            return fail_at(r, n, "%s: expected %zu rows (shape %zu x %zu), "
+                           "found %zu", what, b->shape[0], b->shape[0],
+                           b->shape[1], len);
+        for (size_t i = 0; i < len; i++) {
+            yaml_node_t *row = node(r, n->data.sequence.items.start[i]);
+            char w2[128];
+            snprintf(w2, sizeof w2, "%s, row %zu", what, i + b->base[0]);
+            if (row->type != YAML_SEQUENCE_NODE)
+                return fail_at(r, row, "%s: expected a list of %zu numbers, "
+                               "found %s", w2, b->shape[1], kind_name(row));
+            size_t cols = (size_t)(row->data.sequence.items.top -
+                                   row->data.sequence.items.start);
+            if (cols != b->shape[1])
+                return fail_at(r, row, "%s: expected %zu numbers (shape %zu "
+                               "x %zu), found %zu", w2, b->shape[1],
+                               b->shape[0], b->shape[1], cols);
+            for (size_t j = 0; j < cols; j++) {
+                int st = want_number(r, node(r, row->data.sequence.items.start[j]),
+                                     w2, &dst[b->offset + pos++]);
+                if (st) return st;
+            }
+        }
+        return GC_OK;
+    }
+    return read_array(r, n, b, 0, dst + b->offset, &pos, what);
+}
+
+/* Comma-separated list of a family's block names, for messages. */
+static void list_blocks(const gc_blocks *b, char *buf, size_t n)
+{
+    buf[0] = 0;
+    for (size_t i = 0; i < b->n_blocks; i++) {
+        size_t l = strlen(buf);
+        snprintf(buf + l, n - l, "%s%s", i ? ", " : "", b->block[i].name);
+    }
+}
+
+/* ------------------------------------------------------------ sections */
+
+static int on_source(reader *r, const char *key, yaml_node_t *k,
+                     yaml_node_t *v, void *ctx)
+{
+    (void)ctx;
+    if (strcmp(key, "seed") == 0) return want_string(r, v, "source.seed", &r->c->seed);
+    if (strcmp(key, "problem") == 0)
+        return want_string(r, v, "source.problem", &r->c->problem);
+    return fail_at(r, k, "source: unknown key \"%s\" (expected seed, problem)",
+                   key);
+}
+
+static int on_shape(reader *r, const char *key, yaml_node_t *k,
+                    yaml_node_t *v, void *ctx)
+{
+    long *dims = ctx;
+    const gc_model_type *m = r->c->model;
+    int i = gc_dim_index(m, key);
+    if (i < 0) {
+        char names[256] = "";
+        for (int j = 0; m->dims[j].name; j++) {
+            size_t l = strlen(names);
+            snprintf(names + l, sizeof names - l, "%s%s", j ? ", " : "",
+                     m->dims[j].name);
+        }
+        return fail_at(r, k, "shape: model %s has no dimension \"%s\" "
+                       "(expected %s)", m->name, key,
+                       names[0] ? names : "no shape at all");
+    }
+    char what[64];
+    snprintf(what, sizeof what, "shape.%s", key);
+    return want_integer(r, v, what, m->dims[i].min, m->dims[i].max, &dims[i]);
+}
+
+typedef struct {
+    const gc_blocks *fam;
+    double *dst;
+    unsigned char *given;
+    const char *family;
+} block_ctx;
+
+static int on_block(reader *r, const char *key, yaml_node_t *k,
+                    yaml_node_t *v, void *ctx)
+{
+    block_ctx *b = ctx;
+    const gc_block *blk = gc_blocks_find(b->fam, key);
+    if (!blk) {
+        char names[512];
+        list_blocks(b->fam, names, sizeof names);
+        return fail_at(r, k, "%s: model %s has no %s \"%s\" (expected %s)",
+                       b->family, r->c->model->name,
+                       strcmp(b->family, "params") ? "input" : "parameter",
+                       key, names[0] ? names : "none");
+    }
+    b->given[blk - b->fam->block] = 1;
+    return read_block(r, v, blk, b->dst, b->family);
+}
+
+static int on_random(reader *r, const char *key, yaml_node_t *k,
+                     yaml_node_t *v, void *ctx)
+{
+    (void)ctx;
+    gc_case *c = r->c;
+    if (strcmp(key, "seed") == 0) {
+        long s;
+        int st = want_integer(r, v, "random.seed", 0, 2147483647L, &s);
+        c->seed_rng = (unsigned long)s;
+        return st;
+    }
+    if (strcmp(key, "scale") == 0) {
+        int st = want_number(r, v, "random.scale", &c->scale);
+        if (!st && !(c->scale > 0))
+            return fail_at(r, v, "random.scale: expected a positive number");
+        return st;
+    }
+    if (strcmp(key, "dist") == 0) {
+        const char *s = NULL;
+        int st = want_scalar(r, v, "random.dist", &s);
+        if (st) return st;
+        if (strcmp(s, "normal") == 0) c->dist = GC_DIST_NORMAL;
+        else if (strcmp(s, "uniform") == 0) c->dist = GC_DIST_UNIFORM;
+        else return fail_at(r, v, "random.dist: expected normal or uniform, "
+                            "found \"%.40s\"", s);
+        return GC_OK;
+    }
+    return fail_at(r, k, "random: unknown key \"%s\" (expected seed, dist, "
+                   "scale)", key);
+}
+
+static int on_tolerance(reader *r, const char *key, yaml_node_t *k,
+                        yaml_node_t *v, void *ctx)
+{
+    (void)ctx;
+    gc_tol *t = &r->c->tol;
+    double *dst = strcmp(key, "rtol") == 0 ? &t->rtol
+                : strcmp(key, "atol") == 0 ? &t->atol
+                : strcmp(key, "k") == 0 ? &t->k
+                : strcmp(key, "bar_rtol") == 0 ? &t->bar_rtol : NULL;
+    if (!dst)
+        return fail_at(r, k, "tolerance: unknown key \"%s\" (expected rtol, "
+                       "atol, k, bar_rtol)", key);
+    char what[64];
+    snprintf(what, sizeof what, "tolerance.%s", key);
+    int st = want_number(r, v, what, dst);
+    if (!st && *dst < 0)
+        return fail_at(r, v, "%s: expected a number >= 0", what);
+    return st;
+}
+
+static int on_step(reader *r, const char *key, yaml_node_t *k,
+                   yaml_node_t *v, void *ctx)
+{
+    (void)ctx;
+    gc_step *s = &r->c->step;
+    double *dst = strcmp(key, "h_rel") == 0 ? &s->h_rel
+                : strcmp(key, "h_floor") == 0 ? &s->h_floor : NULL;
+    if (!dst)
+        return fail_at(r, k, "step: unknown key \"%s\" (expected h_rel, "
+                       "h_floor)", key);
+    char what[64];
+    snprintf(what, sizeof what, "step.%s", key);
+    int st = want_number(r, v, what, dst);
+    if (!st && !(*dst > 0 && *dst < 1))
+        return fail_at(r, v, "%s: expected a number between 0 and 1", what);
+    return st;
+}
+
+static int verdict_of(reader *r, yaml_node_t *v, const char *what,
+                      gc_verdict *out)
+{
+    const char *s = NULL;
+    int st = want_scalar(r, v, what, &s);
+    if (st) return st;
+    int x = gc_verdict_parse(s);
+    if (x < 0)
+        return fail_at(r, v, "%s: expected a verdict (agree, disagree, kink, "
+                       "nonfinite, inconclusive), found \"%.40s\"", what, s);
+    *out = (gc_verdict)x;
+    return GC_OK;
+}
+
+static int on_derivation(reader *r, const char *key, yaml_node_t *k,
+                         yaml_node_t *v, void *ctx)
+{
+    (void)ctx;
+    gc_case *c = r->c;
+    const gc_derivation_type *d = gc_derivation_find(c->model, key);
+    if (!d) {
+        char names[256] = "";
+        for (size_t j = 0; c->model->derivations[j]; j++) {
+            size_t l = strlen(names);
+            snprintf(names + l, sizeof names - l, "%s%s", j ? ", " : "",
+                     c->model->derivations[j]->name);
+        }
+        return fail_at(r, k, "derivations: model %s has no derivation \"%s\" "
+                       "(expected %s)", c->model->name, key, names);
+    }
+    gc_case_derivation *cd = &c->derivs[c->n_derivs++];
+    cd->type = d;
+    cd->line = (long)k->start_mark.line + 1;
+    char what[64];
+    snprintf(what, sizeof what, "derivations.%s", key);
+    return verdict_of(r, v, what, &cd->expect);
+}
+
+/* Half a unit in the last digit written: "-1.855" -> 5e-4, "187500" -> 0.5,
+ * "2.5e-4" -> 5e-6. */
+static double digits_tolerance(const char *s)
+{
+    const char *e = strpbrk(s, "eE");
+    const char *dot = strchr(s, '.');
+    long decimals = 0;
+    if (dot && (!e || dot < e)) {
+        const char *end = e ? e : s + strlen(s);
+        decimals = (long)(end - dot - 1);
+    }
+    long ex = e ? strtol(e + 1, NULL, 10) : 0;
+    return 0.5 * pow(10.0, (double)(ex - decimals));
+}
+
+typedef struct {
+    gc_claim *cl;
+    int have_of, have_stated, have_expect, have_name;
+} claim_ctx;
+
+static int on_claim_key(reader *r, const char *key, yaml_node_t *k,
+                        yaml_node_t *v, void *ctx)
+{
+    claim_ctx *cc = ctx;
+    gc_claim *cl = cc->cl;
+    const gc_layout *L = &r->c->prob->layout;
+    if (strcmp(key, "name") == 0) {
+        cc->have_name = 1;
+        return want_string(r, v, "claim name", &cl->name);
+    }
+    if (strcmp(key, "expect") == 0) {
+        cc->have_expect = 1;
+        return verdict_of(r, v, "claim expect", &cl->expect);
+    }
+    if (strcmp(key, "tol") == 0) {
+        cl->tol_given = 1;
+        int st = want_number(r, v, "claim tol", &cl->tol);
+        if (!st && cl->tol < 0)
+            return fail_at(r, v, "claim tol: expected a number >= 0");
+        return st;
+    }
+    if (strcmp(key, "stated") == 0) {
+        cc->have_stated = 1;
+        int st = want_number(r, v, "claim stated", &cl->stated);
+        if (!st && !cl->tol_given) cl->tol = digits_tolerance(scalar(v));
+        return st;
+    }
+    if (strcmp(key, "of") == 0) {
+        cc->have_of = 1;
+        int st = want_string(r, v, "claim of", &cl->of);
+        if (st) return st;
+        const char *s = cl->of;
+        int whole = 0;
+        if (strcmp(s, "loss") == 0) {
+            cl->kind = GC_CLAIM_LOSS;
+            return GC_OK;
+        }
+        const char *what = "a quantity entry such as x1[2]";
+        const gc_blocks *fams[2] = {&L->quantities, NULL};
+        gc_claim_kind kinds[2] = {GC_CLAIM_VALUE, GC_CLAIM_VALUE};
+        if (strncmp(s, "d/d", 3) == 0) {
+            s += 3;
+            fams[0] = &L->params;
+            fams[1] = &L->quantities;
+            kinds[0] = GC_CLAIM_DPARAM;
+            kinds[1] = GC_CLAIM_DQUANTITY;
+            what = "a parameter or quantity entry after d/d";
+        }
+        for (int f = 0; f < 2 && fams[f]; f++) {
+            st = gc_entry_parse(fams[f], s, &cl->index, &whole);
+            if (st == GC_ENOTFOUND) continue;
+            const gc_block *b = gc_blocks_of(fams[f], cl->index);
+            if (st || (whole && b->rank > 0))
+                return fail_at(r, v, "claim of: \"%.60s\": expected one "
+                               "entry of %s with %d index%s in range",
+                               cl->of, b ? b->name : s, b ? b->rank : 0,
+                               b && b->rank == 1 ? "" : "es");
+            cl->kind = kinds[f];
+            return GC_OK;
+        }
+        char pn[512], qn[512];
+        list_blocks(&L->params, pn, sizeof pn);
+        list_blocks(&L->quantities, qn, sizeof qn);
+        return fail_at(r, v, "claim of: \"%.60s\": expected loss, %s "
+                       "(parameters: %s; quantities: %s)", cl->of, what, pn,
+                       qn[0] ? qn : "none");
+    }
+    return fail_at(r, k, "claim: unknown key \"%s\" (expected name, of, "
+                   "stated, tol, expect)", key);
+}
+
+static int read_claims(reader *r, yaml_node_t *n)
+{
+    gc_case *c = r->c;
+    if (n->type != YAML_SEQUENCE_NODE)
+        return fail_at(r, n, "claims: expected a list, found %s",
+                       kind_name(n));
+    size_t len = (size_t)(n->data.sequence.items.top -
+                          n->data.sequence.items.start);
+    c->claims = calloc(len ? len : 1, sizeof *c->claims);
+    if (!c->claims) return GC_ENOMEM;
+    for (size_t i = 0; i < len; i++) {
+        yaml_node_t *it = node(r, n->data.sequence.items.start[i]);
+        gc_claim *cl = &c->claims[c->n_claims++];
+        cl->line = (long)it->start_mark.line + 1;
+        claim_ctx cc = {.cl = cl};
+        int st = each_pair(r, it, "claim", on_claim_key, &cc);
+        if (st) return st;
+        const char *missing = !cc.have_name ? "name" : !cc.have_of ? "of"
+                            : !cc.have_stated ? "stated"
+                            : !cc.have_expect ? "expect" : NULL;
+        if (missing)
+            return fail_at(r, it, "claim: expected a \"%s\" key", missing);
+    }
+    return GC_OK;
+}
+
+static int read_assumptions(reader *r, yaml_node_t *n)
+{
+    gc_case *c = r->c;
+    if (n->type != YAML_SEQUENCE_NODE)
+        return fail_at(r, n, "assumptions: expected a list of sentences, "
+                       "found %s", kind_name(n));
+    size_t len = (size_t)(n->data.sequence.items.top -
+                          n->data.sequence.items.start);
+    c->assumptions = calloc(len ? len : 1, sizeof *c->assumptions);
+    if (!c->assumptions) return GC_ENOMEM;
+    for (size_t i = 0; i < len; i++) {
+        yaml_node_t *it = node(r, n->data.sequence.items.start[i]);
+        int st = want_string(r, it, "assumptions", &c->assumptions[i]);
+        if (st) return st;
+        c->n_assumptions++;
+    }
+    return GC_OK;
+}
+
+/* ------------------------------------------------------------ top level */
+
+static const char *const top_keys[] = {
+    "name", "title", "source", "model", "shape", "params", "inputs",
+    "points", "random", "tolerance", "step", "derivations", "claims",
+    "assumptions", NULL
+};
+enum { K_NAME, K_TITLE, K_SOURCE, K_MODEL, K_SHAPE, K_PARAMS, K_INPUTS,
+       K_POINTS, K_RANDOM, K_TOL, K_STEP, K_DERIVS, K_CLAIMS, K_ASSUME,
+       K_COUNT };
+
+static int on_top(reader *r, const char *key, yaml_node_t *k, yaml_node_t *v,
+                  void *ctx)
+{
+    yaml_node_t **slots = ctx;
+    for (int i = 0; top_keys[i]; i++)
+        if (strcmp(key, top_keys[i]) == 0) {
+            slots[i] = v;
+            return GC_OK;
+        }
+    return fail_at(r, k, "unknown key \"%s\" (expected name, title, source, "
+                   "model, shape, params, inputs, points, random, tolerance, "
+                   "step, derivations, claims, assumptions)", key);
+}
+
+static int load(reader *r, const char *path)
+{
+    gc_case *c = r->c;
+    yaml_node_t *root = yaml_document_get_root_node(&r->doc);
+    if (!root) return fail_at(r, NULL, "empty file: expected a case mapping");
+    if (root->type != YAML_MAPPING_NODE)
+        return fail_at(r, root, "expected a case mapping (name:, model:, "
+                       "...), found %s", kind_name(root));
+    yaml_node_t *s[K_COUNT] = {0};
+    int st = each_pair(r, root, "case", on_top, s);
+    if (st) return st;
+
+    static const int required[] = {K_NAME, K_SOURCE, K_MODEL, K_DERIVS};
+    for (size_t i = 0; i < sizeof required / sizeof *required; i++)
+        if (!s[required[i]])
+            return fail_at(r, root, "expected a \"%s:\" key",
+                           top_keys[required[i]]);
+
+    if ((st = want_string(r, s[K_NAME], "name", &c->name))) return st;
+    for (const char *p = c->name; *p; p++)
+        if (!(isalnum((unsigned char)*p) || *p == '_' || *p == '-' ||
+              *p == '.'))
+            return fail_at(r, s[K_NAME], "name: expected letters, digits, "
+                           "'_', '-' or '.', found \"%.60s\"", c->name);
+    if (s[K_TITLE] && (st = want_string(r, s[K_TITLE], "title", &c->title)))
+        return st;
+    if ((st = each_pair(r, s[K_SOURCE], "source", on_source, NULL))) return st;
+    if (!c->seed || !c->problem)
+        return fail_at(r, s[K_SOURCE], "source: expected both seed: (the seed "
+                       "file name) and problem:");
+
+    const char *mname = NULL;
+    if ((st = want_scalar(r, s[K_MODEL], "model", &mname))) return st;
+    c->model = gc_model_find(mname);
+    if (!c->model) {
+        char names[1024] = "";
+        for (size_t i = 0; gc_models[i]; i++) {
+            size_t l = strlen(names);
+            snprintf(names + l, sizeof names - l, "%s%s", i ? ", " : "",
+                     gc_models[i]->name);
+        }
+        return fail_at(r, s[K_MODEL], "model: unknown model \"%.60s\" "
+                       "(expected one of: %s)", mname, names);
+    }
+
+    long dims[GC_MAX_DIMS] = {0};
+    for (int i = 0; c->model->dims[i].name; i++) dims[i] = c->model->dims[i].def;
+    if (s[K_SHAPE] && (st = each_pair(r, s[K_SHAPE], "shape", on_shape, dims)))
+        return st;
+    st = gc_problem_alloc(c->model, dims, &c->prob);
+    if (st == GC_ELIMIT)
+        return fail_at(r, s[K_SHAPE], "shape: too large: more than %zu "
+                       "entries in one family (the limit GC_MAX_ENTRIES)",
+                       (size_t)GC_MAX_ENTRIES);
+    if (st)
+        return fail_at(r, s[K_SHAPE] ? s[K_SHAPE] : root,
+                       "shape: the model %s cannot be built with these "
+                       "dimensions (%s)", c->model->name, gc_strstatus(st));
+    const gc_layout *L = &c->prob->layout;
+
+    c->theta = calloc(L->params.n ? L->params.n : 1, sizeof *c->theta);
+    c->given = calloc(GC_MAX_BLOCKS, 1);
+    unsigned char igiven[GC_MAX_BLOCKS] = {0};
+    if (!c->theta || !c->given) return GC_ENOMEM;
+    if (s[K_PARAMS]) {
+        block_ctx bc = {&L->params, c->theta, c->given, "params"};
+        if ((st = each_pair(r, s[K_PARAMS], "params", on_block, &bc)))
+            return st;
+    }
+    if (s[K_INPUTS]) {
+        block_ctx bc = {&L->inputs, c->prob->inputs, igiven, "inputs"};
+        if ((st = each_pair(r, s[K_INPUTS], "inputs", on_block, &bc)))
+            return st;
+    }
+    for (size_t i = 0; i < L->inputs.n_blocks; i++)
+        if (!igiven[i])
+            return fail_at(r, s[K_INPUTS] ? s[K_INPUTS] : root,
+                           "inputs: expected a value for \"%s\" (model %s "
+                           "needs it)", L->inputs.block[i].name,
+                           c->model->name);
+
+    if (s[K_POINTS] &&
+        (st = want_integer(r, s[K_POINTS], "points", 0, GC_CASE_MAX_POINTS,
+                           &c->points)))
+        return st;
+    int have_random = s[K_RANDOM] != NULL;
+    if (have_random &&
+        (st = each_pair(r, s[K_RANDOM], "random", on_random, NULL)))
+        return st;
+    int missing = -1;
+    for (size_t i = 0; i < L->params.n_blocks; i++)
+        if (!c->given[i] && missing < 0) missing = (int)i;
+    if (!have_random && missing >= 0)
+        return fail_at(r, s[K_PARAMS] ? s[K_PARAMS] : root,
+                       "params: expected a value for \"%s\", or a random: "
+                       "section to draw it from", L->params.block[missing].name);
+    if (!have_random && c->points > 0)
+        return fail_at(r, s[K_POINTS], "points: extra points need a random: "
+                       "section (seed, dist, scale) to draw them from");
+    if (missing >= 0) {
+        /* Draw the blocks the case does not give: point 0 of the stream. */
+        double *tmp = malloc(L->params.n * sizeof *tmp);
+        if (!tmp) return GC_ENOMEM;
+        gc_case_point(c, c->seed_rng, 0, tmp);
+        for (size_t i = 0; i < L->params.n_blocks; i++)
+            if (!c->given[i]) {
+                const gc_block *b = &L->params.block[i];
+                memcpy(c->theta + b->offset, tmp + b->offset,
+                       b->size * sizeof *tmp);
+            }
+        free(tmp);
+    }
+
+    if (s[K_TOL] && (st = each_pair(r, s[K_TOL], "tolerance", on_tolerance,
+                                    NULL)))
+        return st;
+    if (s[K_STEP] && (st = each_pair(r, s[K_STEP], "step", on_step, NULL)))
+        return st;
+
+    size_t nd = 0;
+    for (; c->model->derivations[nd]; nd++) {}
+    c->derivs = calloc(nd ? nd : 1, sizeof *c->derivs);
+    if (!c->derivs) return GC_ENOMEM;
+    if ((st = each_pair(r, s[K_DERIVS], "derivations", on_derivation, NULL)))
+        return st;
+    if (c->n_derivs == 0)
+        return fail_at(r, s[K_DERIVS], "derivations: expected at least one "
+                       "derivation with its expected verdict");
+
+    if (s[K_CLAIMS] && (st = read_claims(r, s[K_CLAIMS]))) return st;
+    if (s[K_ASSUME] && (st = read_assumptions(r, s[K_ASSUME]))) return st;
+    (void)path;
+    return GC_OK;
+}
+
+void gc_case_point(const gc_case *c, unsigned long seed, long i,
+                   double *theta)
+{
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!rng) {
+        for (size_t k = 0; k < c->prob->layout.params.n; k++) theta[k] = NAN;
+        return;
+    }
+    /* Point i's stream depends only on (seed, i). */
+    gsl_rng_set(rng, seed * 1000003UL + (unsigned long)i * 7919UL + 1UL);
+    for (size_t k = 0; k < c->prob->layout.params.n; k++)
+        theta[k] = c->dist == GC_DIST_UNIFORM
+                       ? gsl_ran_flat(rng, -c->scale, c->scale)
+                       : gsl_ran_gaussian(rng, c->scale);
+    gsl_rng_free(rng);
+}
+
+static int read_file(const char *path, unsigned char **buf, size_t *len,
+                     gc_error *err)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        snprintf(err->msg, sizeof err->msg, "cannot read: %s",
+                 strerror(errno));
+        return GC_EIO;
+    }
+    if (S_ISDIR(sb.st_mode)) {
+        snprintf(err->msg, sizeof err->msg, "is a directory, expected a case "
+                 "file");
+        return GC_EIO;
+    }
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err->msg, sizeof err->msg, "cannot read: %s",
+                 strerror(errno));
+        return GC_EIO;
+    }
+    unsigned char *b = malloc(GC_CASE_MAX_BYTES + 1);
+    if (!b) { fclose(f); return GC_ENOMEM; }
+    size_t n = fread(b, 1, GC_CASE_MAX_BYTES + 1, f);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(b);
+        snprintf(err->msg, sizeof err->msg, "cannot read: input/output error");
+        return GC_EIO;
+    }
+    if (n > GC_CASE_MAX_BYTES) {
+        free(b);
+        snprintf(err->msg, sizeof err->msg, "larger than the case file limit "
+                 "of %zu bytes", (size_t)GC_CASE_MAX_BYTES);
+        return GC_ELIMIT;
+    }
+    *buf = b;
+    *len = n;
+    return GC_OK;
+}
+
+int gc_case_load(const char *path, gc_case **out, gc_error *err)
+{
+    *out = NULL;
+    memset(err, 0, sizeof *err);
+    snprintf(err->file, sizeof err->file, "%s", path);
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    int st = read_file(path, &buf, &len, err);
+    if (st) return st;
+
+    gc_case *c = calloc(1, sizeof *c);
+    if (!c) { free(buf); return GC_ENOMEM; }
+    c->path = strdup(path);
+    c->tol = gc_tol_default;
+    c->step = gc_step_default;
+    c->dist = GC_DIST_NORMAL;
+    c->scale = 1.0;
+
+    reader r = {.err = err, .c = c};
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser)) {
+        free(buf);
+        gc_case_free(c);
+        return GC_ENOMEM;
+    }
+    yaml_parser_set_input_string(&parser, buf, len);
+    if (!yaml_parser_load(&parser, &r.doc)) {
+        err->line = (long)parser.problem_mark.line + 1;
+        err->column = (long)parser.problem_mark.column + 1;
+        snprintf(err->msg, sizeof err->msg, "not valid YAML: %s%s%s",
+                 parser.problem ? parser.problem : "parse error",
+                 parser.context ? " " : "",
+                 parser.context ? parser.context : "");
+        yaml_parser_delete(&parser);
+        free(buf);
+        gc_case_free(c);
+        return GC_EINVAL;
+    }
+    st = load(&r, path);
+    if (!st) {
+        /* A second document would be silently ignored: refuse it. */
+        yaml_document_t next;
+        if (yaml_parser_load(&parser, &next)) {
+            yaml_node_t *root2 = yaml_document_get_root_node(&next);
+            if (root2) {
+                err->line = (long)root2->start_mark.line + 1;
+                err->column = (long)root2->start_mark.column + 1;
+                snprintf(err->msg, sizeof err->msg, "expected one case per "
+                         "file, found a second YAML document");
+                st = GC_EINVAL;
+            }
+            yaml_document_delete(&next);
+        } else {
+            err->line = (long)parser.problem_mark.line + 1;
+            err->column = (long)parser.problem_mark.column + 1;
+            snprintf(err->msg, sizeof err->msg, "not valid YAML: %s",
+                     parser.problem ? parser.problem : "parse error");
+            st = GC_EINVAL;
+        }
+    }
+    yaml_document_delete(&r.doc);
+    yaml_parser_delete(&parser);
+    free(buf);
+    if (st) {
+        if (st == GC_ENOMEM && !err->msg[0])
+            snprintf(err->msg, sizeof err->msg, "out of memory");
+        gc_case_free(c);
+        return st;
+    }
+    *out = c;
+    return GC_OK;
+}
+
+void gc_case_free(gc_case *c)
+{
+    if (!c) return;
+    free(c->path);
+    free(c->name);
+    free(c->title);
+    free(c->seed);
+    free(c->problem);
+    gc_problem_free(c->prob);
+    free(c->theta);
+    free(c->given);
+    free(c->derivs);
+    for (size_t i = 0; i < c->n_claims; i++) {
+        free(c->claims[i].name);
+        free(c->claims[i].of);
+    }
+    free(c->claims);
+    for (size_t i = 0; i < c->n_assumptions; i++) free(c->assumptions[i]);
+    free(c->assumptions);
+    free(c);
+}

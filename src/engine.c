@@ -1,0 +1,281 @@
+/* engine.c: numeric derivatives of a model's loss with GSL.
+ *
+ * The loss as a function of one parameter entry (or of a tap on one
+ * intermediate quantity) is wrapped as a gsl_function and handed to
+ * gsl_deriv_central, which evaluates the 5-point rule
+ *
+ *   f'(x) ~ [ f(x-h) - 8 f(x-h/2) + 8 f(x+h/2) - f(x+h) ] / (6h),
+ *
+ * error O(h^4), and estimates the truncation error from its difference with
+ * the 3-point rule [f(x+h) - f(x-h)]/(2h) and the round-off error from the
+ * magnitudes of f and machine epsilon.  If round-off dominates it retries
+ * once with the step that balances the two, h_opt = h (round/(2 trunc))^(1/3),
+ * and reports the sum of both estimates as abserr.  So the engine only has
+ * to pick a sensible starting step (README, "Step size"):
+ *
+ *   h = h_rel * max(|x|, h_floor), rounded down to a power of two,
+ *
+ * with h_rel = 2^-10 ~ 1e-3.  Truncation (~h^4 f^(5)) and round-off
+ * (~eps |f| / h) balance near h ~ eps^(1/5) ~ 7e-4 relative to the scale on
+ * which f varies, and an entry's own magnitude is the best scale we know.
+ * The power of two makes x +- h and x +- h/2 exact in most binades, so the
+ * step that GSL divides by is the step that was taken.
+ *
+ * An entry's magnitude is not always the scale on which the loss varies
+ * (a bias of -300 feeding sigma(100 x - 300) varies on a scale of 1/100), and
+ * GSL only accepts its refined step when it agrees with the first estimate
+ * within that estimate's error bar.  So when the error bar is not small
+ * against the value (abserr > good_rel |f'|), the engine retries with the
+ * step divided by 16, up to four times, and keeps the estimate with the
+ * smallest error bar: every estimate is GSL's, with GSL's error bar.
+ *
+ * One-sided derivatives (gsl_deriv_forward/backward, 4-point open rules that
+ * never evaluate f at x itself) are computed only when the central value
+ * disagrees, to tell a kink from a wrong derivation.
+ *
+ * No globals: an engine is a per-thread workspace (parameter copy, model
+ * scratch), allocated once; nothing is allocated per entry.
+ */
+#include "gradcheck.h"
+
+#include <gsl/gsl_deriv.h>
+#include <gsl/gsl_errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+const gc_step gc_step_default = {
+    .h_rel = 0x1p-10,
+    .h_floor = 1.0,
+    .shrink = 0x1p-4,
+    .max_shrinks = 4,
+    .good_rel = 1e-8,
+};
+
+struct gc_engine {
+    const gc_problem *p;
+    double *theta;       /* working copy of the parameters */
+    double *work;        /* model scratch */
+    size_t k;            /* entry being varied */
+    gc_tap tap;          /* quantity tap being varied */
+    gsl_function f_param, f_quant;
+};
+
+void gc_init(void)
+{
+    gsl_set_error_handler_off();
+}
+
+static double loss_of_param(double x, void *params)
+{
+    gc_engine *e = params;
+    double saved = e->theta[e->k];
+    e->theta[e->k] = x;
+    double L = e->p->model->forward(e->p, e->theta, NULL, NULL, e->work);
+    e->theta[e->k] = saved;
+    return L;
+}
+
+static double loss_of_tap(double d, void *params)
+{
+    gc_engine *e = params;
+    e->tap.delta = d;
+    return e->p->model->forward(e->p, e->theta, &e->tap, NULL, e->work);
+}
+
+int gc_engine_alloc(const gc_problem *p, gc_engine **out)
+{
+    *out = NULL;
+    gc_engine *e = calloc(1, sizeof *e);
+    if (!e) return GC_ENOMEM;
+    e->p = p;
+    e->theta = calloc(p->layout.params.n ? p->layout.params.n : 1,
+                      sizeof *e->theta);
+    e->work = calloc(p->layout.work ? p->layout.work : 1, sizeof *e->work);
+    if (!e->theta || !e->work) {
+        gc_engine_free(e);
+        return GC_ENOMEM;
+    }
+    e->f_param.function = loss_of_param;
+    e->f_param.params = e;
+    e->f_quant.function = loss_of_tap;
+    e->f_quant.params = e;
+    *out = e;
+    return GC_OK;
+}
+
+void gc_engine_free(gc_engine *e)
+{
+    if (!e) return;
+    free(e->theta);
+    free(e->work);
+    free(e);
+}
+
+double *gc_engine_work(gc_engine *e) { return e->work; }
+
+double gc_engine_loss(gc_engine *e, const double *theta, const gc_tap *tap,
+                      double *q)
+{
+    return e->p->model->forward(e->p, theta, tap, q, e->work);
+}
+
+static double step_for(double x, const gc_step *s)
+{
+    double h = s->h_rel * fmax(fabs(x), s->h_floor);
+    if (!(h > 0) || !isfinite(h)) return s->h_rel;
+    int ex;
+    frexp(h, &ex);               /* h = m 2^ex, 0.5 <= m < 1 */
+    return ldexp(1.0, ex - 1);   /* largest power of two <= h */
+}
+
+typedef int (*gsl_rule)(const gsl_function *, double, double, double *,
+                        double *);
+
+/* Apply a GSL rule at x with the step rule's retries; see the top of the
+ * file.  A failed or non-finite estimate is never preferred to a finite
+ * one. */
+static int derive(gsl_rule rule, const gsl_function *F, double x, double h,
+                  const gc_step *s, double *value, double *abserr)
+{
+    int best_st = -1;
+    double bv = NAN, be = NAN;
+    for (int i = 0; i <= s->max_shrinks; i++, h *= s->shrink) {
+        double v = NAN, e = NAN;
+        int st = rule(F, x, h, &v, &e);
+        int ok = st == GSL_SUCCESS && isfinite(v) && isfinite(e);
+        if (best_st != GSL_SUCCESS ? (ok || best_st < 0) : (ok && e < be)) {
+            best_st = ok ? GSL_SUCCESS : (st ? st : GSL_EBADFUNC);
+            bv = v;
+            be = e;
+        }
+        if (!ok && i == 0 && !isfinite(v)) break;   /* NaN loss: no retry */
+        if (ok && e <= s->good_rel * fabs(v)) break;
+    }
+    *value = bv;
+    *abserr = be;
+    return best_st;
+}
+
+static void fill(gc_deriv *d, int status, double v, double err)
+{
+    d->status = status;
+    d->value = v;
+    d->abserr = err;
+    if (status == GSL_SUCCESS && !(isfinite(v) && isfinite(err)))
+        d->status = GSL_EBADFUNC;
+}
+
+static void set_param(gc_engine *e, const double *theta, size_t k)
+{
+    if (e->theta != theta)
+        memcpy(e->theta, theta, e->p->layout.params.n * sizeof *theta);
+    e->k = k;
+}
+
+int gc_engine_param_central(gc_engine *e, const double *theta, size_t k,
+                            const gc_step *step, gc_deriv *out)
+{
+    if (k >= e->p->layout.params.n) return GC_EINVAL;
+    set_param(e, theta, k);
+    double x = theta[k], v = NAN, err = NAN;
+    int st = derive(gsl_deriv_central, &e->f_param, x, step_for(x, step),
+                    step, &v, &err);
+    fill(out, st, v, err);
+    return GC_OK;
+}
+
+int gc_engine_param_one_sided(gc_engine *e, const double *theta, size_t k,
+                              const gc_step *step, gc_deriv *fwd,
+                              gc_deriv *bwd)
+{
+    if (k >= e->p->layout.params.n) return GC_EINVAL;
+    set_param(e, theta, k);
+    double x = theta[k], h = step_for(x, step), v = NAN, err = NAN;
+    int st = derive(gsl_deriv_forward, &e->f_param, x, h, step, &v, &err);
+    fill(fwd, st, v, err);
+    v = err = NAN;
+    st = derive(gsl_deriv_backward, &e->f_param, x, h, step, &v, &err);
+    fill(bwd, st, v, err);
+    return GC_OK;
+}
+
+int gc_engine_quantity_central(gc_engine *e, const double *theta, size_t j,
+                               double scale, const gc_step *step,
+                               gc_deriv *out)
+{
+    if (j >= e->p->layout.quantities.n) return GC_EINVAL;
+    set_param(e, theta, 0);
+    e->tap.index = j;
+    double v = NAN, err = NAN;
+    int st = derive(gsl_deriv_central, &e->f_quant, 0.0,
+                    step_for(scale, step), step, &v, &err);
+    fill(out, st, v, err);
+    return GC_OK;
+}
+
+int gc_engine_quantity_one_sided(gc_engine *e, const double *theta, size_t j,
+                                 double scale, const gc_step *step,
+                                 gc_deriv *fwd, gc_deriv *bwd)
+{
+    if (j >= e->p->layout.quantities.n) return GC_EINVAL;
+    set_param(e, theta, 0);
+    e->tap.index = j;
+    double h = step_for(scale, step), v = NAN, err = NAN;
+    int st = derive(gsl_deriv_forward, &e->f_quant, 0.0, h, step, &v, &err);
+    fill(fwd, st, v, err);
+    v = err = NAN;
+    st = derive(gsl_deriv_backward, &e->f_quant, 0.0, h, step, &v, &err);
+    fill(bwd, st, v, err);
+    return GC_OK;
+}
+
+/* The verdict for one entry, given its central difference; computes the
+ * one-sided pair only when the central value does not agree. */
+static void judge(gc_engine *e, const double *theta, size_t idx, int is_q,
+                  double scale, double analytic, const gc_step *step,
+                  const gc_tol *tol, gc_entry_check *out)
+{
+    out->analytic = analytic;
+    out->one_sided = 0;
+    const gc_deriv *n = &out->numeric;
+    out->rel_error = gc_rel_error(analytic, n->value, tol->atol);
+    if (n->status != GSL_SUCCESS) {
+        out->verdict = GC_NONFINITE;
+        return;
+    }
+    out->verdict = gc_judge(analytic, n->value, n->abserr, tol);
+    if (out->verdict != GC_DISAGREE && out->verdict != GC_INCONCLUSIVE) return;
+    if (is_q)
+        gc_engine_quantity_one_sided(e, theta, idx, scale, step, &out->fwd,
+                                     &out->bwd);
+    else
+        gc_engine_param_one_sided(e, theta, idx, step, &out->fwd, &out->bwd);
+    out->one_sided = 1;
+    if (out->fwd.status == GSL_SUCCESS && out->bwd.status == GSL_SUCCESS &&
+        gc_one_sided_differ(out->fwd.value, out->fwd.abserr, out->bwd.value,
+                            out->bwd.abserr, tol))
+        out->verdict = GC_KINK;
+}
+
+int gc_engine_check_param(gc_engine *e, const double *theta, size_t k,
+                          double analytic, const gc_step *step,
+                          const gc_tol *tol, gc_entry_check *out)
+{
+    int st = gc_engine_param_central(e, theta, k, step, &out->numeric);
+    if (st) return st;
+    judge(e, theta, k, 0, 0.0, analytic, step, tol, out);
+    return GC_OK;
+}
+
+int gc_engine_check_quantity(gc_engine *e, const double *theta, size_t j,
+                             double scale, double analytic,
+                             const gc_step *step, const gc_tol *tol,
+                             gc_entry_check *out)
+{
+    int st = gc_engine_quantity_central(e, theta, j, scale, step,
+                                        &out->numeric);
+    if (st) return st;
+    judge(e, theta, j, 1, scale, analytic, step, tol, out);
+    return GC_OK;
+}

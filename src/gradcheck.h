@@ -1,0 +1,481 @@
+/* gradcheck.h: public API of libgradcheck.
+ *
+ * gradcheck compares hand-derived ("analytic") gradients of a scalar loss
+ * against GSL's numerical derivatives, entry by entry, and gives each entry a
+ * verdict (agree, disagree, kink, nonfinite, inconclusive).
+ *
+ * The pieces, each in its own file:
+ *   layout.c      parameter/input/quantity blocks and entry names (W1[0][1])
+ *   registry.c    the table of models, looked up by name
+ *   engine.c      numeric derivatives with gsl_deriv_* (thread-safe workspace)
+ *   verdict.c     the verdict rule
+ *   case.c        reading a YAML case file into a gc_case
+ *   run.c         running a case: points, derivations, claims -> gc_report
+ *   report_text.c / report_json.c   report writers
+ *
+ * Conventions (from GSL): functions return a gc_status, 0 on success, and
+ * write results through pointer arguments that come last.  _alloc/_free pairs
+ * own memory; every _free accepts NULL.
+ */
+#ifndef GRADCHECK_H
+#define GRADCHECK_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define GRADCHECK_VERSION "0.1.0"
+
+/* ---------------------------------------------------------------- status */
+
+/* Status codes; 0 is success.  gc_strstatus() gives a short description. */
+typedef enum {
+    GC_OK = 0,
+    GC_EINVAL,   /* bad argument or bad input (case file, command line) */
+    GC_ENOMEM,   /* allocation failed */
+    GC_EIO,      /* file could not be read or written */
+    GC_ESHAPE,   /* shapes do not fit the model */
+    GC_ENOTFOUND,/* unknown model, derivation, case or entry name */
+    GC_ELIMIT,   /* a documented resource limit was exceeded */
+    GC_EDERIV    /* a derivation or model reported failure */
+} gc_status;
+
+const char *gc_strstatus(int status);
+
+/* ---------------------------------------------------------------- layout */
+
+#define GC_MAX_RANK 3
+#define GC_MAX_BLOCKS 48
+#define GC_NAME_MAX 32
+
+/* One named array of numbers in the homework's notation: a parameter block
+ * (W1, U, b_f), an input (x, y) or an intermediate quantity (s, h, z_f).
+ * Entries are stored row-major at `offset` in a flat vector.  `base` is the
+ * index the homework gives the first entry along each axis (Question 1 of
+ * 004 numbers the rows of W(1) from 0, the bias row, and the columns from 1),
+ * used only when naming entries. */
+typedef struct {
+    char name[GC_NAME_MAX];
+    int rank;                    /* 0 scalar, 1 vector, 2 matrix, 3 */
+    size_t shape[GC_MAX_RANK];   /* unused axes are 1 */
+    int base[GC_MAX_RANK];
+    size_t offset;               /* first entry in the flat vector */
+    size_t size;                 /* product of shape */
+    int timed;                   /* quantities only: axis 0 is the time step,
+                                    so forward order is time-major across
+                                    timed blocks (set with gc_blocks_timed) */
+} gc_block;
+
+/* A family of blocks laid out in one flat vector. */
+typedef struct {
+    gc_block block[GC_MAX_BLOCKS];
+    size_t n_blocks;
+    size_t n;                    /* total entries */
+} gc_blocks;
+
+/* What a model needs for given dimensions: its parameters (theta), inputs
+ * and targets, the intermediate quantities its forward pass exposes, and the
+ * scratch space (in doubles) that forward() and the derivations use. */
+typedef struct {
+    gc_blocks params;
+    gc_blocks inputs;
+    gc_blocks quantities;
+    size_t work;
+} gc_layout;
+
+/* Append a block to a family; rank 0..3, shape entries for unused axes are
+ * ignored.  Returns GC_ELIMIT when the family is full or the size overflows
+ * the entry limit GC_MAX_ENTRIES. */
+#define GC_MAX_ENTRIES ((size_t)1 << 26)
+int gc_blocks_add(gc_blocks *b, const char *name, int rank,
+                  size_t d0, size_t d1, size_t d2,
+                  int base0, int base1, int base2);
+const gc_block *gc_blocks_find(const gc_blocks *b, const char *name);
+/* Mark the named blocks (NULL-terminated list) as time-major. */
+void gc_blocks_timed(gc_blocks *b, const char *const *names);
+/* The block holding flat index k, or NULL. */
+const gc_block *gc_blocks_of(const gc_blocks *b, size_t k);
+/* Name of flat entry k, e.g. "W1[0][1]" or "b1"; writes at most n bytes. */
+void gc_entry_name(const gc_blocks *b, size_t k, char *buf, size_t n);
+/* Parse "W1[0][1]" (homework indices) to a flat index; GC_ENOTFOUND if the
+ * block is unknown, GC_EINVAL if indices are malformed or out of range.  A
+ * bare block name selects its first entry and sets *whole to 1. */
+int gc_entry_parse(const gc_blocks *b, const char *text, size_t *k, int *whole);
+
+/* ---------------------------------------------------------------- models */
+
+#define GC_MAX_DIMS 8
+
+/* A named integer of a model's shape (number of hidden units, time steps). */
+typedef struct {
+    const char *name;
+    long def, min, max;
+    const char *meaning;
+} gc_dim;
+
+/* A tap perturbs one intermediate quantity inside the forward pass: when the
+ * model computes entry `index` of its quantity vector it adds `delta` and
+ * carries on with the perturbed value.  Differentiating the loss along
+ * `delta` gives dL/d(quantity) with everything downstream recomputed, which
+ * is what lets the report say where a derivation first goes wrong. */
+typedef struct {
+    size_t index;
+    double delta;
+} gc_tap;
+
+/* Apply a tap (may be NULL) to the value of quantity entry idx. */
+static inline double gc_tapped(const gc_tap *t, size_t idx, double v)
+{
+    return (t && t->index == idx) ? v + t->delta : v;
+}
+
+typedef struct gc_problem gc_problem;
+
+/* A derivation: somebody's analytic gradient for one model.  `seed` is the
+ * homework's formulas as written, `corrected` our own. */
+typedef struct {
+    const char *name;      /* "seed", "corrected", ... */
+    const char *summary;   /* one line: what it is and where it comes from */
+    /* dL/dtheta for every parameter entry into grad[layout.params.n]. */
+    int (*gradient)(const gc_problem *p, const double *theta,
+                    double *grad, double *work);
+    /* Optional (NULL if absent): the derivation's claimed dL/dq for the
+     * quantity entries of the blocks it covers. */
+    int (*quantity_grads)(const gc_problem *p, const double *theta,
+                          double *dq, double *work);
+    /* Optional: the parameter blocks the derivation gives formulas for,
+     * NULL-terminated; NULL means every block.  Entries of other blocks are
+     * reported as not claimed (the homework derived only dE/db1, say). */
+    const char *const *covers;
+    /* Optional: the quantity blocks quantity_grads fills; NULL means every
+     * quantity block (when quantity_grads is set). */
+    const char *const *covers_quantities;
+} gc_derivation_type;
+
+/* A model: a homework network with its forward pass and derivations. */
+typedef struct {
+    const char *name;      /* registry key, e.g. "tanh_net_004_q1" */
+    const char *title;     /* one line */
+    const char *source;    /* "004_551e535e53da35e5.txt, Question 1" */
+    const gc_dim *dims;    /* terminated by {NULL}; may be just {NULL} */
+    /* Fill the layout for the given dims (same order as `dims`). */
+    int (*layout)(const long *dims, gc_layout *out);
+    /* Forward pass: returns the loss.  q (may be NULL) receives every
+     * quantity's value; tap (may be NULL) perturbs one quantity.  Writes
+     * nothing but work[0 .. layout.work) and q: thread-safe. */
+    double (*forward)(const gc_problem *p, const double *theta,
+                      const gc_tap *tap, double *q, double *work);
+    const gc_derivation_type *const *derivations;  /* NULL-terminated */
+} gc_model_type;
+
+/* A model instantiated with dims and inputs: what the engine evaluates. */
+struct gc_problem {
+    const gc_model_type *model;
+    long dims[GC_MAX_DIMS];
+    gc_layout layout;
+    double *inputs;        /* layout.inputs.n values, owned */
+};
+
+/* The registry: NULL-terminated table of every model. */
+extern const gc_model_type *const gc_models[];
+const gc_model_type *gc_model_find(const char *name);
+const gc_derivation_type *gc_derivation_find(const gc_model_type *m,
+                                             const char *name);
+/* Look up a dim by name; returns its index or -1. */
+int gc_dim_index(const gc_model_type *m, const char *name);
+
+/* Allocate a problem for model m with dims (NULL: defaults); inputs zeroed.
+ * Caller frees with gc_problem_free. */
+int gc_problem_alloc(const gc_model_type *m, const long *dims,
+                     gc_problem **out);
+void gc_problem_free(gc_problem *p);
+
+/* ---------------------------------------------------------------- verdicts */
+
+typedef enum {
+    GC_AGREE = 0,      /* analytic and numeric agree within tolerance */
+    GC_DISAGREE,       /* they differ beyond tolerance and error bar */
+    GC_KINK,           /* one-sided derivatives differ: not differentiable */
+    GC_NONFINITE,      /* NaN or Inf in the loss, numeric or analytic value */
+    GC_INCONCLUSIVE,   /* the numeric error bar is too large to decide */
+    GC_N_VERDICTS
+} gc_verdict;
+
+const char *gc_verdict_name(gc_verdict v);
+/* Parse a verdict name; returns -1 if unknown. */
+int gc_verdict_parse(const char *s);
+
+/* Tolerances of the verdict rule (README, "Verdicts"). */
+typedef struct {
+    double rtol;       /* relative tolerance */
+    double atol;       /* absolute tolerance */
+    double k;          /* multiple of the numeric error bar allowed */
+    double bar_rtol;   /* agreement counts only if k*abserr <= bar_rtol*m + atol */
+} gc_tol;
+
+extern const gc_tol gc_tol_default;
+
+/* Relative error |a-n|/max(|a|,|n|); 0 when both are within atol of zero. */
+double gc_rel_error(double a, double n, double atol);
+
+/* The rule without the kink test: GC_AGREE, GC_DISAGREE, GC_NONFINITE or
+ * GC_INCONCLUSIVE. */
+gc_verdict gc_judge(double analytic, double numeric, double abserr,
+                    const gc_tol *tol);
+/* Whether two one-sided derivatives differ beyond tolerance and error bars
+ * (a kink). */
+int gc_one_sided_differ(double fwd, double fwd_err, double bwd, double bwd_err,
+                        const gc_tol *tol);
+
+/* ---------------------------------------------------------------- engine */
+
+/* A numeric derivative with its error estimate (never a bare number). */
+typedef struct {
+    double value;
+    double abserr;
+    int status;        /* GSL status of the evaluation, 0 if fine */
+} gc_deriv;
+
+/* Per-thread workspace for numeric differentiation of one problem. */
+typedef struct gc_engine gc_engine;
+
+/* Step-size rule (README, "Step size"): start at
+ * h = h_rel * max(|x|, h_floor) rounded down to a power of two; while the
+ * error bar exceeds good_rel * |value|, retry with h * shrink, at most
+ * max_shrinks times, and keep the estimate with the smallest error bar. */
+typedef struct {
+    double h_rel;
+    double h_floor;
+    double shrink;
+    int max_shrinks;
+    double good_rel;
+} gc_step;
+
+extern const gc_step gc_step_default;
+
+int gc_engine_alloc(const gc_problem *p, gc_engine **out);
+void gc_engine_free(gc_engine *e);
+
+/* The engine's model scratch (layout.work doubles), for calling a
+ * derivation on the same thread. */
+double *gc_engine_work(gc_engine *e);
+
+/* Loss at theta (tap may be NULL); q may be NULL. */
+double gc_engine_loss(gc_engine *e, const double *theta, const gc_tap *tap,
+                      double *q);
+
+/* Central difference of the loss along parameter entry k at theta. */
+int gc_engine_param_central(gc_engine *e, const double *theta, size_t k,
+                            const gc_step *step, gc_deriv *out);
+/* One-sided differences (forward: x+h side, backward: x-h side). */
+int gc_engine_param_one_sided(gc_engine *e, const double *theta, size_t k,
+                              const gc_step *step, gc_deriv *fwd,
+                              gc_deriv *bwd);
+/* Central difference of the loss w.r.t. quantity entry j (via a tap) and the
+ * one-sided pair, at theta.  `scale` is the quantity's magnitude. */
+int gc_engine_quantity_central(gc_engine *e, const double *theta, size_t j,
+                               double scale, const gc_step *step,
+                               gc_deriv *out);
+int gc_engine_quantity_one_sided(gc_engine *e, const double *theta, size_t j,
+                                 double scale, const gc_step *step,
+                                 gc_deriv *fwd, gc_deriv *bwd);
+
+/* Check one entry: numeric central difference, verdict, and one-sided
+ * derivatives where the central one does not agree (to tell a kink). */
+typedef struct {
+    double analytic;
+    gc_deriv numeric;
+    double rel_error;
+    gc_verdict verdict;
+    int one_sided;           /* fwd/bwd below were computed */
+    gc_deriv fwd, bwd;
+} gc_entry_check;
+
+int gc_engine_check_param(gc_engine *e, const double *theta, size_t k,
+                          double analytic, const gc_step *step,
+                          const gc_tol *tol, gc_entry_check *out);
+int gc_engine_check_quantity(gc_engine *e, const double *theta, size_t j,
+                             double scale, double analytic,
+                             const gc_step *step, const gc_tol *tol,
+                             gc_entry_check *out);
+
+/* ---------------------------------------------------------------- cases */
+
+/* Where an input error was found: gradcheck: file:line:column: message. */
+typedef struct {
+    char file[512];
+    long line, column;   /* 1-based; 0 when not known */
+    char msg[512];
+} gc_error;
+
+typedef enum { GC_DIST_NORMAL, GC_DIST_UNIFORM } gc_dist;
+
+typedef enum {
+    GC_CLAIM_LOSS,       /* of: loss */
+    GC_CLAIM_VALUE,      /* of: x1[2]      value of a quantity */
+    GC_CLAIM_DPARAM,     /* of: d/dW1[0][1] numeric dL/d(parameter entry) */
+    GC_CLAIM_DQUANTITY   /* of: d/ds2[1]    numeric dL/d(quantity entry) */
+} gc_claim_kind;
+
+/* A number the homework states, to compare with the computed value. */
+typedef struct {
+    char *name;
+    char *of;            /* as written in the case */
+    gc_claim_kind kind;
+    size_t index;        /* flat entry in params or quantities */
+    double stated;
+    double tol;          /* absolute; from the digits written unless given */
+    int tol_given;
+    gc_verdict expect;
+    long line;
+} gc_claim;
+
+typedef struct {
+    const gc_derivation_type *type;
+    gc_verdict expect;
+    long line;
+} gc_case_derivation;
+
+/* A case: one homework problem as a YAML file (README, "Case files"). */
+typedef struct {
+    char *path;
+    char *name, *title, *seed, *problem;
+    const gc_model_type *model;
+    gc_problem *prob;
+    double *theta;           /* the given point (missing blocks drawn) */
+    unsigned char *given;    /* per param block: 1 if the case gave it */
+    long points;             /* extra random points */
+    unsigned long seed_rng;
+    gc_dist dist;
+    double scale;
+    gc_tol tol;
+    gc_step step;
+    gc_case_derivation *derivs;
+    size_t n_derivs;
+    gc_claim *claims;
+    size_t n_claims;
+    char **assumptions;
+    size_t n_assumptions;
+} gc_case;
+
+/* Limits on what a case may ask for (README, "Limits"). */
+#define GC_CASE_MAX_BYTES ((size_t)4 << 20)
+#define GC_CASE_MAX_POINTS 10000L
+
+/* Read and validate a case file.  On failure returns non-zero and fills err
+ * (file, line, what was expected); *out is NULL.  Caller frees *out. */
+int gc_case_load(const char *path, gc_case **out, gc_error *err);
+void gc_case_free(gc_case *c);
+/* Draw the parameters of extra point i (1-based) into theta: point i of the
+ * case's seeded stream, independent of how many points are run. */
+void gc_case_point(const gc_case *c, unsigned long seed, long i,
+                   double *theta);
+
+/* ---------------------------------------------------------------- runs */
+
+/* Options of a run; gc_run_options_default() gives the case's own. */
+typedef struct {
+    long points;             /* -1: the case's */
+    long seed;               /* -1: the case's */
+    int have_tol;            /* override the case's tolerances with tol */
+    gc_tol tol;
+    int quantities;          /* check intermediate quantities (localise) */
+} gc_run_options;
+
+gc_run_options gc_run_options_default(void);
+
+/* Results of one derivation at one point. */
+typedef struct {
+    double *theta;           /* the point */
+    gc_entry_check *entries; /* one per parameter entry */
+    gc_verdict verdict;      /* over the claimed entries, kinks excluded */
+    size_t counts[GC_N_VERDICTS];
+    double max_rel_error;
+    size_t worst;            /* entry with the largest rel_error */
+    /* localisation (when the derivation gives quantity_grads) */
+    gc_entry_check *qentries;/* one per quantity entry, or NULL */
+    double *qvalues;         /* forward values of the quantities */
+    long first_wrong;        /* quantity entry where the derivation first
+                                goes wrong walking backwards, or -1 */
+} gc_point_report;
+
+typedef struct {
+    const gc_derivation_type *type;
+    gc_verdict expect, verdict;
+    unsigned char *claimed;  /* per parameter entry: covered */
+    unsigned char *qclaimed; /* per quantity entry: covered */
+    size_t n_claimed;
+    gc_point_report *points; /* n_points */
+    double max_rel_error;
+    size_t counts[GC_N_VERDICTS];
+} gc_derivation_report;
+
+typedef struct {
+    const gc_claim *claim;
+    double actual, abserr;
+    double tol;
+    gc_verdict verdict;
+} gc_claim_report;
+
+typedef struct {
+    const gc_case *c;
+    double loss;             /* at the given point */
+    size_t n_points;         /* 1 + extra */
+    long seed;
+    gc_tol tol;
+    gc_derivation_report *derivs;
+    size_t n_derivs;
+    gc_claim_report *claims;
+    size_t n_claims;
+    size_t unmet;            /* verdicts that differ from the expected */
+} gc_case_report;
+
+/* Run a case.  Caller frees *out with gc_case_report_free. */
+int gc_run_case(const gc_case *c, const gc_run_options *opt,
+                gc_case_report **out, gc_error *err);
+void gc_case_report_free(gc_case_report *r);
+
+/* ---------------------------------------------------------------- reports */
+
+typedef enum { GC_FORMAT_TEXT, GC_FORMAT_JSON } gc_format;
+
+typedef struct {
+    int verbose;             /* every entry, not only the worst per block */
+    int color;               /* ANSI colour */
+} gc_report_options;
+
+/* Write reports of n cases to f; returns GC_EIO on a write error. */
+int gc_report_text(FILE *f, gc_case_report *const *r, size_t n,
+                   const gc_report_options *o);
+int gc_report_json(FILE *f, gc_case_report *const *r, size_t n,
+                   const gc_report_options *o);
+
+/* Write the report to `path` atomically: a temporary file in the same
+ * folder, renamed over `path` only when complete, so a failed run never
+ * leaves a partial file.  path "-" writes to stdout. */
+int gc_report_write(const char *path, gc_format fmt,
+                    gc_case_report *const *r, size_t n,
+                    const gc_report_options *o);
+
+/* ---------------------------------------------------------------- catalogue */
+
+/* The case folder: GRADCHECK_CASES if set, else the one built in. */
+const char *gc_cases_dir(void);
+/* Names (file names without .yaml) of the cases in dir, sorted.  Caller
+ * frees each name and the array. */
+int gc_catalogue_list(const char *dir, char ***names, size_t *n);
+/* A command-line case argument to a file path: an existing file as given,
+ * else dir/ARG.yaml.  Caller frees *path.  GC_ENOTFOUND if neither exists. */
+int gc_catalogue_resolve(const char *dir, const char *arg, char **path);
+
+/* Call once before using the library: switches GSL's abort-on-error handler
+ * off (every GSL status is handled where it is returned). */
+void gc_init(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* GRADCHECK_H */

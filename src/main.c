@@ -1,0 +1,308 @@
+/* main.c: the gradcheck command line.  Parses arguments, calls the library,
+ * and maps results to exit codes: 0 every verdict as its case expects,
+ * 1 some verdict is not, 2 usage or input error. */
+#define _GNU_SOURCE
+#include "gradcheck.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum { EXIT_MET = 0, EXIT_UNMET = 1, EXIT_TROUBLE = 2 };
+
+static const char usage_text[] =
+"usage: gradcheck [--help] [--version] COMMAND [OPTIONS]\n"
+"\n"
+"Check hand-derived gradients against GSL's numerical derivatives.\n"
+"\n"
+"commands:\n"
+"  list                      the models, their derivations, and the cases\n"
+"  run [CASE|FILE ...]       run cases (default: every case in the case folder)\n"
+"\n"
+"run options:\n"
+"  -f, --format text|json    report format (default text)\n"
+"  -o, --output FILE         write the report to FILE (atomically) instead of stdout\n"
+"  -v, --verbose             every entry at every point, and every quantity\n"
+"      --points N            extra random points per case (default: the case's)\n"
+"      --seed S              seed of the random points (default: the case's)\n"
+"      --rtol X, --atol X    verdict tolerances (default: the case's, else 1e-7, 1e-10)\n"
+"      --k X                 multiple of the numeric error bar allowed (default 2)\n"
+"      --bar-rtol X          widest error bar, relative, that still decides (default 1e-4)\n"
+"      --no-quantities       skip intermediate quantities (no localisation)\n"
+"      --cases DIR           case folder (default $GRADCHECK_CASES, else the built-in)\n"
+"      --color WHEN          auto|always|never (auto: only on a terminal, never if NO_COLOR is set)\n"
+"\n"
+"A CASE is a name from 'gradcheck list' or a path to a .yaml case file.\n"
+"Verdicts: agree, disagree, kink, nonfinite, inconclusive (see README).\n"
+"exit status: 0 every verdict as its case expects, 1 some verdict is not,\n"
+"2 usage or input error.\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "gradcheck: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nTry 'gradcheck --help'.\n");
+    return EXIT_TROUBLE;
+}
+
+static void print_error(const gc_error *e)
+{
+    fprintf(stderr, "gradcheck: %s", e->file);
+    if (e->line > 0) fprintf(stderr, ":%ld", e->line);
+    if (e->column > 0) fprintf(stderr, ":%ld", e->column);
+    fprintf(stderr, ": %s\n", e->msg);
+}
+
+static int parse_double(const char *opt, const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end || errno || !isfinite(v) || v < 0) {
+        fprintf(stderr, "gradcheck: %s: expected a number >= 0, found "
+                "\"%s\"\nTry 'gradcheck --help'.\n", opt, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int parse_long(const char *opt, const char *s, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (end == s || *end || errno || v < 0 || v > max) {
+        fprintf(stderr, "gradcheck: %s: expected a whole number from 0 to "
+                "%ld, found \"%s\"\nTry 'gradcheck --help'.\n", opt, max, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int cmd_list(const char *dir)
+{
+    printf("models and derivations:\n");
+    for (size_t i = 0; gc_models[i]; i++) {
+        const gc_model_type *m = gc_models[i];
+        printf("  %-24s %s\n  %-24s source: %s\n", m->name, m->title, "",
+               m->source);
+        for (size_t d = 0; m->derivations[d]; d++)
+            printf("  %-24s   %-10s %s\n", "", m->derivations[d]->name,
+                   m->derivations[d]->summary);
+    }
+    char **names;
+    size_t n;
+    if (gc_catalogue_list(dir, &names, &n)) {
+        fprintf(stderr, "gradcheck: %s: cannot read the case folder\n", dir);
+        return EXIT_TROUBLE;
+    }
+    printf("\ncases in %s:\n", dir);
+    int st = EXIT_MET;
+    for (size_t i = 0; i < n; i++) {
+        char *path = NULL;
+        gc_case *c = NULL;
+        gc_error err;
+        if (gc_catalogue_resolve(dir, names[i], &path) == GC_OK &&
+            gc_case_load(path, &c, &err) == GC_OK) {
+            printf("  %-32s %s, %s (%s)\n", names[i], c->seed, c->problem,
+                   c->model->name);
+        } else {
+            printf("  %-32s (cannot be read: see gradcheck run %s)\n",
+                   names[i], names[i]);
+            st = EXIT_TROUBLE;
+        }
+        gc_case_free(c);
+        free(path);
+        free(names[i]);
+    }
+    free(names);
+    return st;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    enum { O_POINTS = 256, O_SEED, O_RTOL, O_ATOL, O_K, O_BAR, O_NOQ,
+           O_CASES, O_COLOR };
+    static const struct option opts[] = {
+        {"format", required_argument, 0, 'f'},
+        {"output", required_argument, 0, 'o'},
+        {"verbose", no_argument, 0, 'v'},
+        {"points", required_argument, 0, O_POINTS},
+        {"seed", required_argument, 0, O_SEED},
+        {"rtol", required_argument, 0, O_RTOL},
+        {"atol", required_argument, 0, O_ATOL},
+        {"k", required_argument, 0, O_K},
+        {"bar-rtol", required_argument, 0, O_BAR},
+        {"no-quantities", no_argument, 0, O_NOQ},
+        {"cases", required_argument, 0, O_CASES},
+        {"color", required_argument, 0, O_COLOR},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}
+    };
+    gc_run_options ro = gc_run_options_default();
+    gc_report_options rep = {0, 0};
+    gc_format fmt = GC_FORMAT_TEXT;
+    const char *out = "-", *dir = gc_cases_dir(), *color = "auto";
+    double rtol = -1, atol = -1, k = -1, bar = -1;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "f:o:vh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'f':
+            if (strcmp(optarg, "text") == 0) fmt = GC_FORMAT_TEXT;
+            else if (strcmp(optarg, "json") == 0) fmt = GC_FORMAT_JSON;
+            else return usage_error("--format: expected text or json, found "
+                                    "\"%s\"", optarg);
+            break;
+        case 'o': out = optarg; break;
+        case 'v': rep.verbose = 1; break;
+        case O_POINTS:
+            if (parse_long("--points", optarg, GC_CASE_MAX_POINTS, &ro.points))
+                return EXIT_TROUBLE;
+            break;
+        case O_SEED:
+            if (parse_long("--seed", optarg, 2147483647L, &ro.seed))
+                return EXIT_TROUBLE;
+            break;
+        case O_RTOL: if (parse_double("--rtol", optarg, &rtol)) return EXIT_TROUBLE; break;
+        case O_ATOL: if (parse_double("--atol", optarg, &atol)) return EXIT_TROUBLE; break;
+        case O_K: if (parse_double("--k", optarg, &k)) return EXIT_TROUBLE; break;
+        case O_BAR: if (parse_double("--bar-rtol", optarg, &bar)) return EXIT_TROUBLE; break;
+        case O_NOQ: ro.quantities = 0; break;
+        case O_CASES: dir = optarg; break;
+        case O_COLOR:
+            if (strcmp(optarg, "auto") && strcmp(optarg, "always") &&
+                strcmp(optarg, "never"))
+                return usage_error("--color: expected auto, always or never, "
+                                   "found \"%s\"", optarg);
+            color = optarg;
+            break;
+        case 'h': fputs(usage_text, stdout); return EXIT_MET;
+        default:
+            return usage_error("run: unknown or incomplete option \"%s\"",
+                               argv[optind - 1]);
+        }
+    }
+    const char *nc = getenv("NO_COLOR");
+    rep.color = strcmp(color, "always") == 0 ||
+                (strcmp(color, "auto") == 0 && !(nc && *nc) &&
+                 strcmp(out, "-") == 0 && isatty(STDOUT_FILENO));
+    if (fmt == GC_FORMAT_JSON) rep.color = 0;
+
+    /* Case files: the arguments, or every case in the folder. */
+    char **paths = NULL;
+    size_t n = 0;
+    int ret = EXIT_TROUBLE;
+    gc_case **cases = NULL;
+    gc_case_report **reports = NULL;
+    if (optind < argc) {
+        n = (size_t)(argc - optind);
+        paths = calloc(n, sizeof *paths);
+        if (!paths) goto nomem;
+        for (size_t i = 0; i < n; i++)
+            if (gc_catalogue_resolve(dir, argv[optind + i], &paths[i])) {
+                fprintf(stderr, "gradcheck: %s: no such case file, and no "
+                        "case of that name in %s (see 'gradcheck list')\n",
+                        argv[optind + i], dir);
+                goto done;
+            }
+    } else {
+        char **names;
+        if (gc_catalogue_list(dir, &names, &n)) {
+            fprintf(stderr, "gradcheck: %s: cannot read the case folder\n",
+                    dir);
+            goto done;
+        }
+        paths = calloc(n ? n : 1, sizeof *paths);
+        if (!paths) goto nomem;
+        for (size_t i = 0; i < n; i++) {
+            gc_catalogue_resolve(dir, names[i], &paths[i]);
+            free(names[i]);
+        }
+        free(names);
+        if (n == 0) {
+            fprintf(stderr, "gradcheck: %s: no case files (*.yaml)\n", dir);
+            goto done;
+        }
+    }
+
+    /* Load every case first: a malformed one stops everything. */
+    cases = calloc(n, sizeof *cases);
+    reports = calloc(n, sizeof *reports);
+    if (!cases || !reports) goto nomem;
+    gc_error err;
+    for (size_t i = 0; i < n; i++)
+        if (!paths[i] || gc_case_load(paths[i], &cases[i], &err)) {
+            print_error(&err);
+            goto done;
+        }
+    for (size_t i = 0; i < n; i++) {
+        ro.have_tol = rtol >= 0 || atol >= 0 || k >= 0 || bar >= 0;
+        ro.tol = cases[i]->tol;
+        if (rtol >= 0) ro.tol.rtol = rtol;
+        if (atol >= 0) ro.tol.atol = atol;
+        if (k >= 0) ro.tol.k = k;
+        if (bar >= 0) ro.tol.bar_rtol = bar;
+        if (gc_run_case(cases[i], &ro, &reports[i], &err)) {
+            print_error(&err);
+            goto done;
+        }
+    }
+    if (gc_report_write(out, fmt, reports, n, &rep)) {
+        fprintf(stderr, "gradcheck: %s: cannot write the report: %s\n",
+                strcmp(out, "-") ? out : "standard output", strerror(errno));
+        goto done;
+    }
+    ret = EXIT_MET;
+    for (size_t i = 0; i < n; i++)
+        if (reports[i]->unmet) ret = EXIT_UNMET;
+    goto done;
+nomem:
+    fprintf(stderr, "gradcheck: out of memory\n");
+done:
+    for (size_t i = 0; i < n; i++) {
+        if (reports) gc_case_report_free(reports[i]);
+        if (cases) gc_case_free(cases[i]);
+        if (paths) free(paths[i]);
+    }
+    free(reports);
+    free(cases);
+    free(paths);
+    return ret;
+}
+
+int main(int argc, char **argv)
+{
+    gc_init();
+    if (argc < 2) {
+        fputs(usage_text, stderr);
+        return EXIT_TROUBLE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
+        strcmp(cmd, "help") == 0) {
+        fputs(usage_text, stdout);
+        return EXIT_MET;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        printf("gradcheck %s\n", GRADCHECK_VERSION);
+        return EXIT_MET;
+    }
+    if (strcmp(cmd, "list") == 0) {
+        const char *dir = gc_cases_dir();
+        for (int i = 2; i < argc; i++) {
+            if (strcmp(argv[i], "--cases") == 0 && i + 1 < argc) dir = argv[++i];
+            else if (strcmp(argv[i], "--help") == 0) { fputs(usage_text, stdout); return EXIT_MET; }
+            else return usage_error("list: unexpected argument \"%s\"", argv[i]);
+        }
+        return cmd_list(dir);
+    }
+    if (strcmp(cmd, "run") == 0) return cmd_run(argc - 1, argv + 1);
+    return usage_error("unknown command \"%s\" (expected list or run)", cmd);
+}

@@ -1,0 +1,339 @@
+/* lstm_001_6_4.c: one LSTM layer unrolled over T steps, back-propagation
+ * through time, of seed 001_d60de9d6fdeee42c.txt, "3.4 Problem 6.4".
+ *
+ * The model, in the homework's notation (t = 1..T, sigma the logistic
+ * function, (.) the elementwise product):
+ *   z_{f,t} = W_f x_t + U_f h_{t-1} + b_f      f_t   = sigma(z_{f,t})
+ *   z_{i,t} = W_i x_t + U_i h_{t-1} + b_i      i_t   = sigma(z_{i,t})
+ *   z_{c~,t} = W_c x_t + U_c h_{t-1} + b_c     c~_t  = tanh(z_{c~,t})
+ *   z_{o,t} = W_o x_t + U_o h_{t-1} + b_o      o_t   = sigma(z_{o,t})
+ *   c_t = f_t (.) c_{t-1} + i_t (.) c~_t       h_t   = o_t (.) tanh(c_t)
+ *   h_0 = c_0 = 0
+ *   L = 1/2 ||h_T - y||^2
+ * W_* is n x n_in, U_* is n x n, b_* has n entries; x_t has n_in, y has n.
+ *
+ * How the garbled OCR was read (as a grader would):
+ *  - "z_{t,t} = W_t x_t + U_f h_{t-1} + b_f" is the forget gate
+ *    z_{f,t} = W_f x_t + U_f h_{t-1} + b_f.
+ *  - "z_{t,t} = W_o x_t + U_o h_{t-1} + b_f" (the line before z_{o,t}) is
+ *    the input gate z_{i,t} = W_i x_t + U_i h_{t-1} + b_i, the one gate not
+ *    otherwise written.
+ *  - "c~_t = tanh(z_{delta,t})" is tanh(z_{c~,t}); "t_{o,t} = sigma(z_{f,t})"
+ *    is f_t = sigma(z_{f,t}); i_t = sigma(z_{i,t}) is missing and implied;
+ *    "overline{c_t}" in the second statement of c_t is c~_t.
+ *  - "delta_{c~,t} = dL/dz_{o,t}" is dL/dz_{c~,t};  "delta_t = dL_t/dh_t" is
+ *    dL/dh_t (the next line writes delta_{t-1} = dL/dh_{t-1}).
+ *  - "Theta" is (.), "epsilon_t" and "e-dot" are c~_t, "t_t" is i_t; the
+ *    three "delta_{t,t}" gate lines are, in order, delta_{f,t}, delta_{i,t}
+ *    and delta_{c~,t} (identified by their factors f(1-f), i(1-i),
+ *    1 - c~^2); "delta_{e,t} ... W_e" is o first and c~ last, as in the line
+ *    above it (dz_{0t}, ..., dz_{dt}).
+ *  - The U sums "dL/dU_0 = sum_{j=1}^t delta_{h,j} h_{j-1}^T" (four times)
+ *    are dL/dU_o, dL/dU_i, dL/dU_f, dL/dU_c; the b sums "b_0, b_i, b_f, b_e"
+ *    with "sum_{j=1}^f" are b_o, b_i, b_f, b_c summed over j = 1..t.  The
+ *    per-step lines dL/db_{i,t} = "delta_t" are delta_{i,t}, delta_{c~,t}.
+ *  - dL/dW_* = delta_{*,t} x_t^T ("x_i^T", "delta_{f,x_i}^T", "W_rho" read
+ *    as x_t^T, delta_{f,t} x_t^T, W_c) is written per step without a sum;
+ *    read as summed over the steps, like U and b.
+ *  - "bias" in "the bias at time t-1" means error term.
+ *  - "delta_k^T = prod_{f=k}^{t-1} ..." is the one-step recursion applied
+ *    from t down to k: nothing new.  The "bias in the previous layer"
+ *    passage (x_t^l = f(z_t^{l-1})) is about a stacked LSTM's lower layer,
+ *    which this one-layer model does not have: not checked.
+ *  - Loss: the homework never states L.  Its recursion
+ *    delta_{t-1} = dL/dh_{t-1} = delta_t^T dh_t/dh_{t-1} is an identity only
+ *    when L depends on h_{t-1} through h_t alone, i.e. a loss on the final
+ *    hidden state; we take L = 1/2 ||h_T - y||^2, delta_T = h_T - y, and
+ *    the sums' upper limit t is T.
+ *  - Time is numbered from 1 (the sums run j = 1..t); unit indices, which
+ *    the homework never writes, are numbered from 1 as well.
+ *
+ * The homework's backward pass, implemented as `seed` as written:
+ *   delta_{o,t}  = delta_t (.) tanh(c_t) (.) o_t (.) (1 - o_t)
+ *   delta_{f,t}  = delta_t (.) o_t (.) (1 - tanh^2(c_t)) (.) c_{t-1}
+ *                          (.) f_t (.) (1 - f_t)
+ *   delta_{i,t}  = delta_t (.) o_t (.) (1 - tanh^2(c_t)) (.) c~_t
+ *                          (.) i_t (.) (1 - i_t)
+ *   delta_{c~,t} = delta_t (.) o_t (.) (1 - tanh^2(c_t)) (.) i_t (.) (1 - c~_t^2)
+ *   delta_{t-1}^T = delta_{o,t}^T W_o + delta_{f,t}^T W_f
+ *                 + delta_{i,t}^T W_i + delta_{c~,t}^T W_c
+ *   dL/dU_* = sum_j delta_{*,j} h_{j-1}^T,  dL/db_* = sum_j delta_{*,j},
+ *   dL/dW_* = sum_j delta_{*,j} x_j^T.
+ * Two mistakes, left in: (1) delta_{t-1} goes through the input weights W_*
+ * where dz_{*,t}/dh_{t-1} = U_* (the line above writes dz/dh_{t-1}
+ * correctly); delta^T W has n_in entries, so it is only defined when
+ * n_in = n and the seed returns GC_ESHAPE otherwise.  (2) No error is
+ * carried along the cell state: every gate delta uses delta_t through h_t
+ * only, never dc_t/dc_{t-1} = f_t (which the homework's closing paragraph
+ * names as what keeps the gradient from vanishing).  Both are invisible at
+ * t = T and show from t = T-1 back.
+ *
+ * Quantities (each T x n, time from 1): z_f, z_i, z_c (z_{c~}), z_o, c, h.
+ * The seed claims dL/dz_{*,t} = delta_{*,t}, dL/dh_t = delta_t and, for c,
+ * the implied dL/dc_t = delta_t (.) o_t (.) (1 - tanh^2(c_t)) (the common
+ * factor of its gate deltas).  `corrected` gives total derivatives, with
+ *   dc_t = delta_t (.) o_t (.) (1 - tanh^2(c_t)) + dc_{t+1} (.) f_{t+1}
+ *   delta_{t-1} = U_f^T delta_{f,t} + U_i^T delta_{i,t} + U_c^T delta_{c~,t}
+ *               + U_o^T delta_{o,t}.
+ */
+#include "../gradcheck.h"
+#include "nn.h"
+
+enum { D_NIN, D_N, D_T };
+
+static const gc_dim dims[] = {
+    {"n_in", 3, 1, 4096, "input size (entries of x_t)"},
+    {"n", 3, 1, 4096, "hidden size (entries of h_t, c_t)"},
+    {"T", 4, 1, 1024, "time steps"},
+    {NULL, 0, 0, 0, NULL}
+};
+
+/* Parameter blocks, in layout order. */
+enum { P_WF, P_WI, P_WC, P_WO, P_UF, P_UI, P_UC, P_UO, P_BF, P_BI, P_BC,
+       P_BO };
+/* Quantity blocks, in layout order. */
+enum { Q_ZF, Q_ZI, Q_ZC, Q_ZO, Q_C, Q_H };
+
+static int layout(const long *d, gc_layout *L)
+{
+    int st = 0;
+    size_t ni = d[D_NIN], n = d[D_N], T = d[D_T];
+    static const char *const wn[] = {"W_f", "W_i", "W_c", "W_o"};
+    static const char *const un[] = {"U_f", "U_i", "U_c", "U_o"};
+    static const char *const bn[] = {"b_f", "b_i", "b_c", "b_o"};
+    static const char *const qn[] = {"z_f", "z_i", "z_c", "z_o", "c", "h"};
+    for (int k = 0; k < 4; k++)
+        st = st ? st : gc_blocks_add(&L->params, wn[k], 2, n, ni, 1, 1, 1, 0);
+    for (int k = 0; k < 4; k++)
+        st = st ? st : gc_blocks_add(&L->params, un[k], 2, n, n, 1, 1, 1, 0);
+    for (int k = 0; k < 4; k++)
+        st = st ? st : gc_blocks_add(&L->params, bn[k], 1, n, 1, 1, 1, 0, 0);
+    st = st ? st : gc_blocks_add(&L->inputs, "x", 2, T, ni, 1, 1, 1, 0);
+    st = st ? st : gc_blocks_add(&L->inputs, "y", 1, n, 1, 1, 1, 0, 0);
+    for (int k = 0; k < 6; k++)
+        st = st ? st : gc_blocks_add(&L->quantities, qn[k], 2, T, n, 1,
+                                     1, 1, 0);
+    /* work: h_0..h_T, c_0..c_T, f, i, c~, o, tanh(c) for t = 1..T, and
+     * eight n-vectors for the backward pass. */
+    L->work = 2 * (T + 1) * n + 5 * T * n + 8 * n;
+    return st;
+}
+
+/* Pointers into work.  h and c have T+1 rows (row 0 is h_0 = c_0 = 0); the
+ * gates and tanh(c) have T rows (row s is time t = s+1). */
+typedef struct {
+    double *h, *c, *f, *i, *g, *o, *tc;
+    double *dh, *dc, *dzf, *dzi, *dzg, *dzo, *dhp, *dcp;
+} view_t;
+
+static view_t view(const gc_problem *p, double *w)
+{
+    size_t n = p->dims[D_N], T = p->dims[D_T];
+    view_t v;
+    v.h = w;   w += (T + 1) * n;
+    v.c = w;   w += (T + 1) * n;
+    v.f = w;   w += T * n;
+    v.i = w;   w += T * n;
+    v.g = w;   w += T * n;
+    v.o = w;   w += T * n;
+    v.tc = w;  w += T * n;
+    v.dh = w;  w += n;
+    v.dc = w;  w += n;
+    v.dzf = w; w += n;
+    v.dzi = w; w += n;
+    v.dzg = w; w += n;
+    v.dzo = w; w += n;
+    v.dhp = w; w += n;
+    v.dcp = w;
+    return v;
+}
+
+/* z = W x + U h + b for row j. */
+static double preact(const double *W, const double *U, const double *b,
+                     size_t ni, size_t n, size_t j, const double *x,
+                     const double *h)
+{
+    double s = b[j];
+    for (size_t k = 0; k < ni; k++) s += W[j * ni + k] * x[k];
+    for (size_t k = 0; k < n; k++) s += U[j * n + k] * h[k];
+    return s;
+}
+
+static double forward(const gc_problem *p, const double *th,
+                      const gc_tap *tap, double *q, double *work)
+{
+    const gc_layout *L = &p->layout;
+    size_t ni = p->dims[D_NIN], n = p->dims[D_N], T = p->dims[D_T];
+    const gc_block *P = L->params.block, *Q = L->quantities.block;
+    const double *x = p->inputs + L->inputs.block[0].offset;
+    const double *y = p->inputs + L->inputs.block[1].offset;
+    view_t v = view(p, work);
+
+    memset(v.h, 0, n * sizeof *v.h);   /* h_0 = 0 */
+    memset(v.c, 0, n * sizeof *v.c);   /* c_0 = 0 */
+    for (size_t s = 0; s < T; s++) {
+        const double *xt = x + s * ni, *hp = v.h + s * n, *cp = v.c + s * n;
+        double *gate[4] = {v.f + s * n, v.i + s * n, v.g + s * n,
+                           v.o + s * n};
+        for (int k = 0; k < 4; k++) {
+            const double *W = th + P[P_WF + k].offset;
+            const double *U = th + P[P_UF + k].offset;
+            const double *b = th + P[P_BF + k].offset;
+            size_t qo = Q[Q_ZF + k].offset + s * n;
+            for (size_t j = 0; j < n; j++) {
+                double z = gc_tapped(tap, qo + j,
+                                     preact(W, U, b, ni, n, j, xt, hp));
+                if (q) q[qo + j] = z;
+                gate[k][j] = k == 2 ? tanh(z) : nn_sigmoid(z);
+            }
+        }
+        double *ct = v.c + (s + 1) * n, *ht = v.h + (s + 1) * n;
+        double *tc = v.tc + s * n;
+        for (size_t j = 0; j < n; j++) {
+            size_t qc = Q[Q_C].offset + s * n + j;
+            ct[j] = gc_tapped(tap, qc,
+                              gate[0][j] * cp[j] + gate[1][j] * gate[2][j]);
+            if (q) q[qc] = ct[j];
+        }
+        for (size_t j = 0; j < n; j++) {
+            size_t qh = Q[Q_H].offset + s * n + j;
+            tc[j] = tanh(ct[j]);
+            ht[j] = gc_tapped(tap, qh, gate[3][j] * tc[j]);
+            if (q) q[qh] = ht[j];
+        }
+    }
+    const double *hT = v.h + T * n;
+    double e = 0;
+    for (size_t j = 0; j < n; j++) e += (hT[j] - y[j]) * (hT[j] - y[j]);
+    return 0.5 * e;
+}
+
+/* Back-propagation through time.  `as_written` selects the homework's
+ * recursion (W in place of U, no cell carry); otherwise correct BPTT.
+ * grad and dq may be NULL. */
+static int backprop(const gc_problem *p, const double *th, int as_written,
+                    double *grad, double *dq, double *work)
+{
+    const gc_layout *L = &p->layout;
+    size_t ni = p->dims[D_NIN], n = p->dims[D_N], T = p->dims[D_T];
+    const gc_block *P = L->params.block, *Q = L->quantities.block;
+    const double *x = p->inputs + L->inputs.block[0].offset;
+    const double *y = p->inputs + L->inputs.block[1].offset;
+    /* The seed's delta_{*,t}^T W_* has n_in entries but stands for
+     * delta_{t-1}, which has n: defined only when n_in = n. */
+    if (as_written && ni != n) return GC_ESHAPE;
+    view_t v = view(p, work);
+    forward(p, th, NULL, NULL, work);
+
+    if (grad) memset(grad, 0, L->params.n * sizeof *grad);
+    const double *hT = v.h + T * n;
+    for (size_t j = 0; j < n; j++) {
+        v.dh[j] = hT[j] - y[j];       /* delta_T = h_T - y */
+        v.dc[j] = 0;                  /* no cell error after step T */
+    }
+    double *dz[4] = {v.dzf, v.dzi, v.dzg, v.dzo};
+    for (size_t s = T; s-- > 0;) {
+        const double *f = v.f + s * n, *i = v.i + s * n, *g = v.g + s * n;
+        const double *o = v.o + s * n, *tc = v.tc + s * n;
+        const double *cp = v.c + s * n, *hp = v.h + s * n;
+        const double *xt = x + s * ni;
+        for (size_t j = 0; j < n; j++) {
+            /* dL/dc_t through h_t; plus the carry dc_{t+1} f_{t+1} when
+             * corrected (v.dc is zero for the seed). */
+            double dct = v.dh[j] * o[j] * (1 - tc[j] * tc[j]) + v.dc[j];
+            v.dzo[j] = v.dh[j] * tc[j] * o[j] * (1 - o[j]);
+            v.dzf[j] = dct * cp[j] * f[j] * (1 - f[j]);
+            v.dzi[j] = dct * g[j] * i[j] * (1 - i[j]);
+            v.dzg[j] = dct * i[j] * (1 - g[j] * g[j]);
+            v.dcp[j] = as_written ? 0.0 : dct * f[j];
+            if (dq) {
+                dq[Q[Q_C].offset + s * n + j] = dct;
+                dq[Q[Q_H].offset + s * n + j] = v.dh[j];
+            }
+        }
+        if (dq)
+            for (int k = 0; k < 4; k++)
+                memcpy(dq + Q[Q_ZF + k].offset + s * n, dz[k],
+                       n * sizeof *dq);
+        if (grad)
+            for (int k = 0; k < 4; k++) {
+                nn_outer_add(grad + P[P_WF + k].offset, n, ni, dz[k], xt);
+                nn_outer_add(grad + P[P_UF + k].offset, n, n, dz[k], hp);
+                double *gb = grad + P[P_BF + k].offset;
+                for (size_t j = 0; j < n; j++) gb[j] += dz[k][j];
+            }
+        /* delta_{t-1}: through U_* (corrected) or W_* (as written, n_in = n
+         * checked above, so W_*^T delta has n entries). */
+        memset(v.dhp, 0, n * sizeof *v.dhp);
+        for (int k = 0; k < 4; k++) {
+            if (as_written)
+                nn_matvec_t_add(th + P[P_WF + k].offset, n, ni, dz[k], v.dhp);
+            else
+                nn_matvec_t_add(th + P[P_UF + k].offset, n, n, dz[k], v.dhp);
+        }
+        memcpy(v.dh, v.dhp, n * sizeof *v.dh);
+        memcpy(v.dc, v.dcp, n * sizeof *v.dc);
+    }
+    return GC_OK;
+}
+
+static int seed_gradient(const gc_problem *p, const double *th, double *grad,
+                         double *work)
+{
+    return backprop(p, th, 1, grad, NULL, work);
+}
+
+static int seed_quantity_grads(const gc_problem *p, const double *th,
+                               double *dq, double *work)
+{
+    return backprop(p, th, 1, NULL, dq, work);
+}
+
+static int corrected_gradient(const gc_problem *p, const double *th,
+                              double *grad, double *work)
+{
+    return backprop(p, th, 0, grad, NULL, work);
+}
+
+static int corrected_quantity_grads(const gc_problem *p, const double *th,
+                                    double *dq, double *work)
+{
+    return backprop(p, th, 0, NULL, dq, work);
+}
+
+static const char *const all_quantities[] = {"z_f", "z_i", "z_c", "z_o",
+                                             "c", "h", NULL};
+
+static const gc_derivation_type seed = {
+    .name = "seed",
+    .summary = "Problem 6.4 as written: delta_{t-1} = sum delta_{*,t}^T W_* "
+               "(input weights for U_*), no error carried along c_t; "
+               "needs n_in = n",
+    .gradient = seed_gradient,
+    .quantity_grads = seed_quantity_grads,
+    .covers = NULL,
+    .covers_quantities = all_quantities,
+};
+
+static const gc_derivation_type corrected = {
+    .name = "corrected",
+    .summary = "BPTT with delta_{t-1} = sum U_*^T delta_{*,t} and the cell "
+               "carry dc_{t-1} += dc_t (.) f_t",
+    .gradient = corrected_gradient,
+    .quantity_grads = corrected_quantity_grads,
+    .covers = NULL,
+    .covers_quantities = all_quantities,
+};
+
+static const gc_derivation_type *const derivations[] = {&seed, &corrected,
+                                                        NULL};
+
+const gc_model_type gc_model_lstm_001_6_4 = {
+    .name = "lstm_001_6_4",
+    .title = "one LSTM layer over T steps, loss 1/2 ||h_T - y||^2, BPTT",
+    .source = "001_d60de9d6fdeee42c.txt, Problem 6.4",
+    .dims = dims,
+    .layout = layout,
+    .forward = forward,
+    .derivations = derivations,
+};

@@ -1,0 +1,285 @@
+/* report_text.c: the terminal report (README, "Reading a report").
+ *
+ * Per case: a header line, then per derivation its verdict against the
+ * expected one, a table with one row per parameter block (the worst entry
+ * over all points, its analytic and numeric values, error bar, relative
+ * error and the block's verdict), per-point verdicts, and where the
+ * derivation claims intermediate quantities, the first place it goes wrong
+ * walking backwards from the loss.  -v adds every entry. */
+#include "gradcheck.h"
+
+#include <math.h>
+#include <string.h>
+
+static const char *color_of(gc_verdict v)
+{
+    switch (v) {
+    case GC_AGREE: return "\033[32m";
+    case GC_DISAGREE: return "\033[1;31m";
+    case GC_KINK: return "\033[36m";
+    case GC_NONFINITE: return "\033[35m";
+    default: return "\033[33m";
+    }
+}
+
+/* A verdict word, coloured when asked, padded to width w. */
+static void verdict(FILE *f, gc_verdict v, int w, const gc_report_options *o)
+{
+    if (o->color) fputs(color_of(v), f);
+    fprintf(f, "%-*s", w, gc_verdict_name(v));
+    if (o->color) fputs("\033[0m", f);
+}
+
+static void num(FILE *f, double x)
+{
+    if (isnan(x)) fprintf(f, " %12s", "nan");
+    else fprintf(f, " %12.6g", x);
+}
+
+static void header(FILE *f)
+{
+    fprintf(f, "    %-8s %7s  %-16s %12s %12s %12s %10s  %s\n", "block",
+            "entries", "worst entry", "analytic", "numeric", "+-abserr",
+            "rel.error", "verdict");
+}
+
+static void entry_row(FILE *f, const char *name, const gc_entry_check *ch,
+                      const gc_report_options *o)
+{
+    fprintf(f, "  %-16s", name);
+    num(f, ch->analytic);
+    num(f, ch->numeric.value);
+    num(f, ch->numeric.abserr);
+    if (isnan(ch->rel_error)) fprintf(f, " %10s  ", "nan");
+    else fprintf(f, " %10.2e  ", ch->rel_error);
+    verdict(f, ch->verdict, 12, o);
+    if (ch->one_sided)
+        fprintf(f, " (one-sided %.6g / %.6g)", ch->fwd.value, ch->bwd.value);
+    fputc('\n', f);
+}
+
+/* Verdict of a block over all points: the same precedence as a
+ * derivation's, and "kink" if every checked entry was a kink. */
+static gc_verdict block_verdict(const size_t *n)
+{
+    if (n[GC_DISAGREE]) return GC_DISAGREE;
+    if (n[GC_NONFINITE]) return GC_NONFINITE;
+    if (n[GC_INCONCLUSIVE]) return GC_INCONCLUSIVE;
+    if (n[GC_KINK] && !n[GC_AGREE]) return GC_KINK;
+    return GC_AGREE;
+}
+
+static void block_table(FILE *f, const gc_case_report *r,
+                        const gc_derivation_report *dr,
+                        const gc_report_options *o)
+{
+    const gc_blocks *P = &r->c->prob->layout.params;
+    header(f);
+    for (size_t b = 0; b < P->n_blocks; b++) {
+        const gc_block *blk = &P->block[b];
+        if (!dr->claimed[blk->offset]) {
+            fprintf(f, "    %-8s %7zu  (not claimed by this derivation)\n",
+                    blk->name, blk->size);
+            continue;
+        }
+        size_t counts[GC_N_VERDICTS] = {0};
+        const gc_entry_check *worst = NULL;
+        size_t wk = blk->offset;
+        for (size_t p = 0; p < r->n_points; p++)
+            for (size_t k = blk->offset; k < blk->offset + blk->size; k++) {
+                const gc_entry_check *ch = &dr->points[p].entries[k];
+                counts[ch->verdict]++;
+                int rank_ch = ch->verdict == GC_KINK ? 0 : 1;
+                int rank_w = !worst ? -1 : worst->verdict == GC_KINK ? 0 : 1;
+                double re = isnan(ch->rel_error) ? INFINITY : ch->rel_error;
+                double rw = !worst ? -1 : isnan(worst->rel_error)
+                                              ? INFINITY : worst->rel_error;
+                if (rank_ch > rank_w || (rank_ch == rank_w && re > rw)) {
+                    worst = ch;
+                    wk = k;
+                }
+            }
+        char name[64];
+        gc_entry_name(P, wk, name, sizeof name);
+        fprintf(f, "    %-8s %7zu  %-16s", blk->name, blk->size, name);
+        num(f, worst->analytic);
+        num(f, worst->numeric.value);
+        num(f, worst->numeric.abserr);
+        if (isnan(worst->rel_error)) fprintf(f, " %10s  ", "nan");
+        else fprintf(f, " %10.2e  ", worst->rel_error);
+        verdict(f, block_verdict(counts), 0, o);
+        if (counts[GC_KINK]) fprintf(f, " (%zu kink)", counts[GC_KINK]);
+        fputc('\n', f);
+    }
+}
+
+/* Time step of quantity entry j in a timed block, or -1. */
+static long time_of(const gc_blocks *Q, size_t j)
+{
+    const gc_block *b = gc_blocks_of(Q, j);
+    if (!b || !b->timed) return -1;
+    return (long)((j - b->offset) / (b->size / b->shape[0])) + b->base[0];
+}
+
+static void localisation(FILE *f, const gc_case_report *r,
+                         const gc_derivation_report *dr, size_t p,
+                         const gc_report_options *o)
+{
+    const gc_point_report *pr = &dr->points[p];
+    const gc_blocks *Q = &r->c->prob->layout.quantities;
+    if (!pr->qentries) return;
+    if (pr->first_wrong < 0) {
+        if (pr->verdict == GC_DISAGREE)
+            fprintf(f, "      every claimed dL/d(quantity) agrees: the error "
+                    "is in the last step, from quantities to parameters\n");
+        return;
+    }
+    char name[64];
+    size_t j = (size_t)pr->first_wrong;
+    gc_entry_name(Q, j, name, sizeof name);
+    const gc_entry_check *ch = &pr->qentries[j];
+    long t = time_of(Q, j);
+    fprintf(f, "      first wrong, walking back from the loss: dL/d%s", name);
+    if (t >= 0) fprintf(f, " (time step t = %ld)", t);
+    fprintf(f, ": derivation %.6g, numeric %.6g +- %.2g; everything after "
+            "it agrees\n", ch->analytic, ch->numeric.value,
+            ch->numeric.abserr);
+    /* The other quantity blocks wrong at the same step. */
+    if (t >= 0) {
+        int any = 0;
+        for (size_t b = 0; b < Q->n_blocks; b++) {
+            const gc_block *blk = &Q->block[b];
+            if (!blk->timed) continue;
+            size_t inner = blk->size / blk->shape[0];
+            size_t s0 = blk->offset + (size_t)(t - blk->base[0]) * inner;
+            int wrong = 0;
+            for (size_t k = s0; k < s0 + inner; k++)
+                if (dr->qclaimed[k] && pr->qentries[k].verdict == GC_DISAGREE)
+                    wrong = 1;
+            if (wrong) {
+                fprintf(f, "%s%s", any ? ", " : "      wrong at that step: ",
+                        blk->name);
+                any = 1;
+            }
+        }
+        if (any) fputc('\n', f);
+    }
+    const gc_blocks *P = &r->c->prob->layout.params;
+    int any = 0;
+    for (size_t b = 0; b < P->n_blocks; b++) {
+        const gc_block *blk = &P->block[b];
+        int wrong = 0;
+        for (size_t k = blk->offset; k < blk->offset + blk->size; k++)
+            if (dr->claimed[k] && pr->entries[k].verdict == GC_DISAGREE)
+                wrong = 1;
+        if (wrong) {
+            fprintf(f, "%s%s", any ? ", " : "      parameter gradients that "
+                    "inherit it: ", blk->name);
+            any = 1;
+        }
+    }
+    if (any) fputc('\n', f);
+    if (o->verbose) {
+        fprintf(f, "      quantities at point %zu:\n", p);
+        for (size_t k = 0; k < Q->n; k++) {
+            if (!dr->qclaimed[k]) continue;
+            gc_entry_name(Q, k, name, sizeof name);
+            char dn[72];
+            snprintf(dn, sizeof dn, "dL/d%s", name);
+            fprintf(f, "    ");
+            entry_row(f, dn, &pr->qentries[k], o);
+        }
+    }
+}
+
+static void derivation(FILE *f, const gc_case_report *r,
+                       const gc_derivation_report *dr,
+                       const gc_report_options *o)
+{
+    fprintf(f, "  derivation %-10s ", dr->type->name);
+    verdict(f, dr->verdict, 0, o);
+    fprintf(f, " (expected %s)%s  max rel.error %.2e over %zu entries x "
+            "%zu points\n", gc_verdict_name(dr->expect),
+            dr->verdict == dr->expect ? "" : "  <-- UNEXPECTED",
+            dr->max_rel_error, dr->n_claimed, r->n_points);
+    fprintf(f, "    %s\n", dr->type->summary);
+    block_table(f, r, dr, o);
+    fprintf(f, "    points:");
+    for (size_t p = 0; p < r->n_points; p++) {
+        fprintf(f, " %zu%s=", p, p == 0 ? "(given)" : "");
+        verdict(f, dr->points[p].verdict, 0, o);
+    }
+    fputc('\n', f);
+    if (dr->points[0].verdict == GC_AGREE && dr->verdict == GC_DISAGREE)
+        fprintf(f, "    agrees at the given point only: the formula is "
+                "wrong elsewhere\n");
+    for (size_t p = 0; p < r->n_points; p++) {
+        const gc_point_report *pr = &dr->points[p];
+        if (pr->qentries && (pr->first_wrong >= 0 ||
+                             pr->verdict == GC_DISAGREE)) {
+            fprintf(f, "    localisation at point %zu:\n", p);
+            localisation(f, r, dr, p, o);
+            break;   /* the first point that shows it is enough */
+        }
+    }
+    if (!o->verbose) return;
+    const gc_blocks *P = &r->c->prob->layout.params;
+    for (size_t p = 0; p < r->n_points; p++) {
+        fprintf(f, "    entries at point %zu:\n", p);
+        for (size_t k = 0; k < P->n; k++) {
+            if (!dr->claimed[k]) continue;
+            char name[64];
+            gc_entry_name(P, k, name, sizeof name);
+            fprintf(f, "    ");
+            entry_row(f, name, &dr->points[p].entries[k], o);
+        }
+    }
+}
+
+static void claims(FILE *f, const gc_case_report *r,
+                   const gc_report_options *o)
+{
+    if (!r->n_claims) return;
+    fprintf(f, "  claims (stated numbers):\n");
+    fprintf(f, "    %-44s %12s %14s %9s  %s\n", "claim", "stated", "computed",
+            "tol", "verdict");
+    for (size_t i = 0; i < r->n_claims; i++) {
+        const gc_claim_report *cr = &r->claims[i];
+        fprintf(f, "    %-44.44s %12.6g %14.8g %9.2g  ", cr->claim->name,
+                cr->claim->stated, cr->actual, cr->tol);
+        verdict(f, cr->verdict, 0, o);
+        if (cr->verdict != cr->claim->expect)
+            fprintf(f, " (expected %s)  <-- UNEXPECTED",
+                    gc_verdict_name(cr->claim->expect));
+        fputc('\n', f);
+    }
+}
+
+int gc_report_text(FILE *f, gc_case_report *const *rs, size_t n,
+                   const gc_report_options *o)
+{
+    size_t unmet = 0, nd = 0, nc = 0;
+    for (size_t i = 0; i < n; i++) {
+        const gc_case_report *r = rs[i];
+        const gc_case *c = r->c;
+        fprintf(f, "%s: %s\n", c->name, c->title ? c->title : "");
+        fprintf(f, "  source %s, %s; model %s; loss %.10g at the given "
+                "point; %zu random point%s (seed %ld)\n", c->seed, c->problem,
+                c->model->name, r->loss, r->n_points - 1,
+                r->n_points == 2 ? "" : "s", r->seed);
+        for (size_t a = 0; a < c->n_assumptions; a++)
+            fprintf(f, "  assumes: %s\n", c->assumptions[a]);
+        for (size_t d = 0; d < r->n_derivs; d++)
+            derivation(f, r, &r->derivs[d], o);
+        claims(f, r, o);
+        fprintf(f, "  => %s\n\n", r->unmet ? "some verdicts differ from "
+                "the case's expectations" : "every verdict as expected");
+        unmet += r->unmet;
+        nd += r->n_derivs;
+        nc += r->n_claims;
+    }
+    fprintf(f, "%zu case%s, %zu derivation%s, %zu claim%s: %zu verdict%s "
+            "not as expected\n", n, n == 1 ? "" : "s", nd, nd == 1 ? "" : "s",
+            nc, nc == 1 ? "" : "s", unmet, unmet == 1 ? "" : "s");
+    return ferror(f) ? GC_EIO : GC_OK;
+}

@@ -1,0 +1,287 @@
+/* run.c: running a case.  For every derivation and every point (the case's
+ * own and the seeded random ones) each claimed parameter entry is checked
+ * against the numeric derivative; where the derivation also claims
+ * dL/d(quantity), the quantities are checked too and the first place it goes
+ * wrong, walking backwards from the loss, is located.  Claims compare the
+ * homework's stated numbers with computed ones. */
+#include "gradcheck.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+gc_run_options gc_run_options_default(void)
+{
+    gc_run_options o = {.points = -1, .seed = -1, .have_tol = 0,
+                        .tol = gc_tol_default, .quantities = 1};
+    return o;
+}
+
+static int covers(const char *const *list, const char *name)
+{
+    if (!list) return 1;
+    for (size_t i = 0; list[i]; i++)
+        if (strcmp(list[i], name) == 0) return 1;
+    return 0;
+}
+
+static unsigned char *claimed_mask(const gc_blocks *b, const char *const *list,
+                                   size_t *n_claimed)
+{
+    unsigned char *m = calloc(b->n ? b->n : 1, 1);
+    if (!m) return NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < b->n_blocks; i++) {
+        const gc_block *blk = &b->block[i];
+        if (!covers(list, blk->name)) continue;
+        memset(m + blk->offset, 1, blk->size);
+        n += blk->size;
+    }
+    if (n_claimed) *n_claimed = n;
+    return m;
+}
+
+/* Forward order of quantity entry j: time step first for timed blocks,
+ * then block order, then position in the block. */
+static void forward_key(const gc_blocks *q, size_t j, size_t key[3])
+{
+    const gc_block *b = gc_blocks_of(q, j);
+    size_t r = j - b->offset;
+    size_t inner = b->size / b->shape[0];
+    key[0] = b->timed ? r / inner : 0;
+    key[1] = (size_t)(b - q->block);
+    key[2] = b->timed ? r % inner : r;
+}
+
+static int key_less(const size_t a[3], const size_t b[3])
+{
+    for (int i = 0; i < 3; i++)
+        if (a[i] != b[i]) return a[i] < b[i];
+    return 0;
+}
+
+/* The disagreeing quantity entry latest in forward order: walking backwards
+ * from the loss, everything after it agrees and it is the first that does
+ * not. */
+static long first_wrong(const gc_blocks *q, const gc_entry_check *ch,
+                        const unsigned char *claimed)
+{
+    long best = -1;
+    size_t bk[3] = {0, 0, 0}, k[3];
+    for (size_t j = 0; j < q->n; j++) {
+        if (!claimed[j] || ch[j].verdict != GC_DISAGREE) continue;
+        forward_key(q, j, k);
+        if (best < 0 || key_less(bk, k)) {
+            best = (long)j;
+            memcpy(bk, k, sizeof bk);
+        }
+    }
+    return best;
+}
+
+/* Overall verdict from counts: disagree beats nonfinite beats inconclusive
+ * beats agree; kinks never count against a derivation. */
+static gc_verdict summarize(const size_t *counts)
+{
+    if (counts[GC_DISAGREE]) return GC_DISAGREE;
+    if (counts[GC_NONFINITE]) return GC_NONFINITE;
+    if (counts[GC_INCONCLUSIVE]) return GC_INCONCLUSIVE;
+    return GC_AGREE;
+}
+
+static int check_point(const gc_case *c, const gc_derivation_type *d,
+                       gc_derivation_report *dr, gc_point_report *pr,
+                       gc_engine *e, const gc_tol *tol, int quantities,
+                       double *grad, double *dq, gc_error *err)
+{
+    const gc_layout *L = &c->prob->layout;
+    const gc_step *step = &c->step;
+    size_t np = L->params.n, nq = L->quantities.n;
+
+    pr->entries = calloc(np ? np : 1, sizeof *pr->entries);
+    if (!pr->entries) return GC_ENOMEM;
+    for (size_t k = 0; k < np; k++) grad[k] = NAN;
+    int st = d->gradient(c->prob, pr->theta, grad, gc_engine_work(e));
+    if (st) {
+        snprintf(err->msg, sizeof err->msg, "derivation %s of model %s "
+                 "cannot run with this case's shapes (%s)", d->name,
+                 c->model->name, gc_strstatus(st));
+        return GC_EDERIV;
+    }
+    pr->worst = 0;
+    for (size_t k = 0; k < np; k++) {
+        if (!dr->claimed[k]) continue;
+        gc_entry_check *ch = &pr->entries[k];
+        if ((st = gc_engine_check_param(e, pr->theta, k, grad[k], step, tol,
+                                        ch)))
+            return st;
+        pr->counts[ch->verdict]++;
+        if (ch->verdict != GC_KINK && isfinite(ch->rel_error) &&
+            ch->rel_error > pr->max_rel_error) {
+            pr->max_rel_error = ch->rel_error;
+            pr->worst = k;
+        }
+    }
+    pr->verdict = summarize(pr->counts);
+    pr->first_wrong = -1;
+
+    if (!quantities || !d->quantity_grads || nq == 0) return GC_OK;
+    pr->qentries = calloc(nq, sizeof *pr->qentries);
+    pr->qvalues = calloc(nq, sizeof *pr->qvalues);
+    if (!pr->qentries || !pr->qvalues) return GC_ENOMEM;
+    gc_engine_loss(e, pr->theta, NULL, pr->qvalues);
+    for (size_t j = 0; j < nq; j++) dq[j] = NAN;
+    st = d->quantity_grads(c->prob, pr->theta, dq, gc_engine_work(e));
+    if (st) {
+        snprintf(err->msg, sizeof err->msg, "derivation %s of model %s: "
+                 "quantity gradients failed (%s)", d->name, c->model->name,
+                 gc_strstatus(st));
+        return GC_EDERIV;
+    }
+    for (size_t j = 0; j < nq; j++) {
+        if (!dr->qclaimed[j]) continue;
+        if ((st = gc_engine_check_quantity(e, pr->theta, j,
+                                           fabs(pr->qvalues[j]), dq[j], step,
+                                           tol, &pr->qentries[j])))
+            return st;
+    }
+    pr->first_wrong = first_wrong(&L->quantities, pr->qentries, dr->qclaimed);
+    return GC_OK;
+}
+
+static void check_claim(const gc_case *c, const gc_claim *cl, gc_engine *e,
+                        const double *q0, double loss0, const gc_tol *tol,
+                        gc_claim_report *out)
+{
+    gc_deriv d = {0, 0, 0};
+    out->claim = cl;
+    out->tol = cl->tol;
+    switch (cl->kind) {
+    case GC_CLAIM_LOSS: d.value = loss0; break;
+    case GC_CLAIM_VALUE: d.value = q0[cl->index]; break;
+    case GC_CLAIM_DPARAM:
+        gc_engine_param_central(e, c->theta, cl->index, &c->step, &d);
+        break;
+    case GC_CLAIM_DQUANTITY:
+        gc_engine_quantity_central(e, c->theta, cl->index,
+                                   fabs(q0[cl->index]), &c->step, &d);
+        break;
+    }
+    out->actual = d.value;
+    out->abserr = d.abserr;
+    if (d.status || !isfinite(d.value) || !isfinite(d.abserr)) {
+        out->verdict = GC_NONFINITE;
+        return;
+    }
+    /* The stated number agrees when it is within its own rounding (tol),
+     * the numeric error bar, and a few ulps of the computed value. */
+    double bar = tol->k * d.abserr;
+    double slack = cl->tol + bar + 4 * 2.220446049250313e-16 * fabs(d.value);
+    if (fabs(cl->stated - d.value) > slack) out->verdict = GC_DISAGREE;
+    else if (bar > cl->tol && bar > tol->bar_rtol * fabs(d.value) + tol->atol)
+        out->verdict = GC_INCONCLUSIVE;
+    else out->verdict = GC_AGREE;
+}
+
+int gc_run_case(const gc_case *c, const gc_run_options *opt,
+                gc_case_report **out, gc_error *err)
+{
+    *out = NULL;
+    memset(err, 0, sizeof *err);
+    snprintf(err->file, sizeof err->file, "%s", c->path);
+    const gc_layout *L = &c->prob->layout;
+    size_t np = L->params.n, nq = L->quantities.n;
+    gc_engine *e = NULL;
+    double *grad = NULL, *dq = NULL, *q0 = NULL;
+    int st = GC_ENOMEM;
+
+    gc_case_report *r = calloc(1, sizeof *r);
+    if (!r) return GC_ENOMEM;
+    r->c = c;
+    r->tol = opt->have_tol ? opt->tol : c->tol;
+    r->seed = opt->seed >= 0 ? opt->seed : (long)c->seed_rng;
+    long extra = opt->points >= 0 ? opt->points : c->points;
+    r->n_points = 1 + (size_t)extra;
+
+    if ((st = gc_engine_alloc(c->prob, &e))) goto done;
+    st = GC_ENOMEM;
+    grad = malloc((np ? np : 1) * sizeof *grad);
+    dq = malloc((nq ? nq : 1) * sizeof *dq);
+    q0 = calloc(nq ? nq : 1, sizeof *q0);
+    r->derivs = calloc(c->n_derivs, sizeof *r->derivs);
+    r->claims = calloc(c->n_claims ? c->n_claims : 1, sizeof *r->claims);
+    if (!grad || !dq || !q0 || !r->derivs || !r->claims) goto done;
+    r->loss = gc_engine_loss(e, c->theta, NULL, q0);
+
+    for (size_t i = 0; i < c->n_derivs; i++) {
+        const gc_derivation_type *d = c->derivs[i].type;
+        gc_derivation_report *dr = &r->derivs[r->n_derivs++];
+        dr->type = d;
+        dr->expect = c->derivs[i].expect;
+        dr->claimed = claimed_mask(&L->params, d->covers, &dr->n_claimed);
+        dr->qclaimed = claimed_mask(&L->quantities,
+                                    d->quantity_grads ? d->covers_quantities
+                                                      : NULL, NULL);
+        dr->points = calloc(r->n_points, sizeof *dr->points);
+        if (!dr->claimed || !dr->qclaimed || !dr->points) goto done;
+        for (size_t p = 0; p < r->n_points; p++) {
+            gc_point_report *pr = &dr->points[p];
+            pr->theta = malloc((np ? np : 1) * sizeof *pr->theta);
+            if (!pr->theta) goto done;
+            if (p == 0) memcpy(pr->theta, c->theta, np * sizeof *pr->theta);
+            else gc_case_point(c, (unsigned long)r->seed, (long)p, pr->theta);
+            if ((st = check_point(c, d, dr, pr, e, &r->tol, opt->quantities,
+                                  grad, dq, err)))
+                goto done;
+            st = GC_ENOMEM;
+            for (int v = 0; v < GC_N_VERDICTS; v++)
+                dr->counts[v] += pr->counts[v];
+            if (pr->max_rel_error > dr->max_rel_error)
+                dr->max_rel_error = pr->max_rel_error;
+        }
+        dr->verdict = summarize(dr->counts);
+        if (dr->verdict != dr->expect) r->unmet++;
+    }
+
+    for (size_t i = 0; i < c->n_claims; i++) {
+        check_claim(c, &c->claims[i], e, q0, r->loss, &r->tol, &r->claims[i]);
+        r->n_claims++;
+        if (r->claims[i].verdict != c->claims[i].expect) r->unmet++;
+    }
+    st = GC_OK;
+
+done:
+    gc_engine_free(e);
+    free(grad);
+    free(dq);
+    free(q0);
+    if (st) {
+        if (!err->msg[0]) snprintf(err->msg, sizeof err->msg, "%s",
+                                   gc_strstatus(st));
+        gc_case_report_free(r);
+        return st;
+    }
+    *out = r;
+    return GC_OK;
+}
+
+void gc_case_report_free(gc_case_report *r)
+{
+    if (!r) return;
+    for (size_t i = 0; i < r->n_derivs; i++) {
+        gc_derivation_report *dr = &r->derivs[i];
+        if (dr->points)
+            for (size_t p = 0; p < r->n_points; p++) {
+                free(dr->points[p].theta);
+                free(dr->points[p].entries);
+                free(dr->points[p].qentries);
+                free(dr->points[p].qvalues);
+            }
+        free(dr->points);
+        free(dr->claimed);
+        free(dr->qclaimed);
+    }
+    free(r->derivs);
+    free(r->claims);
+    free(r);
+}
