@@ -92,6 +92,14 @@ static int want_number(reader *r, const yaml_node_t *n, const char *what,
     if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
         return fail_at(r, n, "%s: expected a number, found the quoted "
                        "string \"%.40s\"", what, s);
+    /* YAML's own spellings of the non-finite values */
+    static const char *const nonfinite[] = {".nan", ".NaN", ".NAN", ".inf",
+        ".Inf", ".INF", "-.inf", "-.Inf", "-.INF", "+.inf", "+.Inf", "+.INF",
+        NULL};
+    for (int i = 0; nonfinite[i]; i++)
+        if (strcmp(s, nonfinite[i]) == 0)
+            return fail_at(r, n, "%s: expected a finite number, found \"%s\"",
+                           what, s);
     char *end;
     errno = 0;
     double v = strtod(s, &end);

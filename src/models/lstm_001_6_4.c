@@ -101,7 +101,7 @@ static int layout(const long *d, gc_layout *L)
     static const char *const wn[] = {"W_f", "W_i", "W_c", "W_o"};
     static const char *const un[] = {"U_f", "U_i", "U_c", "U_o"};
     static const char *const bn[] = {"b_f", "b_i", "b_c", "b_o"};
-    static const char *const qn[] = {"z_f", "z_i", "z_c", "z_o", "c", "h"};
+    static const char *const qn[] = {"z_f", "z_i", "z_c", "z_o", "c", "h", NULL};
     for (int k = 0; k < 4; k++)
         st = st ? st : gc_blocks_add(&L->params, wn[k], 2, n, ni, 1, 1, 1, 0);
     for (int k = 0; k < 4; k++)
@@ -116,6 +116,8 @@ static int layout(const long *d, gc_layout *L)
     /* work: h_0..h_T, c_0..c_T, f, i, c~, o, tanh(c) for t = 1..T, and
      * eight n-vectors for the backward pass. */
     L->work = 2 * (T + 1) * n + 5 * T * n + 8 * n;
+    /* all six quantities are computed step by step: time-major order */
+    gc_blocks_timed(&L->quantities, qn);
     return st;
 }
 

@@ -99,6 +99,8 @@ static int layout(const long *d, gc_layout *L)
     /* work: s, h (T x m), z, o^ (T x K); backward scratch e (K), three
      * m-vectors (dh, delta, next) */
     L->work = 2 * T * m + 2 * T * K + K + 3 * m;
+    /* s_t, h_t, z_t are computed step by step: time-major forward order */
+    gc_blocks_timed(&L->quantities, (const char *const[]){"s", "h", "z", NULL});
     return st;
 }
 

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# cli_test.sh GRADCHECK SOURCE_ROOT: the real program on real inputs, TAP out.
+# Exit codes (0 met, 1 unmet, 2 trouble), messages naming file:line, no
+# partial output files, no colour when piped.
+set -u
+gc=$1
+root=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+n=0
+failed=0
+
+ok() {   # ok DESCRIPTION COMMAND...: passes when the command succeeds
+    local desc=$1
+    shift
+    n=$((n + 1))
+    if "$@" >"$tmp/log" 2>&1; then
+        echo "ok $n - $desc"
+    else
+        echo "not ok $n - $desc"
+        sed 's/^/# /' "$tmp/log" | head -20
+        failed=$((failed + 1))
+    fi
+}
+
+# status EXPECTED CMD...: runs CMD, stdout to $tmp/out, stderr to $tmp/err
+status() {
+    local want=$1
+    shift
+    "$@" >"$tmp/out" 2>"$tmp/err"
+    local got=$?
+    [ "$got" -eq "$want" ] || { echo "exit $got, wanted $want"; cat "$tmp/err"; return 1; }
+}
+
+ok "--help answers and exits 0" \
+    bash -c "'$gc' --help | grep -q 'run \\[CASE|FILE'"
+ok "--version" bash -c "'$gc' --version | grep -q '^gradcheck [0-9]'"
+ok "no arguments is a usage error (exit 2)" status 2 "$gc"
+ok "unknown command exits 2" status 2 "$gc" frobnicate
+ok "unknown option exits 2 and points at --help" \
+    bash -c "'$gc' run --frob 2>&1 >/dev/null | grep -q \"Try 'gradcheck --help'\"; [ \${PIPESTATUS[0]} -eq 2 ]"
+ok "bad --points value exits 2" status 2 "$gc" run --points many
+ok "list shows the four models before the cases" \
+    bash -c "'$gc' list | sed '/^cases in/q' | grep -c -E '^  (tanh_net_004_q1|sigmoid_chain_000_p2|rnn_bptt_000_p5|lstm_001_6_4) ' | grep -qx 4"
+
+ok "every case meets its expectations (exit 0)" status 0 "$gc" run
+ok "no colour codes when piped" bash -c "! grep -q \$'\\033' '$tmp/out'"
+ok "the text report names the first wrong step of the LSTM seed" \
+    bash -c "'$gc' run lstm_001_6_4 | grep -q 'first wrong, walking back from the loss: dL/d.*(time step t = 3)'"
+
+ok "JSON report to a file" status 0 "$gc" run --format json -o "$tmp/r.json"
+ok "the JSON report names every case" \
+    bash -c "for c in tanh_net_004_q1 sigmoid_chain_000_p2_explode rnn_bptt_000_p5 lstm_001_6_4; do grep -q \"\\\"name\\\": \\\"\$c\\\"\" '$tmp/r.json' || exit 1; done"
+
+# A malformed case: exit 2, file:line:column and what was expected, and no
+# report file written.
+cat > "$tmp/bad.yaml" <<'EOF'
+name: bad
+source: {seed: s.txt, problem: P1}
+model: tanh_net_004_q1
+params:
+  W1: [[0.1, 0.2]]
+  W2: [[0.2], [1], [-3]]
+  W3: [[1], [2]]
+inputs: {x: [2], y: [1]}
+derivations: {seed: agree}
+EOF
+ok "a malformed case exits 2" status 2 "$gc" run "$tmp/bad.yaml" -o "$tmp/never.json"
+ok "the message names file, line, column and what was expected" \
+    grep -q "^gradcheck: $tmp/bad.yaml:5:7: params W1: expected 2 rows (shape 2 x 2), found 1" "$tmp/err"
+ok "nothing is written when a case is malformed" test ! -e "$tmp/never.json"
+ok "a malformed case among good ones stops the run" \
+    status 2 "$gc" run tanh_net_004_q1 "$tmp/bad.yaml"
+ok "unknown case name exits 2" status 2 "$gc" run no_such_case
+
+# An expectation that does not hold: exit 1.
+sed 's/seed: disagree/seed: agree/' "$root/cases/rnn_bptt_000_p5.yaml" > "$tmp/flip.yaml"
+ok "an unmet expectation exits 1" status 1 "$gc" run "$tmp/flip.yaml"
+ok "and the report marks it" grep -q "UNEXPECTED" "$tmp/out"
+
+ok "cases/meson.build lists every case file" bash -c "
+    for f in '$root'/cases/*.yaml; do
+        b=\$(basename \"\$f\" .yaml)
+        grep -q \"'\$b'\" '$root/cases/meson.build' || { echo \"not listed: \$b\"; exit 1; }
+    done"
+
+echo "1..$n"
+exit 0
