@@ -471,6 +471,10 @@ static int on_claim_key(reader *r, const char *key, yaml_node_t *k,
             cl->kind = GC_CLAIM_LOSS;
             return GC_OK;
         }
+        if (strcmp(s, "n_params") == 0) {
+            cl->kind = GC_CLAIM_COUNT;
+            return GC_OK;
+        }
         const char *what = "a quantity entry such as x1[2]";
         const gc_blocks *fams[2] = {&L->quantities, NULL};
         gc_claim_kind kinds[2] = {GC_CLAIM_VALUE, GC_CLAIM_VALUE};
@@ -497,7 +501,7 @@ static int on_claim_key(reader *r, const char *key, yaml_node_t *k,
         char pn[512], qn[512];
         list_blocks(&L->params, pn, sizeof pn);
         list_blocks(&L->quantities, qn, sizeof qn);
-        return fail_at(r, v, "claim of: \"%.60s\": expected loss, %s "
+        return fail_at(r, v, "claim of: \"%.60s\": expected loss, n_params, %s "
                        "(parameters: %s; quantities: %s)", cl->of, what, pn,
                        qn[0] ? qn : "none");
     }

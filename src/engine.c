@@ -58,6 +58,8 @@ struct gc_engine {
     double *work;        /* model scratch */
     size_t k;            /* entry being varied */
     gc_tap tap;          /* quantity tap being varied */
+    long out;            /* -1: differentiate the loss; else quantity out */
+    double *q;           /* quantity values, when out >= 0 */
     gsl_function f_param, f_quant;
 };
 
@@ -66,21 +68,37 @@ void gc_init(void)
     gsl_set_error_handler_off();
 }
 
+/* The function being differentiated: the loss, or one quantity's value. */
+static double evaluate(gc_engine *e, const gc_tap *tap)
+{
+    if (e->out < 0)
+        return e->p->model->forward(e->p, e->theta, tap, NULL, e->work);
+    double L = e->p->model->forward(e->p, e->theta, tap, e->q, e->work);
+    return isnan(L) ? L : e->q[e->out];
+}
+
 static double loss_of_param(double x, void *params)
 {
     gc_engine *e = params;
     double saved = e->theta[e->k];
     e->theta[e->k] = x;
-    double L = e->p->model->forward(e->p, e->theta, NULL, NULL, e->work);
+    double v = evaluate(e, NULL);
     e->theta[e->k] = saved;
-    return L;
+    return v;
 }
 
 static double loss_of_tap(double d, void *params)
 {
     gc_engine *e = params;
     e->tap.delta = d;
-    return e->p->model->forward(e->p, e->theta, &e->tap, NULL, e->work);
+    return evaluate(e, &e->tap);
+}
+
+int gc_engine_set_output(gc_engine *e, long j)
+{
+    if (j >= 0 && (size_t)j >= e->p->layout.quantities.n) return GC_EINVAL;
+    e->out = j;
+    return GC_OK;
 }
 
 int gc_engine_alloc(const gc_problem *p, gc_engine **out)
@@ -92,7 +110,10 @@ int gc_engine_alloc(const gc_problem *p, gc_engine **out)
     e->theta = calloc(p->layout.params.n ? p->layout.params.n : 1,
                       sizeof *e->theta);
     e->work = calloc(p->layout.work ? p->layout.work : 1, sizeof *e->work);
-    if (!e->theta || !e->work) {
+    e->q = calloc(p->layout.quantities.n ? p->layout.quantities.n : 1,
+                  sizeof *e->q);
+    e->out = -1;
+    if (!e->theta || !e->work || !e->q) {
         gc_engine_free(e);
         return GC_ENOMEM;
     }
@@ -109,6 +130,7 @@ void gc_engine_free(gc_engine *e)
     if (!e) return;
     free(e->theta);
     free(e->work);
+    free(e->q);
     free(e);
 }
 

@@ -134,12 +134,24 @@ static inline double gc_tapped(const gc_tap *t, size_t idx, double v)
 
 typedef struct gc_problem gc_problem;
 
+/* A Jacobian a derivation states: d(of)/d(wrt), where `of` is a quantity
+ * block (a vector output of the forward pass) and `wrt` a parameter block or
+ * a quantity block computed before `of`.  fill() writes
+ * J[i * size(wrt) + k] = d of_i / d wrt_k (row-major, of by wrt). */
+typedef struct {
+    const char *of;
+    const char *wrt;
+    int (*fill)(const gc_problem *p, const double *theta, double *J,
+                double *work);
+} gc_jacobian;
+
 /* A derivation: somebody's analytic gradient for one model.  `seed` is the
  * homework's formulas as written, `corrected` our own. */
 typedef struct {
     const char *name;      /* "seed", "corrected", ... */
     const char *summary;   /* one line: what it is and where it comes from */
-    /* dL/dtheta for every parameter entry into grad[layout.params.n]. */
+    /* dL/dtheta for every parameter entry into grad[layout.params.n].
+     * May be NULL for a derivation that only states Jacobians. */
     int (*gradient)(const gc_problem *p, const double *theta,
                     double *grad, double *work);
     /* Optional (NULL if absent): the derivation's claimed dL/dq for the
@@ -153,6 +165,8 @@ typedef struct {
     /* Optional: the quantity blocks quantity_grads fills; NULL means every
      * quantity block (when quantity_grads is set). */
     const char *const *covers_quantities;
+    /* Optional: Jacobians the derivation states, terminated by {NULL}. */
+    const gc_jacobian *jacobians;
 } gc_derivation_type;
 
 /* A model: a homework network with its forward pass and derivations. */
@@ -263,6 +277,11 @@ void gc_engine_free(gc_engine *e);
  * derivation on the same thread. */
 double *gc_engine_work(gc_engine *e);
 
+/* What the engine differentiates: the loss (j = -1, the default) or the
+ * value of quantity entry j (for Jacobians).  GC_EINVAL if j is out of
+ * range. */
+int gc_engine_set_output(gc_engine *e, long j);
+
 /* Loss at theta (tap may be NULL); q may be NULL. */
 double gc_engine_loss(gc_engine *e, const double *theta, const gc_tap *tap,
                       double *q);
@@ -317,7 +336,8 @@ typedef enum {
     GC_CLAIM_LOSS,       /* of: loss */
     GC_CLAIM_VALUE,      /* of: x1[2]      value of a quantity */
     GC_CLAIM_DPARAM,     /* of: d/dW1[0][1] numeric dL/d(parameter entry) */
-    GC_CLAIM_DQUANTITY   /* of: d/ds2[1]    numeric dL/d(quantity entry) */
+    GC_CLAIM_DQUANTITY,  /* of: d/ds2[1]    numeric dL/d(quantity entry) */
+    GC_CLAIM_COUNT       /* of: n_params    number of parameter entries */
 } gc_claim_kind;
 
 /* A number the homework states, to compare with the computed value. */
@@ -400,6 +420,7 @@ typedef struct {
     double *qvalues;         /* forward values of the quantities */
     long first_wrong;        /* quantity entry where the derivation first
                                 goes wrong walking backwards, or -1 */
+    gc_entry_check **jentries;  /* per stated Jacobian: size(of) x size(wrt) */
 } gc_point_report;
 
 typedef struct {
@@ -409,6 +430,7 @@ typedef struct {
     unsigned char *qclaimed; /* per quantity entry: covered */
     size_t n_claimed;
     gc_point_report *points; /* n_points */
+    size_t n_jacobians;      /* type->jacobians entries */
     double max_rel_error;
     size_t counts[GC_N_VERDICTS];
 } gc_derivation_report;

@@ -77,12 +77,15 @@ static json_t *jderivation(const gc_case_report *r,
                            const gc_derivation_report *dr)
 {
     const gc_layout *L = &r->c->prob->layout;
-    json_t *d = json_pack("{s:s, s:s, s:s, s:s, s:b, s:I}",
+    int only_given = dr->points[0].verdict == GC_AGREE &&
+                     dr->verdict == GC_DISAGREE;
+    json_t *d = json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:I}",
                           "name", dr->type->name,
                           "summary", dr->type->summary,
                           "expected", gc_verdict_name(dr->expect),
                           "verdict", gc_verdict_name(dr->verdict),
                           "met", dr->verdict == dr->expect,
+                          "agrees_only_at_given_point", only_given,
                           "claimed_entries", (json_int_t)dr->n_claimed);
     json_object_set_new(d, "max_rel_error", jnum(dr->max_rel_error));
     json_object_set_new(d, "counts", jcounts(dr->counts));
@@ -118,6 +121,35 @@ static json_t *jderivation(const gc_case_report *r,
         json_object_set_new(lj, "quantities", qs);
         json_array_append_new(loc, lj);
     }
+    json_t *jacs = json_array();
+    for (size_t j = 0; j < dr->n_jacobians; j++) {
+        const gc_jacobian *J = &dr->type->jacobians[j];
+        const gc_block *of = gc_blocks_find(&L->quantities, J->of);
+        const gc_block *wp = gc_blocks_find(&L->params, J->wrt);
+        const gc_blocks *wf = wp ? &L->params : &L->quantities;
+        const gc_block *w = wp ? wp : gc_blocks_find(&L->quantities, J->wrt);
+        json_t *jj = json_pack("{s:s, s:s}", "of", J->of, "wrt", J->wrt);
+        json_t *je = json_array();
+        size_t counts[GC_N_VERDICTS] = {0};
+        for (size_t p = 0; p < r->n_points; p++)
+            for (size_t i = 0; i < of->size; i++)
+                for (size_t k = 0; k < w->size; k++) {
+                    const gc_entry_check *ch =
+                        &dr->points[p].jentries[j][i * w->size + k];
+                    counts[ch->verdict]++;
+                    char a[64], b[64], nm[140];
+                    gc_entry_name(&L->quantities, of->offset + i, a, sizeof a);
+                    gc_entry_name(wf, w->offset + k, b, sizeof b);
+                    snprintf(nm, sizeof nm, "d%s/d", a);
+                    json_t *ej = jentry(wf, w->offset + k, p, ch, nm);
+                    (void)b;
+                    json_array_append_new(je, ej);
+                }
+        json_object_set_new(jj, "counts", jcounts(counts));
+        json_object_set_new(jj, "entries", je);
+        json_array_append_new(jacs, jj);
+    }
+    json_object_set_new(d, "jacobians", jacs);
     json_object_set_new(d, "points", pts);
     json_object_set_new(d, "entries", ents);
     json_object_set_new(d, "localisation", loc);
@@ -125,7 +157,7 @@ static json_t *jderivation(const gc_case_report *r,
 }
 
 static const char *const claim_kinds[] = {"loss", "value", "d/dparam",
-                                          "d/dquantity"};
+                                          "d/dquantity", "count"};
 
 static json_t *jcase(const gc_case_report *r)
 {

@@ -78,8 +78,9 @@ static void block_table(FILE *f, const gc_case_report *r,
     for (size_t b = 0; b < P->n_blocks; b++) {
         const gc_block *blk = &P->block[b];
         if (!dr->claimed[blk->offset]) {
-            fprintf(f, "    %-8s %7zu  (not claimed by this derivation)\n",
-                    blk->name, blk->size);
+            if (dr->type->gradient)
+                fprintf(f, "    %-8s %7zu  (not claimed by this derivation)\n",
+                        blk->name, blk->size);
             continue;
         }
         size_t counts[GC_N_VERDICTS] = {0};
@@ -110,6 +111,71 @@ static void block_table(FILE *f, const gc_case_report *r,
         verdict(f, block_verdict(counts), 0, o);
         if (counts[GC_KINK]) fprintf(f, " (%zu kink)", counts[GC_KINK]);
         fputc('\n', f);
+    }
+}
+
+/* "dh[1]/dx[2]": entry (i, k) of the Jacobian d(of)/d(wrt). */
+static void jac_name(const gc_layout *L, const gc_jacobian *J, size_t i,
+                     size_t k, char *buf, size_t n)
+{
+    const gc_block *of = gc_blocks_find(&L->quantities, J->of);
+    const gc_block *wp = gc_blocks_find(&L->params, J->wrt);
+    const gc_blocks *wf = wp ? &L->params : &L->quantities;
+    const gc_block *w = wp ? wp : gc_blocks_find(&L->quantities, J->wrt);
+    char a[64], b[64];
+    gc_entry_name(&L->quantities, of->offset + i, a, sizeof a);
+    gc_entry_name(wf, w->offset + k, b, sizeof b);
+    snprintf(buf, n, "d%s/d%s", a, b);
+}
+
+/* One row per stated Jacobian: the worst entry over all points. */
+static void jacobian_rows(FILE *f, const gc_case_report *r,
+                          const gc_derivation_report *dr,
+                          const gc_report_options *o)
+{
+    const gc_layout *L = &r->c->prob->layout;
+    for (size_t j = 0; j < dr->n_jacobians; j++) {
+        const gc_jacobian *J = &dr->type->jacobians[j];
+        const gc_block *of = gc_blocks_find(&L->quantities, J->of);
+        const gc_block *w = gc_blocks_find(&L->params, J->wrt);
+        if (!w) w = gc_blocks_find(&L->quantities, J->wrt);
+        size_t n = of->size * w->size, counts[GC_N_VERDICTS] = {0};
+        const gc_entry_check *worst = NULL;
+        size_t wi = 0, wp = 0;
+        for (size_t p = 0; p < r->n_points; p++)
+            for (size_t e = 0; e < n; e++) {
+                const gc_entry_check *ch = &dr->points[p].jentries[j][e];
+                counts[ch->verdict]++;
+                double re = isnan(ch->rel_error) ? INFINITY : ch->rel_error;
+                if (!worst || (ch->verdict != GC_KINK &&
+                               re > (isnan(worst->rel_error) ? INFINITY
+                                                             : worst->rel_error))) {
+                    worst = ch;
+                    wi = e;
+                    wp = p;
+                }
+            }
+        char name[160], label[96];
+        jac_name(L, J, wi / w->size, wi % w->size, name, sizeof name);
+        snprintf(label, sizeof label, "d%s/d%s", J->of, J->wrt);
+        fprintf(f, "    %-8s %7zu  %-16s", label, n, name);
+        num(f, worst->analytic);
+        num(f, worst->numeric.value);
+        num(f, worst->numeric.abserr);
+        if (isnan(worst->rel_error)) fprintf(f, " %10s  ", "nan");
+        else fprintf(f, " %10.2e  ", worst->rel_error);
+        verdict(f, block_verdict(counts), 0, o);
+        fprintf(f, " (Jacobian%s)\n", r->n_points > 1 ? "" : "");
+        (void)wp;
+        if (!o->verbose) continue;
+        for (size_t p = 0; p < r->n_points; p++)
+            for (size_t e = 0; e < n; e++) {
+                jac_name(L, J, e / w->size, e % w->size, name, sizeof name);
+                char pn[200];
+                snprintf(pn, sizeof pn, "%s @%zu", name, p);
+                fprintf(f, "    ");
+                entry_row(f, pn, &dr->points[p].jentries[j][e], o);
+            }
     }
 }
 
@@ -204,6 +270,7 @@ static void derivation(FILE *f, const gc_case_report *r,
             dr->max_rel_error, dr->n_claimed, r->n_points);
     fprintf(f, "    %s\n", dr->type->summary);
     block_table(f, r, dr, o);
+    jacobian_rows(f, r, dr, o);
     fprintf(f, "    points:");
     for (size_t p = 0; p < r->n_points; p++) {
         fprintf(f, " %zu%s=", p, p == 0 ? "(given)" : "");

@@ -89,6 +89,69 @@ static gc_verdict summarize(const size_t *counts)
     return GC_AGREE;
 }
 
+static size_t n_jacobians(const gc_derivation_type *d)
+{
+    size_t n = 0;
+    if (d->jacobians)
+        while (d->jacobians[n].of) n++;
+    return n;
+}
+
+/* Each Jacobian the derivation states, entry by entry: the numeric
+ * derivative of quantity entry of_i with respect to parameter entry wrt_k
+ * (or, through a tap, quantity entry wrt_k). */
+static int check_jacobians(const gc_case *c, const gc_derivation_type *d,
+                           gc_point_report *pr, gc_engine *e,
+                           const gc_tol *tol)
+{
+    const gc_layout *L = &c->prob->layout;
+    size_t nj = n_jacobians(d);
+    if (!nj) return GC_OK;
+    pr->jentries = calloc(nj, sizeof *pr->jentries);
+    double *q = calloc(L->quantities.n ? L->quantities.n : 1, sizeof *q);
+    if (!pr->jentries || !q) { free(q); return GC_ENOMEM; }
+    gc_engine_loss(e, pr->theta, NULL, q);
+    int st = GC_OK;
+    for (size_t j = 0; j < nj && !st; j++) {
+        const gc_jacobian *J = &d->jacobians[j];
+        const gc_block *of = gc_blocks_find(&L->quantities, J->of);
+        const gc_block *wp = gc_blocks_find(&L->params, J->wrt);
+        const gc_block *wq = wp ? NULL : gc_blocks_find(&L->quantities, J->wrt);
+        const gc_block *w = wp ? wp : wq;
+        if (!of || !w || !J->fill) { st = GC_EDERIV; break; }
+        double *A = malloc(of->size * w->size * sizeof *A);
+        pr->jentries[j] = calloc(of->size * w->size, sizeof **pr->jentries);
+        if (!A || !pr->jentries[j]) { free(A); st = GC_ENOMEM; break; }
+        for (size_t i = 0; i < of->size * w->size; i++) A[i] = NAN;
+        if (J->fill(c->prob, pr->theta, A, gc_engine_work(e))) {
+            free(A);
+            st = GC_EDERIV;
+            break;
+        }
+        for (size_t i = 0; i < of->size && !st; i++) {
+            gc_engine_set_output(e, (long)(of->offset + i));
+            for (size_t k = 0; k < w->size && !st; k++) {
+                gc_entry_check *ch = &pr->jentries[j][i * w->size + k];
+                double a = A[i * w->size + k];
+                st = wp ? gc_engine_check_param(e, pr->theta, w->offset + k,
+                                                a, &c->step, tol, ch)
+                        : gc_engine_check_quantity(e, pr->theta,
+                                                   w->offset + k,
+                                                   fabs(q[w->offset + k]), a,
+                                                   &c->step, tol, ch);
+                pr->counts[ch->verdict]++;
+                if (ch->verdict != GC_KINK && isfinite(ch->rel_error) &&
+                    ch->rel_error > pr->max_rel_error)
+                    pr->max_rel_error = ch->rel_error;
+            }
+        }
+        gc_engine_set_output(e, -1);
+        free(A);
+    }
+    free(q);
+    return st;
+}
+
 static int check_point(const gc_case *c, const gc_derivation_type *d,
                        gc_derivation_report *dr, gc_point_report *pr,
                        gc_engine *e, const gc_tol *tol, int quantities,
@@ -101,7 +164,8 @@ static int check_point(const gc_case *c, const gc_derivation_type *d,
     pr->entries = calloc(np ? np : 1, sizeof *pr->entries);
     if (!pr->entries) return GC_ENOMEM;
     for (size_t k = 0; k < np; k++) grad[k] = NAN;
-    int st = d->gradient(c->prob, pr->theta, grad, gc_engine_work(e));
+    int st = d->gradient ? d->gradient(c->prob, pr->theta, grad,
+                                       gc_engine_work(e)) : GC_OK;
     if (st) {
         snprintf(err->msg, sizeof err->msg, "derivation %s of model %s "
                  "cannot run with this case's shapes (%s)", d->name,
@@ -122,6 +186,12 @@ static int check_point(const gc_case *c, const gc_derivation_type *d,
             pr->worst = k;
         }
     }
+    if ((st = check_jacobians(c, d, pr, e, tol)))
+        return st == GC_EDERIV ? (snprintf(err->msg, sizeof err->msg,
+                                           "derivation %s of model %s: a "
+                                           "stated Jacobian names an unknown "
+                                           "block or failed", d->name,
+                                           c->model->name), st) : st;
     pr->verdict = summarize(pr->counts);
     pr->first_wrong = -1;
 
@@ -166,6 +236,7 @@ static void check_claim(const gc_case *c, const gc_claim *cl, gc_engine *e,
         gc_engine_quantity_central(e, c->theta, cl->index,
                                    fabs(q0[cl->index]), &c->step, &d);
         break;
+    case GC_CLAIM_COUNT: d.value = (double)c->prob->layout.params.n; break;
     }
     out->actual = d.value;
     out->abserr = d.abserr;
@@ -219,6 +290,11 @@ int gc_run_case(const gc_case *c, const gc_run_options *opt,
         dr->type = d;
         dr->expect = c->derivs[i].expect;
         dr->claimed = claimed_mask(&L->params, d->covers, &dr->n_claimed);
+        if (dr->claimed && !d->gradient) {   /* states only Jacobians */
+            memset(dr->claimed, 0, np ? np : 1);
+            dr->n_claimed = 0;
+        }
+        dr->n_jacobians = n_jacobians(d);
         dr->qclaimed = claimed_mask(&L->quantities,
                                     d->quantity_grads ? d->covers_quantities
                                                       : NULL, NULL);
@@ -276,6 +352,10 @@ void gc_case_report_free(gc_case_report *r)
                 free(dr->points[p].entries);
                 free(dr->points[p].qentries);
                 free(dr->points[p].qvalues);
+                if (dr->points[p].jentries)
+                    for (size_t j = 0; j < dr->n_jacobians; j++)
+                        free(dr->points[p].jentries[j]);
+                free(dr->points[p].jentries);
             }
         free(dr->points);
         free(dr->claimed);

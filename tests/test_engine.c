@@ -153,6 +153,30 @@ START_TEST(deriv_quantity_tap)
 }
 END_TEST
 
+START_TEST(deriv_output_selection)
+{
+    /* Jacobian machinery: differentiate the quantity q = a^2 instead of the
+     * loss: dq/da = 2a; through a tap on q itself, dq/dq = 1. */
+    with_fn(F_SINQ);
+    double a = 2.385;
+    ck_assert_int_eq(gc_engine_set_output(E, 0), GC_OK);
+    ck_assert_int_eq(gc_engine_set_output(E, 1), GC_EINVAL);
+    gc_entry_check c;
+    gc_engine_check_param(E, &a, 0, 2 * a, &gc_step_default, &gc_tol_default,
+                          &c);
+    ck_assert_int_eq(c.verdict, GC_AGREE);
+    ck_assert(fabs(c.numeric.value - 2 * a) <= c.numeric.abserr + 1e-15);
+    gc_engine_check_quantity(E, &a, 0, a * a, 1.0, &gc_step_default,
+                             &gc_tol_default, &c);
+    ck_assert_int_eq(c.verdict, GC_AGREE);
+    /* back to the loss sin(q): d/da = 2a cos(a^2) */
+    gc_engine_set_output(E, -1);
+    gc_engine_check_param(E, &a, 0, 2 * a * cos(a * a), &gc_step_default,
+                          &gc_tol_default, &c);
+    ck_assert_int_eq(c.verdict, GC_AGREE);
+}
+END_TEST
+
 START_TEST(check_abs_kink)
 {
     /* |a - 2.385| at its hinge: one-sided slopes +1 and -1; whatever the
@@ -276,6 +300,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, deriv_central_cubic_large_x);
     tcase_add_test(tc, deriv_central_steep_shifted_bias);
     tcase_add_test(tc, deriv_quantity_tap);
+    tcase_add_test(tc, deriv_output_selection);
     tcase_add_test(tc, check_abs_kink);
     tcase_add_test(tc, check_relu_kink_and_smooth_side);
     tcase_add_test(tc, check_nan_loss_is_nonfinite);
