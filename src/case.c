@@ -376,6 +376,24 @@ static int on_step(reader *r, const char *key, yaml_node_t *k,
     return st;
 }
 
+static int on_golden(reader *r, const char *key, yaml_node_t *k,
+                     yaml_node_t *v, void *ctx)
+{
+    (void)ctx;
+    gc_golden_tol *t = &r->c->golden_tol;
+    double *dst = strcmp(key, "rtol") == 0 ? &t->rtol
+                : strcmp(key, "atol") == 0 ? &t->atol : NULL;
+    if (!dst)
+        return fail_at(r, k, "golden: unknown key \"%s\" (expected rtol, "
+                       "atol)", key);
+    char what[64];
+    snprintf(what, sizeof what, "golden.%s", key);
+    int st = want_number(r, v, what, dst);
+    if (!st && *dst < 0)
+        return fail_at(r, v, "%s: expected a number >= 0", what);
+    return st;
+}
+
 static int verdict_of(reader *r, yaml_node_t *v, const char *what,
                       gc_verdict *out)
 {
@@ -559,11 +577,11 @@ static int read_assumptions(reader *r, yaml_node_t *n)
 static const char *const top_keys[] = {
     "name", "title", "source", "model", "shape", "params", "inputs",
     "points", "random", "tolerance", "step", "derivations", "claims",
-    "assumptions", NULL
+    "assumptions", "golden", NULL
 };
 enum { K_NAME, K_TITLE, K_SOURCE, K_MODEL, K_SHAPE, K_PARAMS, K_INPUTS,
        K_POINTS, K_RANDOM, K_TOL, K_STEP, K_DERIVS, K_CLAIMS, K_ASSUME,
-       K_COUNT };
+       K_GOLDEN, K_COUNT };
 
 static int on_top(reader *r, const char *key, yaml_node_t *k, yaml_node_t *v,
                   void *ctx)
@@ -576,7 +594,7 @@ static int on_top(reader *r, const char *key, yaml_node_t *k, yaml_node_t *v,
         }
     return fail_at(r, k, "unknown key \"%s\" (expected name, title, source, "
                    "model, shape, params, inputs, points, random, tolerance, "
-                   "step, derivations, claims, assumptions)", key);
+                   "step, derivations, claims, assumptions, golden)", key);
 }
 
 static int load(reader *r, const char *path)
@@ -710,6 +728,12 @@ static int load(reader *r, const char *path)
 
     if (s[K_CLAIMS] && (st = read_claims(r, s[K_CLAIMS]))) return st;
     if (s[K_ASSUME] && (st = read_assumptions(r, s[K_ASSUME]))) return st;
+    if (s[K_GOLDEN]) {
+        c->golden_tol = gc_golden_tol_default;
+        c->have_golden_tol = 1;
+        if ((st = each_pair(r, s[K_GOLDEN], "golden", on_golden, NULL)))
+            return st;
+    }
     (void)path;
     return GC_OK;
 }

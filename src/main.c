@@ -21,6 +21,8 @@ static const char usage_text[] =
 "commands:\n"
 "  list                      the models, their derivations, and the cases\n"
 "  run [CASE|FILE ...]       run cases (default: every case in the case folder)\n"
+"  golden check [CASE ...]   compare every reported value with golden/CASE.golden\n"
+"  golden update [CASE ...]  rewrite golden files that differ (refused when CI is set)\n"
 "\n"
 "run options:\n"
 "  -f, --format text|json    report format (default text)\n"
@@ -34,6 +36,14 @@ static const char usage_text[] =
 "      --no-quantities       skip intermediate quantities (no localisation)\n"
 "      --cases DIR           case folder (default $GRADCHECK_CASES, else the built-in)\n"
 "      --color WHEN          auto|always|never (auto: only on a terminal, never if NO_COLOR is set)\n"
+"\n"
+"golden options:\n"
+"      --golden DIR          golden folder (default $GRADCHECK_GOLDEN, else the built-in)\n"
+"      --golden-rtol X, --golden-atol X   number tolerance (default 1e-10, 1e-12;\n"
+"                            a case may set golden: {rtol, atol})\n"
+"  -f, --format text|tap     summary table, or TAP with a YAML block per failure\n"
+"      --junit FILE          also write JUnit XML (one testsuite per case)\n"
+"      --cases DIR           case folder\n"
 "\n"
 "A CASE is a name from 'gradcheck list' or a path to a .yaml case file.\n"
 "Verdicts: agree, disagree, kink, nonfinite, inconclusive (see README).\n"
@@ -124,6 +134,191 @@ static int cmd_list(const char *dir)
     return st;
 }
 
+static void free_cases(gc_case **cases, size_t n)
+{
+    for (size_t i = 0; cases && i < n; i++) gc_case_free(cases[i]);
+    free(cases);
+}
+
+/* The cases named on the command line, or every case in dir; all loaded
+ * before anything runs, so a malformed one stops everything (exit 2). */
+static int load_cases(const char *dir, int argc, char **argv,
+                      gc_case ***out, size_t *n_out)
+{
+    char **names = NULL;
+    size_t n = 0;
+    *out = NULL;
+    *n_out = 0;
+    if (argc <= 0) {
+        if (gc_catalogue_list(dir, &names, &n)) {
+            fprintf(stderr, "gradcheck: %s: cannot read the case folder\n",
+                    dir);
+            return -1;
+        }
+        if (n == 0) {
+            fprintf(stderr, "gradcheck: %s: no case files (*.yaml)\n", dir);
+            free(names);
+            return -1;
+        }
+    }
+    gc_case **cases = calloc(argc > 0 ? (size_t)argc : n, sizeof *cases);
+    size_t count = argc > 0 ? (size_t)argc : n;
+    int bad = !cases;
+    if (!cases) fprintf(stderr, "gradcheck: out of memory\n");
+    for (size_t i = 0; i < count && !bad; i++) {
+        const char *arg = argc > 0 ? argv[i] : names[i];
+        char *path = NULL;
+        gc_error err;
+        if (gc_catalogue_resolve(dir, arg, &path)) {
+            fprintf(stderr, "gradcheck: %s: no such case file, and no case of "
+                    "that name in %s (see 'gradcheck list')\n", arg, dir);
+            bad = 1;
+        } else if (gc_case_load(path, &cases[i], &err)) {
+            print_error(&err);
+            bad = 1;
+        }
+        free(path);
+    }
+    for (size_t i = 0; i < n; i++) free(names[i]);
+    free(names);
+    if (bad) {
+        free_cases(cases, count);
+        return -1;
+    }
+    *out = cases;
+    *n_out = count;
+    return 0;
+}
+
+static int cmd_golden(int argc, char **argv)
+{
+    enum { O_GOLDEN = 256, O_CASES, O_RTOL, O_ATOL, O_JUNIT };
+    static const struct option opts[] = {
+        {"golden", required_argument, 0, O_GOLDEN},
+        {"cases", required_argument, 0, O_CASES},
+        {"golden-rtol", required_argument, 0, O_RTOL},
+        {"golden-atol", required_argument, 0, O_ATOL},
+        {"format", required_argument, 0, 'f'},
+        {"junit", required_argument, 0, O_JUNIT},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}
+    };
+    if (argc < 2 || (strcmp(argv[1], "check") && strcmp(argv[1], "update"))) {
+        if (argc >= 2 && !strcmp(argv[1], "--help")) {
+            fputs(usage_text, stdout);
+            return EXIT_MET;
+        }
+        return usage_error("golden: expected check or update%s", "");
+    }
+    int update = !strcmp(argv[1], "update");
+    const char *dir = gc_cases_dir(), *gdir = gc_golden_dir(), *junit = NULL;
+    int tap = 0, have_tol = 0, c;
+    gc_golden_tol tol = gc_golden_tol_default;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc - 1, argv + 1, "f:h", opts, NULL)) != -1) {
+        switch (c) {
+        case O_GOLDEN: gdir = optarg; break;
+        case O_CASES: dir = optarg; break;
+        case O_RTOL:
+            if (parse_double("--golden-rtol", optarg, &tol.rtol)) return EXIT_TROUBLE;
+            have_tol = 1;
+            break;
+        case O_ATOL:
+            if (parse_double("--golden-atol", optarg, &tol.atol)) return EXIT_TROUBLE;
+            have_tol = 1;
+            break;
+        case 'f':
+            if (!strcmp(optarg, "tap")) tap = 1;
+            else if (strcmp(optarg, "text"))
+                return usage_error("--format: expected text or tap, found "
+                                   "\"%s\"", optarg);
+            break;
+        case O_JUNIT: junit = optarg; break;
+        case 'h': fputs(usage_text, stdout); return EXIT_MET;
+        default:
+            return usage_error("golden: unknown or incomplete option \"%s\"",
+                               argv[optind]);
+        }
+    }
+    if (update) {
+        const char *ci = getenv("CI");
+        if (ci && *ci) {
+            fprintf(stderr, "gradcheck: golden update refuses to run when CI "
+                    "is set: golden files change only on purpose, by a "
+                    "person who reviews the change\n");
+            return EXIT_TROUBLE;
+        }
+    }
+    gc_case **cases = NULL;
+    size_t n = 0;
+    if (load_cases(dir, argc - 1 - optind, argv + 1 + optind, &cases, &n))
+        return EXIT_TROUBLE;
+    gc_golden_check **checks = calloc(n, sizeof *checks);
+    int ret = checks ? EXIT_MET : EXIT_TROUBLE;
+    for (size_t i = 0; i < n && ret != EXIT_TROUBLE; i++) {
+        gc_error err;
+        if (gc_golden_check_run(cases[i], gdir, have_tol ? &tol : NULL,
+                                &checks[i], &err)) {
+            print_error(&err);
+            ret = EXIT_TROUBLE;
+            break;
+        }
+        gc_golden_check *g = checks[i];
+        if (update) {
+            int written = 0;
+            gc_golden_remove_received(g);
+            if (gc_golden_update(g, &written)) {
+                fprintf(stderr, "gradcheck: %s: cannot write the golden "
+                        "file\n", g->path);
+                ret = EXIT_TROUBLE;
+                break;
+            }
+            if (!written) printf("%s: unchanged\n", g->path);
+            else if (g->read_status) printf("%s: written (%zu rows; it was "
+                                            "%s)\n", g->path, g->got.n,
+                                            g->missing ? "missing" : "unreadable");
+            else {
+                gc_golden_diff d;
+                gc_golden_tol zero = {0, 0};
+                gc_golden_compare(&g->golden, &g->got, &zero, &d);
+                printf("%s: updated, %zu row%s changed:\n", g->path,
+                       d.n_rows, d.n_rows == 1 ? "" : "s");
+                gc_golden_report_changes(stdout, &d);
+                gc_golden_diff_free(&d);
+            }
+            continue;
+        }
+        if (g->read_status && !g->missing) {
+            print_error(&g->read_err);
+            ret = EXIT_TROUBLE;
+            break;
+        }
+        if (gc_golden_check_ok(g)) {
+            gc_golden_remove_received(g);
+        } else {
+            ret = EXIT_UNMET;
+            if (gc_golden_write_received(g))
+                fprintf(stderr, "gradcheck: %s.received: cannot write\n",
+                        g->path);
+        }
+    }
+    if (ret != EXIT_TROUBLE && !update) {
+        if (tap) gc_golden_report_tap(stdout, checks, n);
+        else gc_golden_report_text(stdout, checks, n, NULL);
+        if (junit && gc_golden_report_junit(junit, checks, n)) {
+            fprintf(stderr, "gradcheck: %s: cannot write the JUnit file\n",
+                    junit);
+            ret = EXIT_TROUBLE;
+        }
+        if (tap && ret == EXIT_UNMET) ret = EXIT_MET;  /* TAP carries it */
+    }
+    for (size_t i = 0; checks && i < n; i++) gc_golden_check_free(checks[i]);
+    free(checks);
+    free_cases(cases, n);
+    return ret;
+}
+
 static int cmd_run(int argc, char **argv)
 {
     enum { O_POINTS = 256, O_SEED, O_RTOL, O_ATOL, O_K, O_BAR, O_NOQ,
@@ -195,53 +390,14 @@ static int cmd_run(int argc, char **argv)
                  strcmp(out, "-") == 0 && isatty(STDOUT_FILENO));
     if (fmt == GC_FORMAT_JSON) rep.color = 0;
 
-    /* Case files: the arguments, or every case in the folder. */
-    char **paths = NULL;
     size_t n = 0;
     int ret = EXIT_TROUBLE;
     gc_case **cases = NULL;
     gc_case_report **reports = NULL;
-    if (optind < argc) {
-        n = (size_t)(argc - optind);
-        paths = calloc(n, sizeof *paths);
-        if (!paths) goto nomem;
-        for (size_t i = 0; i < n; i++)
-            if (gc_catalogue_resolve(dir, argv[optind + i], &paths[i])) {
-                fprintf(stderr, "gradcheck: %s: no such case file, and no "
-                        "case of that name in %s (see 'gradcheck list')\n",
-                        argv[optind + i], dir);
-                goto done;
-            }
-    } else {
-        char **names;
-        if (gc_catalogue_list(dir, &names, &n)) {
-            fprintf(stderr, "gradcheck: %s: cannot read the case folder\n",
-                    dir);
-            goto done;
-        }
-        paths = calloc(n ? n : 1, sizeof *paths);
-        if (!paths) goto nomem;
-        for (size_t i = 0; i < n; i++) {
-            gc_catalogue_resolve(dir, names[i], &paths[i]);
-            free(names[i]);
-        }
-        free(names);
-        if (n == 0) {
-            fprintf(stderr, "gradcheck: %s: no case files (*.yaml)\n", dir);
-            goto done;
-        }
-    }
-
-    /* Load every case first: a malformed one stops everything. */
-    cases = calloc(n, sizeof *cases);
-    reports = calloc(n, sizeof *reports);
-    if (!cases || !reports) goto nomem;
     gc_error err;
-    for (size_t i = 0; i < n; i++)
-        if (!paths[i] || gc_case_load(paths[i], &cases[i], &err)) {
-            print_error(&err);
-            goto done;
-        }
+    if (load_cases(dir, argc - optind, argv + optind, &cases, &n)) goto done;
+    reports = calloc(n, sizeof *reports);
+    if (!reports) goto nomem;
     for (size_t i = 0; i < n; i++) {
         ro.have_tol = rtol >= 0 || atol >= 0 || k >= 0 || bar >= 0;
         ro.tol = cases[i]->tol;
@@ -266,14 +422,9 @@ static int cmd_run(int argc, char **argv)
 nomem:
     fprintf(stderr, "gradcheck: out of memory\n");
 done:
-    for (size_t i = 0; i < n; i++) {
-        if (reports) gc_case_report_free(reports[i]);
-        if (cases) gc_case_free(cases[i]);
-        if (paths) free(paths[i]);
-    }
+    for (size_t i = 0; i < n && reports; i++) gc_case_report_free(reports[i]);
     free(reports);
-    free(cases);
-    free(paths);
+    free_cases(cases, n);
     return ret;
 }
 
@@ -304,5 +455,7 @@ int main(int argc, char **argv)
         return cmd_list(dir);
     }
     if (strcmp(cmd, "run") == 0) return cmd_run(argc - 1, argv + 1);
-    return usage_error("unknown command \"%s\" (expected list or run)", cmd);
+    if (strcmp(cmd, "golden") == 0) return cmd_golden(argc - 1, argv + 1);
+    return usage_error("unknown command \"%s\" (expected list, run or "
+                       "golden)", cmd);
 }

@@ -5,6 +5,11 @@
 #include <string.h>
 
 extern const gc_model_type gc_model_tanh_net_004_q1;
+extern const gc_model_type gc_model_residual_rnn_001_6_3;
+extern const gc_model_type gc_model_rnn_grad_001_6_2;
+extern const gc_model_type gc_model_maxpool_001_5_5;
+extern const gc_model_type gc_model_swish_001_4_4;
+extern const gc_model_type gc_model_leaky_relu_001_4_3;
 extern const gc_model_type gc_model_sigmoid_chain_000_p2;
 extern const gc_model_type gc_model_rnn_bptt_000_p5;
 extern const gc_model_type gc_model_lstm_001_6_4;
@@ -15,6 +20,11 @@ const gc_model_type *const gc_models[] = {
     &gc_model_rnn_bptt_000_p5,
     &gc_model_lstm_001_6_4,
     &gc_model_tanh_net_004_q1,
+    &gc_model_leaky_relu_001_4_3,
+    &gc_model_swish_001_4_4,
+    &gc_model_maxpool_001_5_5,
+    &gc_model_rnn_grad_001_6_2,
+    &gc_model_residual_rnn_001_6_3,
     NULL
 };
 

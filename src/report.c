@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static int write_fmt(FILE *f, gc_format fmt, gc_case_report *const *r,
@@ -27,6 +28,9 @@ int gc_report_write(const char *path, gc_format fmt,
     snprintf(tmp, len, "%s.tmpXXXXXX", path);
     int fd = mkstemp(tmp);
     if (fd < 0) { free(tmp); return GC_EIO; }
+    mode_t um = umask(0);   /* mkstemp makes 0600; give the usual mode */
+    umask(um);
+    fchmod(fd, 0666 & ~um);
     FILE *f = fdopen(fd, "w");
     if (!f) { close(fd); unlink(tmp); free(tmp); return GC_EIO; }
     int st = write_fmt(f, fmt, r, n, o);
