@@ -5,6 +5,15 @@
 #include <string.h>
 
 extern const gc_model_type gc_model_tanh_net_004_q1;
+extern const gc_model_type gc_model_jac_comp_002_1_2e;
+extern const gc_model_type gc_model_jac_sum_002_1_2d;
+extern const gc_model_type gc_model_activations_002_1_2c;
+extern const gc_model_type gc_model_tanh_sig_bce_002_1_1_2b;
+extern const gc_model_type gc_model_tanh_sig_mse_002_1_1_2a;
+extern const gc_model_type gc_model_relu3_reg_002_1_1_1;
+extern const gc_model_type gc_model_conv_sigmoid_000_p4;
+extern const gc_model_type gc_model_cnn1d_000_p3;
+extern const gc_model_type gc_model_xor_relu_000_p1;
 extern const gc_model_type gc_model_residual_rnn_001_6_3;
 extern const gc_model_type gc_model_rnn_grad_001_6_2;
 extern const gc_model_type gc_model_maxpool_001_5_5;
@@ -25,6 +34,15 @@ const gc_model_type *const gc_models[] = {
     &gc_model_maxpool_001_5_5,
     &gc_model_rnn_grad_001_6_2,
     &gc_model_residual_rnn_001_6_3,
+    &gc_model_xor_relu_000_p1,
+    &gc_model_cnn1d_000_p3,
+    &gc_model_conv_sigmoid_000_p4,
+    &gc_model_relu3_reg_002_1_1_1,
+    &gc_model_tanh_sig_mse_002_1_1_2a,
+    &gc_model_tanh_sig_bce_002_1_1_2b,
+    &gc_model_activations_002_1_2c,
+    &gc_model_jac_sum_002_1_2d,
+    &gc_model_jac_comp_002_1_2e,
     NULL
 };
 

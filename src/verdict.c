@@ -7,7 +7,10 @@
  *   disagree      |a - n| > rtol*m + atol + k*abserr
  *   inconclusive  not disagree, but k*abserr > bar_rtol*m + atol: the error
  *                 bar is too wide for the agreement to mean anything
- *   agree         otherwise
+ *   agree         otherwise, and always when a == n exactly: an exact
+ *                 match (a dead ReLU: analytic 0, every evaluation of the
+ *                 loss equal, numeric 0) needs no error bar, although GSL's
+ *                 round-off estimate for it is not zero
  *
  * A disagreement is re-examined with one-sided differences: if the forward
  * and backward derivatives themselves differ beyond tolerance and their
@@ -56,6 +59,7 @@ double gc_rel_error(double a, double n, double atol)
 gc_verdict gc_judge(double a, double n, double abserr, const gc_tol *tol)
 {
     if (!isfinite(a) || !isfinite(n) || !isfinite(abserr)) return GC_NONFINITE;
+    if (a == n) return GC_AGREE;
     double m = fmax(fabs(a), fabs(n));
     double bar = tol->k * abserr;
     if (fabs(a - n) > tol->rtol * m + tol->atol + bar) return GC_DISAGREE;

@@ -78,6 +78,30 @@ sed 's/seed: disagree/seed: agree/' "$root/cases/rnn_bptt_000_p5.yaml" > "$tmp/f
 ok "an unmet expectation exits 1" status 1 "$gc" run "$tmp/flip.yaml"
 ok "and the report marks it" grep -q "UNEXPECTED" "$tmp/out"
 
+# Golden files: check against a copy, a missing one fails, update refuses
+# under CI and otherwise restores.
+mkdir -p "$tmp/golden"
+ok "golden check fails when the golden file is missing (exit 1)" \
+    status 1 "$gc" golden check --golden "$tmp/golden" tanh_net_004_q1
+ok "and says how to create it on purpose" grep -q "no golden file" "$tmp/out"
+ok "golden update refuses when CI is set (exit 2)" \
+    env CI=true bash -c "'$gc' golden update --golden '$tmp/golden' tanh_net_004_q1 2>&1 | grep -q 'refuses to run when CI is set'; [ \${PIPESTATUS[0]} -eq 2 ]"
+ok "and writes nothing" test ! -e "$tmp/golden/tanh_net_004_q1.golden"
+ok "golden update creates it" env -u CI "$gc" golden update --golden "$tmp/golden" tanh_net_004_q1
+ok "then golden check passes" status 0 "$gc" golden check --golden "$tmp/golden" tanh_net_004_q1
+sed -i '0,/^entry\tseed\t0\tW1\[1\]\[2\]\t/s/^\(entry\tseed\t0\tW1\[1\]\[2\]\t\)1\./\12./' "$tmp/golden/tanh_net_004_q1.golden"
+ok "an edited number fails the check (exit 1)" \
+    status 1 "$gc" golden check --golden "$tmp/golden" tanh_net_004_q1
+ok "with a table naming the entry" grep -q "seed @0 W1\[1\]\[2\] *analytic" "$tmp/out"
+ok "and the received rows beside it" test -s "$tmp/golden/tanh_net_004_q1.golden.received"
+ok "TAP mode carries the failure in the stream (exit 0, not ok)" \
+    bash -c "'$gc' golden check --format tap --golden '$tmp/golden' tanh_net_004_q1 > '$tmp/tap'; [ \$? -eq 0 ] && grep -q '^not ok .*derivation seed' '$tmp/tap' && grep -q '^  ---' '$tmp/tap'"
+ok "JUnit XML names the failing testcase" \
+    bash -c "'$gc' golden check --golden '$tmp/golden' --junit '$tmp/j.xml' tanh_net_004_q1 >/dev/null; grep -q '<testsuite name=\"tanh_net_004_q1\"' '$tmp/j.xml' && grep -q '<failure' '$tmp/j.xml'"
+ok "golden update restores it" env -u CI "$gc" golden update --golden "$tmp/golden" tanh_net_004_q1
+ok "and the check passes again, with the received file gone" \
+    bash -c "'$gc' golden check --golden '$tmp/golden' tanh_net_004_q1 >/dev/null && test ! -e '$tmp/golden/tanh_net_004_q1.golden.received'"
+
 ok "cases/meson.build lists every case file" bash -c "
     for f in '$root'/cases/*.yaml; do
         b=\$(basename \"\$f\" .yaml)

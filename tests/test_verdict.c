@@ -71,6 +71,17 @@ START_TEST(verdict_wide_error_bar_is_inconclusive)
 }
 END_TEST
 
+START_TEST(verdict_exact_match_needs_no_error_bar)
+{
+    /* A dead ReLU: analytic exactly 0, numeric exactly 0, but GSL's
+     * round-off estimate 1e-9 (k abserr = 2e-9 > atol): still agree. */
+    ck_assert_int_eq(gc_judge(0.0, 0.0, 1e-9, &T), GC_AGREE);
+    ck_assert_int_eq(gc_judge(2.385, 2.385, 1e-3, &T), GC_AGREE);
+    /* ... but one ulp apart, the wide bar is inconclusive again. */
+    ck_assert_int_eq(gc_judge(0.0, 4.9e-324, 1e-9, &T), GC_INCONCLUSIVE);
+}
+END_TEST
+
 START_TEST(verdict_nonfinite_anywhere)
 {
     ck_assert_int_eq(gc_judge(NAN, 1.0, 0.0, &T), GC_NONFINITE);
@@ -111,6 +122,7 @@ static Suite *verdict_suite(void)
     tcase_add_test(tc, verdict_relative_threshold);
     tcase_add_test(tc, verdict_error_bar_widens_tolerance);
     tcase_add_test(tc, verdict_wide_error_bar_is_inconclusive);
+    tcase_add_test(tc, verdict_exact_match_needs_no_error_bar);
     tcase_add_test(tc, verdict_nonfinite_anywhere);
     tcase_add_test(tc, verdict_one_sided_kink);
     tcase_add_test(tc, verdict_names_round_trip);
