@@ -805,10 +805,25 @@ int gc_case_load(const char *path, gc_case **out, gc_error *err)
     size_t len = 0;
     int st = read_file(path, &buf, &len, err);
     if (st) return st;
+    st = gc_case_load_buffer(path, buf, len, out, err);
+    free(buf);
+    return st;
+}
 
+int gc_case_load_buffer(const char *name, const unsigned char *buf,
+                        size_t len, gc_case **out, gc_error *err)
+{
+    *out = NULL;
+    memset(err, 0, sizeof *err);
+    snprintf(err->file, sizeof err->file, "%s", name);
+    if (len > GC_CASE_MAX_BYTES) {
+        snprintf(err->msg, sizeof err->msg, "larger than the case file limit "
+                 "of %zu bytes", (size_t)GC_CASE_MAX_BYTES);
+        return GC_ELIMIT;
+    }
     gc_case *c = calloc(1, sizeof *c);
-    if (!c) { free(buf); return GC_ENOMEM; }
-    c->path = strdup(path);
+    if (!c) return GC_ENOMEM;
+    c->path = strdup(name);
     c->tol = gc_tol_default;
     c->step = gc_step_default;
     c->dist = GC_DIST_NORMAL;
@@ -816,8 +831,7 @@ int gc_case_load(const char *path, gc_case **out, gc_error *err)
 
     reader r = {.err = err, .c = c};
     yaml_parser_t parser;
-    if (!yaml_parser_initialize(&parser)) {
-        free(buf);
+    if (!c->path || !yaml_parser_initialize(&parser)) {
         gc_case_free(c);
         return GC_ENOMEM;
     }
@@ -830,11 +844,10 @@ int gc_case_load(const char *path, gc_case **out, gc_error *err)
                  parser.context ? " " : "",
                  parser.context ? parser.context : "");
         yaml_parser_delete(&parser);
-        free(buf);
         gc_case_free(c);
         return GC_EINVAL;
     }
-    st = load(&r, path);
+    int st = load(&r, name);
     if (!st) {
         /* A second document would be silently ignored: refuse it. */
         yaml_document_t next;
@@ -858,7 +871,6 @@ int gc_case_load(const char *path, gc_case **out, gc_error *err)
     }
     yaml_document_delete(&r.doc);
     yaml_parser_delete(&parser);
-    free(buf);
     if (st) {
         if (st == GC_ENOMEM && !err->msg[0])
             snprintf(err->msg, sizeof err->msg, "out of memory");

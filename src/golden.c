@@ -202,13 +202,32 @@ int gc_golden_read(const char *path, gc_golden *g, gc_error *err)
         snprintf(err->msg, sizeof err->msg, "cannot read: %s", strerror(errno));
         return GC_EIO;
     }
+    int st = gc_golden_read_stream(f, path, g, err);
+    fclose(f);
+    return st;
+}
+
+int gc_golden_read_stream(FILE *f, const char *name, gc_golden *g,
+                          gc_error *err)
+{
+    memset(g, 0, sizeof *g);
+    memset(err, 0, sizeof *err);
+    snprintf(err->file, sizeof err->file, "%s", name);
     char *line = NULL;
     size_t cap = 0;
     ssize_t len;
     long ln = 0;
     int st = GC_OK;
+    size_t total = 0;
     while (!st && (len = getline(&line, &cap, f)) != -1) {
         ln++;
+        total += (size_t)len;
+        if (total > GC_GOLDEN_MAX_BYTES || len > 65536) {
+            st = fail(err, ln, 1, len > 65536
+                      ? "line longer than the limit of 65536 bytes"
+                      : "larger than the golden file limit of 64 MiB");
+            break;
+        }
         if ((size_t)len != strlen(line)) {
             st = fail(err, ln, 1, "expected text, found a NUL byte");
             break;
@@ -269,7 +288,6 @@ int gc_golden_read(const char *path, gc_golden *g, gc_error *err)
     }
     free(line);
     if (!st && ferror(f)) st = fail(err, ln, 0, "read error");
-    fclose(f);
     if (st) gc_golden_free(g);
     return st;
 }

@@ -89,7 +89,7 @@ typedef struct {
 /* Append a block to a family; rank 0..3, shape entries for unused axes are
  * ignored.  Returns GC_ELIMIT when the family is full or the size overflows
  * the entry limit GC_MAX_ENTRIES. */
-#define GC_MAX_ENTRIES ((size_t)1 << 26)
+#define GC_MAX_ENTRIES ((size_t)1 << 22)
 int gc_blocks_add(gc_blocks *b, const char *name, int rank,
                   size_t d0, size_t d1, size_t d2,
                   int base0, int base1, int base2);
@@ -396,6 +396,9 @@ typedef struct {
 /* Read and validate a case file.  On failure returns non-zero and fills err
  * (file, line, what was expected); *out is NULL.  Caller frees *out. */
 int gc_case_load(const char *path, gc_case **out, gc_error *err);
+/* The same from memory; `name` stands for the file in messages. */
+int gc_case_load_buffer(const char *name, const unsigned char *buf,
+                        size_t len, gc_case **out, gc_error *err);
 void gc_case_free(gc_case *c);
 /* Draw the parameters of extra point i (1-based) into theta: point i of the
  * case's seeded stream, independent of how many points are run. */
@@ -546,6 +549,9 @@ int gc_golden_write_file(const char *path, const gc_golden *g,
 /* Read a golden file; GC_ENOTFOUND if it does not exist (never created
  * silently), GC_EINVAL with err's line for a malformed one. */
 int gc_golden_read(const char *path, gc_golden *g, gc_error *err);
+/* The same from an open stream; `name` stands for the file in messages. */
+int gc_golden_read_stream(FILE *f, const char *name, gc_golden *g,
+                          gc_error *err);
 void gc_golden_free(gc_golden *g);
 int gc_golden_compare(const gc_golden *golden, const gc_golden *got,
                       const gc_golden_tol *t, gc_golden_diff *d);

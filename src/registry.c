@@ -5,6 +5,12 @@
 #include <string.h>
 
 extern const gc_model_type gc_model_tanh_net_004_q1;
+extern const gc_model_type gc_model_shared_chain_004_q2;
+extern const gc_model_type gc_model_backprop_003_3;
+extern const gc_model_type gc_model_lstm_scalar_003_2;
+extern const gc_model_type gc_model_relu_net_003_1;
+extern const gc_model_type gc_model_gru_bptt_001_6_5;
+extern const gc_model_type gc_model_conv_backprop_001_5_6;
 extern const gc_model_type gc_model_jac_comp_002_1_2e;
 extern const gc_model_type gc_model_jac_sum_002_1_2d;
 extern const gc_model_type gc_model_activations_002_1_2c;
@@ -43,6 +49,12 @@ const gc_model_type *const gc_models[] = {
     &gc_model_activations_002_1_2c,
     &gc_model_jac_sum_002_1_2d,
     &gc_model_jac_comp_002_1_2e,
+    &gc_model_conv_backprop_001_5_6,
+    &gc_model_gru_bptt_001_6_5,
+    &gc_model_relu_net_003_1,
+    &gc_model_lstm_scalar_003_2,
+    &gc_model_backprop_003_3,
+    &gc_model_shared_chain_004_q2,
     NULL
 };
 
