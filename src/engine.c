@@ -33,10 +33,32 @@
  * never evaluate f at x itself) are computed only when the central value
  * disagrees, to tell a kink from a wrong derivation.
  *
+ * The retries stop early once an attempt's error bar is no smaller than the
+ * best so far while the two estimates agree within their error bars: GSL's
+ * estimate is then dominated by round-off, which grows like eps |f| / h, so
+ * every smaller step can only be worse.  (Without this an entry whose
+ * gradient is small against the loss, |f'| << 1e-8 |f| / h, spends four
+ * useless retries; the estimate kept is the same.)  Estimates that do not
+ * agree mean the larger step was wrong for the function (a saturated
+ * sigmoid can give equal values and a small error bar), so the retries go
+ * on.
+ *
+ * Replay.  gsl_deriv_central asks for f at x +- h and x +- h/2, then, only
+ * if round-off is below truncation, at x +- h_opt and x +- h_opt/2 with h_opt
+ * computed from the first four values.  gc_replay_central runs the same
+ * derive() on a table of values computed elsewhere (many entries at once,
+ * batch.c): a value not in the table is recorded as wanted and read as NaN,
+ * and the attempt that missed is abandoned; once the wanted values are in
+ * the table the replay is run again from the start.  Because GSL and the
+ * step rule are deterministic, the replay asks for exactly the points a
+ * direct call would, and its result is GSL's value and error bar on those
+ * function values.
+ *
  * No globals: an engine is a per-thread workspace (parameter copy, model
  * scratch), allocated once; nothing is allocated per entry.
  */
 #include "gradcheck.h"
+#include "replay.h"
 
 #include <gsl/gsl_deriv.h>
 #include <gsl/gsl_errno.h>
@@ -60,6 +82,7 @@ struct gc_engine {
     gc_tap tap;          /* quantity tap being varied */
     long out;            /* -1: differentiate the loss; else quantity out */
     double *q;           /* quantity values, when out >= 0 */
+    size_t passes;       /* forward passes evaluated so far */
     gsl_function f_param, f_quant;
 };
 
@@ -71,6 +94,7 @@ void gc_init(void)
 /* The function being differentiated: the loss, or one quantity's value. */
 static double evaluate(gc_engine *e, const gc_tap *tap)
 {
+    e->passes++;
     if (e->out < 0)
         return e->p->model->forward(e->p, e->theta, tap, NULL, e->work);
     double L = e->p->model->forward(e->p, e->theta, tap, e->q, e->work);
@@ -136,6 +160,8 @@ void gc_engine_free(gc_engine *e)
 
 double *gc_engine_work(gc_engine *e) { return e->work; }
 
+size_t gc_engine_passes(const gc_engine *e) { return e->passes; }
+
 double gc_engine_loss(gc_engine *e, const double *theta, const gc_tap *tap,
                       double *q)
 {
@@ -156,20 +182,27 @@ typedef int (*gsl_rule)(const gsl_function *, double, double, double *,
 
 /* Apply a GSL rule at x with the step rule's retries; see the top of the
  * file.  A failed or non-finite estimate is never preferred to a finite
- * one. */
+ * one.  `missed` (may be NULL) is the replay's count of values it did not
+ * have: when an attempt missed one, derive gives up and returns
+ * GC_REPLAY_MORE. */
 static int derive(gsl_rule rule, const gsl_function *F, double x, double h,
-                  const gc_step *s, double *value, double *abserr)
+                  const gc_step *s, const size_t *missed, double *value,
+                  double *abserr)
 {
     int best_st = -1;
     double bv = NAN, be = NAN;
     for (int i = 0; i <= s->max_shrinks; i++, h *= s->shrink) {
         double v = NAN, e = NAN;
         int st = rule(F, x, h, &v, &e);
+        if (missed && *missed) return GC_REPLAY_MORE;
         int ok = st == GSL_SUCCESS && isfinite(v) && isfinite(e);
+        int had_best = best_st == GSL_SUCCESS;
         if (best_st != GSL_SUCCESS ? (ok || best_st < 0) : (ok && e < be)) {
             best_st = ok ? GSL_SUCCESS : (st ? st : GSL_EBADFUNC);
             bv = v;
             be = e;
+        } else if (ok && had_best && fabs(v - bv) <= e + be) {
+            break;   /* consistent, but no better: round-off dominates */
         }
         if (!ok && i == 0 && !isfinite(v)) break;   /* NaN loss: no retry */
         if (ok && e <= s->good_rel * fabs(v)) break;
@@ -202,7 +235,7 @@ int gc_engine_param_central(gc_engine *e, const double *theta, size_t k,
     set_param(e, theta, k);
     double x = theta[k], v = NAN, err = NAN;
     int st = derive(gsl_deriv_central, &e->f_param, x, step_for(x, step),
-                    step, &v, &err);
+                    step, NULL, &v, &err);
     fill(out, st, v, err);
     return GC_OK;
 }
@@ -214,10 +247,12 @@ int gc_engine_param_one_sided(gc_engine *e, const double *theta, size_t k,
     if (k >= e->p->layout.params.n) return GC_EINVAL;
     set_param(e, theta, k);
     double x = theta[k], h = step_for(x, step), v = NAN, err = NAN;
-    int st = derive(gsl_deriv_forward, &e->f_param, x, h, step, &v, &err);
+    int st = derive(gsl_deriv_forward, &e->f_param, x, h, step, NULL,
+                    &v, &err);
     fill(fwd, st, v, err);
     v = err = NAN;
-    st = derive(gsl_deriv_backward, &e->f_param, x, h, step, &v, &err);
+    st = derive(gsl_deriv_backward, &e->f_param, x, h, step, NULL,
+                &v, &err);
     fill(bwd, st, v, err);
     return GC_OK;
 }
@@ -231,7 +266,7 @@ int gc_engine_quantity_central(gc_engine *e, const double *theta, size_t j,
     e->tap.index = j;
     double v = NAN, err = NAN;
     int st = derive(gsl_deriv_central, &e->f_quant, 0.0,
-                    step_for(scale, step), step, &v, &err);
+                    step_for(scale, step), step, NULL, &v, &err);
     fill(out, st, v, err);
     return GC_OK;
 }
@@ -244,11 +279,52 @@ int gc_engine_quantity_one_sided(gc_engine *e, const double *theta, size_t j,
     set_param(e, theta, 0);
     e->tap.index = j;
     double h = step_for(scale, step), v = NAN, err = NAN;
-    int st = derive(gsl_deriv_forward, &e->f_quant, 0.0, h, step, &v, &err);
+    int st = derive(gsl_deriv_forward, &e->f_quant, 0.0, h, step,
+                    NULL, &v, &err);
     fill(fwd, st, v, err);
     v = err = NAN;
-    st = derive(gsl_deriv_backward, &e->f_quant, 0.0, h, step, &v, &err);
+    st = derive(gsl_deriv_backward, &e->f_quant, 0.0, h, step,
+                NULL, &v, &err);
     fill(bwd, st, v, err);
+    return GC_OK;
+}
+
+void gc_replay_reset(gc_replay *r)
+{
+    r->n = r->n_want = r->missed = 0;
+}
+
+int gc_replay_add(gc_replay *r, double x, double f)
+{
+    if (r->n >= r->cap) return GC_ELIMIT;
+    r->x[r->n] = x;
+    r->f[r->n++] = f;
+    return GC_OK;
+}
+
+/* The gsl_function of a replay: the recorded value, or NaN and a note of
+ * the point wanted. */
+static double replay_lookup(double x, void *params)
+{
+    gc_replay *r = params;
+    for (size_t i = 0; i < r->n; i++)
+        if (r->x[i] == x) return r->f[i];
+    if (r->n_want < sizeof r->want / sizeof r->want[0])
+        r->want[r->n_want++] = x;
+    r->missed++;
+    return NAN;
+}
+
+int gc_replay_central(gc_replay *r, double x, const gc_step *step,
+                      gc_deriv *out)
+{
+    gsl_function F = {replay_lookup, r};
+    double v = NAN, err = NAN;
+    r->n_want = r->missed = 0;
+    int st = derive(gsl_deriv_central, &F, x, step_for(x, step), step,
+                    &r->missed, &v, &err);
+    if (st == GC_REPLAY_MORE) return GC_REPLAY_MORE;
+    fill(out, st, v, err);
     return GC_OK;
 }
 
@@ -288,6 +364,13 @@ int gc_engine_check_param(gc_engine *e, const double *theta, size_t k,
     if (st) return st;
     judge(e, theta, k, 0, 0.0, analytic, step, tol, out);
     return GC_OK;
+}
+
+void gc_engine_judge_param(gc_engine *e, const double *theta, size_t k,
+                           double analytic, const gc_step *step,
+                           const gc_tol *tol, gc_entry_check *out)
+{
+    judge(e, theta, k, 0, 0.0, analytic, step, tol, out);
 }
 
 int gc_engine_check_quantity(gc_engine *e, const double *theta, size_t j,

@@ -183,6 +183,20 @@ typedef struct {
     double (*forward)(const gc_problem *p, const double *theta,
                       const gc_tap *tap, double *q, double *work);
     const gc_derivation_type *const *derivations;  /* NULL-terminated */
+    /* Optional (NULL if absent): the loss of n perturbed copies of theta in
+     * one call, copy i being theta with parameter entry k[i] set to x[i],
+     * into losses[i].  Perturbing one entry changes the forward pass by a
+     * rank-one term, so the copies can share the weights and run as
+     * matrix-matrix products; losses[i] equals forward() on that copy up to
+     * round-off (a few ulps of the quantities, README "Performance").
+     * Writes nothing but work[0 .. batch_work(p, n)) and losses:
+     * thread-safe.  Returns a gc_status. */
+    int (*forward_batch)(const gc_problem *p, const double *theta,
+                         const size_t *k, const double *x, size_t n,
+                         double *losses, double *work);
+    /* Scratch, in doubles, that forward_batch needs for n copies (set
+     * together with forward_batch). */
+    size_t (*batch_work)(const gc_problem *p, size_t n);
 } gc_model_type;
 
 /* A model instantiated with dims and inputs: what the engine evaluates. */
@@ -321,6 +335,61 @@ int gc_engine_check_quantity(gc_engine *e, const double *theta, size_t j,
                              const gc_step *step, const gc_tol *tol,
                              gc_entry_check *out);
 
+/* Forward passes the engine has evaluated so far (every loss value GSL
+ * asked for is one pass). */
+size_t gc_engine_passes(const gc_engine *e);
+
+/* ---------------------------------------------------------------- parallel */
+
+/* Checking many entries fast (parallel.c, README "Performance"): entries
+ * are shared out to threads, each with its own engine; with batching, each
+ * thread evaluates the loss values GSL asks for many entries at a time
+ * through the model's forward_batch. */
+
+/* How loss values are evaluated. */
+typedef enum {
+    GC_BATCH_AUTO = 0, /* batched when the model has forward_batch and at
+                          least GC_BATCH_MIN_PARAMS parameter entries */
+    GC_BATCH_OFF,      /* one forward() per value: the serial path's
+                          numbers, to the bit, on any number of threads */
+    GC_BATCH_ON        /* batched whenever the model has forward_batch */
+} gc_batch_mode;
+
+/* Below this many parameter entries batching saves little (measured,
+ * README "Performance"), and the catalogue's small cases keep the serial
+ * path's numbers that their golden files hold. */
+#define GC_BATCH_MIN_PARAMS 1024
+
+typedef struct gc_exec gc_exec;
+
+/* Workspaces to check entries of problem p with step rule `step` on
+ * `threads` threads (0: every core online).  Caller frees with
+ * gc_exec_free. */
+int gc_exec_alloc(const gc_problem *p, const gc_step *step, int threads,
+                  gc_batch_mode batch, gc_exec **out);
+void gc_exec_free(gc_exec *x);
+int gc_exec_threads(const gc_exec *x);
+/* 1 if parameter entries' loss values are batched. */
+int gc_exec_batched(const gc_exec *x);
+/* Forward passes spent so far, over all threads (a batched copy counts as
+ * one pass). */
+size_t gc_exec_passes(const gc_exec *x);
+
+/* out[k] = gc_engine_check_param(theta, k, grad[k]) for every parameter
+ * entry k with claimed[k] (claimed NULL: every entry); other entries of out
+ * are left alone.  Without batching the results are those of the serial
+ * loop to the bit; batched, the numeric values may differ from them by
+ * round-off in the loss (README "Performance"). */
+int gc_exec_check_params(gc_exec *x, const double *theta, const double *grad,
+                         const unsigned char *claimed, const gc_tol *tol,
+                         gc_entry_check *out);
+/* out[j] = gc_engine_check_quantity(theta, j, |qvalues[j]|, dq[j]) for
+ * every quantity entry j with claimed[j] (NULL: all); never batched. */
+int gc_exec_check_quantities(gc_exec *x, const double *theta,
+                             const double *qvalues, const double *dq,
+                             const unsigned char *claimed, const gc_tol *tol,
+                             gc_entry_check *out);
+
 /* ---------------------------------------------------------------- cases */
 
 /* Where an input error was found: gradcheck: file:line:column: message. */
@@ -414,6 +483,9 @@ typedef struct {
     int have_tol;            /* override the case's tolerances with tol */
     gc_tol tol;
     int quantities;          /* check intermediate quantities (localise) */
+    int threads;             /* threads checking entries (-j); 0: every
+                                core.  Results do not depend on it. */
+    gc_batch_mode batch;     /* batched loss values (GC_BATCH_AUTO) */
 } gc_run_options;
 
 gc_run_options gc_run_options_default(void);

@@ -34,6 +34,8 @@ static const char usage_text[] =
 "      --k X                 multiple of the numeric error bar allowed (default 2)\n"
 "      --bar-rtol X          widest error bar, relative, that still decides (default 1e-4)\n"
 "      --no-quantities       skip intermediate quantities (no localisation)\n"
+"  -j, --jobs N              threads checking entries (default 0: every core;\n"
+"                            the results do not depend on it)\n"
 "      --cases DIR           case folder (default $GRADCHECK_CASES, else the built-in)\n"
 "      --color WHEN          auto|always|never (auto: only on a terminal, never if NO_COLOR is set)\n"
 "\n"
@@ -336,6 +338,7 @@ static int cmd_run(int argc, char **argv)
         {"no-quantities", no_argument, 0, O_NOQ},
         {"cases", required_argument, 0, O_CASES},
         {"color", required_argument, 0, O_COLOR},
+        {"jobs", required_argument, 0, 'j'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}
     };
@@ -347,7 +350,7 @@ static int cmd_run(int argc, char **argv)
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "f:o:vh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "f:o:vhj:", opts, NULL)) != -1) {
         switch (c) {
         case 'f':
             if (strcmp(optarg, "text") == 0) fmt = GC_FORMAT_TEXT;
@@ -370,6 +373,12 @@ static int cmd_run(int argc, char **argv)
         case O_K: if (parse_double("--k", optarg, &k)) return EXIT_TROUBLE; break;
         case O_BAR: if (parse_double("--bar-rtol", optarg, &bar)) return EXIT_TROUBLE; break;
         case O_NOQ: ro.quantities = 0; break;
+        case 'j': {
+            long j;
+            if (parse_long("--jobs", optarg, 1024, &j)) return EXIT_TROUBLE;
+            ro.threads = (int)j;
+            break;
+        }
         case O_CASES: dir = optarg; break;
         case O_COLOR:
             if (strcmp(optarg, "auto") && strcmp(optarg, "always") &&

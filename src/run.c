@@ -3,7 +3,9 @@
  * against the numeric derivative; where the derivation also claims
  * dL/d(quantity), the quantities are checked too and the first place it goes
  * wrong, walking backwards from the loss, is located.  Claims compare the
- * homework's stated numbers with computed ones. */
+ * homework's stated numbers with computed ones.  The entries of a point are
+ * checked on every thread the options allow (parallel.c); Jacobians and
+ * claims, a handful of entries each, on the calling thread. */
 #include "gradcheck.h"
 
 #include <math.h>
@@ -154,11 +156,11 @@ static int check_jacobians(const gc_case *c, const gc_derivation_type *d,
 
 static int check_point(const gc_case *c, const gc_derivation_type *d,
                        gc_derivation_report *dr, gc_point_report *pr,
-                       gc_engine *e, const gc_tol *tol, int quantities,
-                       double *grad, double *dq, gc_error *err)
+                       gc_engine *e, gc_exec *x, const gc_tol *tol,
+                       int quantities, double *grad, double *dq,
+                       gc_error *err)
 {
     const gc_layout *L = &c->prob->layout;
-    const gc_step *step = &c->step;
     size_t np = L->params.n, nq = L->quantities.n;
 
     pr->entries = calloc(np ? np : 1, sizeof *pr->entries);
@@ -173,12 +175,12 @@ static int check_point(const gc_case *c, const gc_derivation_type *d,
         return GC_EDERIV;
     }
     pr->worst = 0;
+    if ((st = gc_exec_check_params(x, pr->theta, grad, dr->claimed, tol,
+                                   pr->entries)))
+        return st;
     for (size_t k = 0; k < np; k++) {
         if (!dr->claimed[k]) continue;
         gc_entry_check *ch = &pr->entries[k];
-        if ((st = gc_engine_check_param(e, pr->theta, k, grad[k], step, tol,
-                                        ch)))
-            return st;
         pr->counts[ch->verdict]++;
         if (ch->verdict != GC_KINK && isfinite(ch->rel_error) &&
             ch->rel_error > pr->max_rel_error) {
@@ -208,13 +210,9 @@ static int check_point(const gc_case *c, const gc_derivation_type *d,
                  gc_strstatus(st));
         return GC_EDERIV;
     }
-    for (size_t j = 0; j < nq; j++) {
-        if (!dr->qclaimed[j]) continue;
-        if ((st = gc_engine_check_quantity(e, pr->theta, j,
-                                           fabs(pr->qvalues[j]), dq[j], step,
-                                           tol, &pr->qentries[j])))
-            return st;
-    }
+    if ((st = gc_exec_check_quantities(x, pr->theta, pr->qvalues, dq,
+                                       dr->qclaimed, tol, pr->qentries)))
+        return st;
     pr->first_wrong = first_wrong(&L->quantities, pr->qentries, dr->qclaimed);
     return GC_OK;
 }
@@ -263,6 +261,7 @@ int gc_run_case(const gc_case *c, const gc_run_options *opt,
     const gc_layout *L = &c->prob->layout;
     size_t np = L->params.n, nq = L->quantities.n;
     gc_engine *e = NULL;
+    gc_exec *x = NULL;
     double *grad = NULL, *dq = NULL, *q0 = NULL;
     int st = GC_ENOMEM;
 
@@ -275,6 +274,9 @@ int gc_run_case(const gc_case *c, const gc_run_options *opt,
     r->n_points = 1 + (size_t)extra;
 
     if ((st = gc_engine_alloc(c->prob, &e))) goto done;
+    if ((st = gc_exec_alloc(c->prob, &c->step, opt->threads, opt->batch,
+                            &x)))
+        goto done;
     st = GC_ENOMEM;
     grad = malloc((np ? np : 1) * sizeof *grad);
     dq = malloc((nq ? nq : 1) * sizeof *dq);
@@ -306,8 +308,8 @@ int gc_run_case(const gc_case *c, const gc_run_options *opt,
             if (!pr->theta) goto done;
             if (p == 0) memcpy(pr->theta, c->theta, np * sizeof *pr->theta);
             else gc_case_point(c, (unsigned long)r->seed, (long)p, pr->theta);
-            if ((st = check_point(c, d, dr, pr, e, &r->tol, opt->quantities,
-                                  grad, dq, err)))
+            if ((st = check_point(c, d, dr, pr, e, x, &r->tol,
+                                  opt->quantities, grad, dq, err)))
                 goto done;
             st = GC_ENOMEM;
             for (int v = 0; v < GC_N_VERDICTS; v++)
@@ -328,6 +330,7 @@ int gc_run_case(const gc_case *c, const gc_run_options *opt,
 
 done:
     gc_engine_free(e);
+    gc_exec_free(x);
     free(grad);
     free(dq);
     free(q0);

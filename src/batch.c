@@ -1,0 +1,151 @@
+/* batch.c: central differences of many parameter entries at once, their
+ * loss values evaluated by the model's forward_batch.
+ *
+ * For one entry k, gsl_deriv_central evaluates the loss at x +- h and
+ * x +- h/2, and, when round-off is below truncation, at four more points
+ * x +- h_opt, x +- h_opt/2 that depend on the first four values; the step
+ * rule may then retry with a smaller h (engine.c).  Each such evaluation is
+ * a copy of theta with one entry changed: a rank-one change of the forward
+ * pass.  So instead of evaluating them one after the other, a workspace
+ * keeps `width` entries in flight, each with a table of the values it has
+ * (gc_replay), and repeats
+ *
+ *   1. replay every entry in flight on its table (gc_replay_central): an
+ *      entry whose replay completes has GSL's value and error bar and makes
+ *      room for the next entry; one that lacks values names the (up to
+ *      four) points it wants;
+ *   2. evaluate every wanted point in one forward_batch call (up to
+ *      4 * width copies sharing the weights: matrix-matrix products);
+ *   3. add the values to the tables.
+ *
+ * The replay asks for exactly the points a direct gsl_deriv_central call
+ * would, so each result is GSL's estimate on those loss values; it differs
+ * from the serial path's only because forward_batch's losses may differ
+ * from forward()'s by round-off (README "Performance").
+ */
+#include "batch.h"
+#include "replay.h"
+
+#include <stdlib.h>
+
+struct gc_batch {
+    const gc_problem *p;
+    gc_step step;
+    size_t width;          /* entries in flight */
+    size_t cap;            /* points per entry's table */
+    gc_replay *rep;        /* one per slot */
+    double *tx, *tf;       /* the tables' storage: width * cap each */
+    long *slot;            /* slot -> index into the caller's k[], or -1 */
+    size_t *ck;            /* copies of one call: entry, value, owner */
+    double *cx, *cf;
+    size_t *cowner;
+    double *work;          /* forward_batch's scratch for 4 * width copies */
+    size_t passes;         /* copies evaluated so far */
+};
+
+int gc_batch_alloc(const gc_problem *p, const gc_step *step, size_t width,
+                   gc_batch **out)
+{
+    *out = NULL;
+    const gc_model_type *m = p->model;
+    if (!m->forward_batch || !m->batch_work || width == 0)
+        return GC_EINVAL;
+    gc_batch *b = calloc(1, sizeof *b);
+    if (!b) return GC_ENOMEM;
+    b->p = p;
+    b->step = *step;
+    b->width = width;
+    b->cap = GC_REPLAY_POINTS(step->max_shrinks > 0 ? step->max_shrinks : 0);
+    size_t copies = 4 * width;
+    b->rep = calloc(width, sizeof *b->rep);
+    b->tx = malloc(width * b->cap * sizeof *b->tx);
+    b->tf = malloc(width * b->cap * sizeof *b->tf);
+    b->slot = malloc(width * sizeof *b->slot);
+    b->ck = malloc(copies * sizeof *b->ck);
+    b->cx = malloc(copies * sizeof *b->cx);
+    b->cf = malloc(copies * sizeof *b->cf);
+    b->cowner = malloc(copies * sizeof *b->cowner);
+    size_t nw = m->batch_work(p, copies);
+    b->work = malloc((nw ? nw : 1) * sizeof *b->work);
+    if (!b->rep || !b->tx || !b->tf || !b->slot || !b->ck || !b->cx ||
+        !b->cf || !b->cowner || !b->work) {
+        gc_batch_free(b);
+        return GC_ENOMEM;
+    }
+    for (size_t s = 0; s < width; s++) {
+        b->rep[s].x = b->tx + s * b->cap;
+        b->rep[s].f = b->tf + s * b->cap;
+        b->rep[s].cap = b->cap;
+    }
+    *out = b;
+    return GC_OK;
+}
+
+void gc_batch_free(gc_batch *b)
+{
+    if (!b) return;
+    free(b->rep);
+    free(b->tx);
+    free(b->tf);
+    free(b->slot);
+    free(b->ck);
+    free(b->cx);
+    free(b->cf);
+    free(b->cowner);
+    free(b->work);
+    free(b);
+}
+
+size_t gc_batch_passes(const gc_batch *b) { return b->passes; }
+
+int gc_batch_param_central(gc_batch *b, const double *theta, const size_t *k,
+                           size_t n, gc_deriv *out)
+{
+    const gc_problem *p = b->p;
+    size_t next = 0, active = 0;
+    for (size_t s = 0; s < b->width; s++) {
+        b->slot[s] = next < n ? (long)next++ : -1;
+        if (b->slot[s] >= 0) {
+            if (k[b->slot[s]] >= p->layout.params.n) return GC_EINVAL;
+            gc_replay_reset(&b->rep[s]);
+            active++;
+        }
+    }
+    while (active) {
+        size_t nc = 0;
+        for (size_t s = 0; s < b->width; s++) {
+            while (b->slot[s] >= 0) {
+                size_t i = (size_t)b->slot[s];
+                gc_replay *r = &b->rep[s];
+                if (gc_replay_central(r, theta[k[i]], &b->step, &out[i]) ==
+                    GC_REPLAY_MORE) {
+                    for (size_t w = 0; w < r->n_want; w++) {
+                        b->ck[nc] = k[i];
+                        b->cx[nc] = r->want[w];
+                        b->cowner[nc++] = s;
+                    }
+                    break;
+                }
+                /* done: the slot takes the next entry */
+                if (next < n) {
+                    if (k[next] >= p->layout.params.n) return GC_EINVAL;
+                    b->slot[s] = (long)next++;
+                    gc_replay_reset(r);
+                } else {
+                    b->slot[s] = -1;
+                    active--;
+                }
+            }
+        }
+        if (!nc) break;
+        int st = p->model->forward_batch(p, theta, b->ck, b->cx, nc, b->cf,
+                                         b->work);
+        if (st) return st;
+        b->passes += nc;
+        for (size_t c = 0; c < nc; c++)
+            if ((st = gc_replay_add(&b->rep[b->cowner[c]], b->cx[c],
+                                    b->cf[c])))
+                return st;
+    }
+    return GC_OK;
+}

@@ -1,0 +1,27 @@
+/* batch.h: internal to libgradcheck (not installed).  Central differences
+ * of many parameter entries at once through the model's forward_batch
+ * (batch.c); parallel.c gives each thread one workspace. */
+#ifndef GRADCHECK_BATCH_H
+#define GRADCHECK_BATCH_H
+
+#include "gradcheck.h"
+
+typedef struct gc_batch gc_batch;
+
+/* A workspace keeping `width` entries in flight (up to 4 * width copies per
+ * forward_batch call) for problem p with step rule step.  GC_EINVAL if the
+ * model has no forward_batch.  Free with gc_batch_free. */
+int gc_batch_alloc(const gc_problem *p, const gc_step *step, size_t width,
+                   gc_batch **out);
+void gc_batch_free(gc_batch *b);
+
+/* out[i] = the central difference of the loss along entry k[i] at theta,
+ * for i < n: GSL's value and error bar with the step rule, as
+ * gc_engine_param_central gives, on loss values from forward_batch. */
+int gc_batch_param_central(gc_batch *b, const double *theta, const size_t *k,
+                           size_t n, gc_deriv *out);
+
+/* Copies evaluated so far (each one forward pass of the model). */
+size_t gc_batch_passes(const gc_batch *b);
+
+#endif

@@ -1,0 +1,254 @@
+/* parallel.c: checking many entries of one problem on several threads.
+ *
+ * Every entry's check is independent of every other's (its own perturbed
+ * copies of theta, its own gsl_deriv_central), so entries are handed out in
+ * chunks from one atomic counter to the threads, each of which owns an
+ * engine (parameter copy and model scratch) and, when batching, a batch
+ * workspace (batch.c).  Results go to out[k], which only the thread that
+ * took entry k writes, so no locking is needed and the results do not
+ * depend on which thread took what: without batching they are the serial
+ * loop's to the bit.
+ *
+ * With batching the central differences come from gc_batch_param_central;
+ * the verdict and, where the central value does not agree, the one-sided
+ * differences that tell a kink are computed directly with the thread's
+ * engine, as in the serial path.
+ *
+ * BLAS: when the library is linked with OpenBLAS its own threads are
+ * switched off (openblas_set_num_threads(1), once, for the process): the
+ * threads here already use every core, and nested BLAS threads would only
+ * compete with them.
+ */
+#include "gradcheck.h"
+#include "batch.h"
+#include "replay.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+/* OpenBLAS's thread control, when that is the BLAS we are linked with. */
+extern void openblas_set_num_threads(int) __attribute__((weak));
+
+/* Entries in flight per thread when batching: up to 4 * 64 = 256 copies
+ * per forward_batch call, which keeps the matrix products large enough to
+ * run near the BLAS's speed and the copies' state (an LSTM's h, c and gate
+ * pre-activations) inside the L2 cache (README "Performance"). */
+enum { BATCH_WIDTH = 64 };
+/* Entries handed out at a time: large enough that a batching thread keeps
+ * its slots full, small enough to balance the threads' loads. */
+enum { CHUNK_SERIAL = 16, CHUNK_BATCH = 8 * BATCH_WIDTH };
+
+typedef struct {
+    gc_engine *e;
+    gc_batch *b;
+    gc_deriv *d;           /* batched central differences of one chunk */
+} worker;
+
+struct gc_exec {
+    const gc_problem *p;
+    gc_step step;
+    int threads;
+    int batched;
+    worker *w;             /* threads of them */
+    size_t *idx;           /* entries to check */
+};
+
+/* What one call shares with its threads. */
+typedef struct {
+    gc_exec *x;
+    int quantities;        /* 0: parameter entries, 1: quantity entries */
+    const double *theta, *analytic, *qvalues;
+    const gc_tol *tol;
+    gc_entry_check *out;
+    size_t n, chunk;
+    atomic_size_t next;
+    atomic_int status;
+} job;
+
+typedef struct {
+    job *j;
+    worker *w;
+} task;
+
+static int cores(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)(n < 1024 ? n : 1024) : 1;
+}
+
+int gc_exec_alloc(const gc_problem *p, const gc_step *step, int threads,
+                  gc_batch_mode batch, gc_exec **out)
+{
+    *out = NULL;
+    gc_exec *x = calloc(1, sizeof *x);
+    if (!x) return GC_ENOMEM;
+    x->p = p;
+    x->step = *step;
+    x->threads = threads > 0 ? threads : cores();
+    int can = p->model->forward_batch && p->model->batch_work;
+    x->batched = can && (batch == GC_BATCH_ON ||
+                         (batch == GC_BATCH_AUTO &&
+                          p->layout.params.n >= GC_BATCH_MIN_PARAMS));
+    x->w = calloc((size_t)x->threads, sizeof *x->w);
+    size_t np = p->layout.params.n, nq = p->layout.quantities.n;
+    x->idx = malloc((np > nq ? np : nq ? nq : 1) * sizeof *x->idx);
+    int st = x->w && x->idx ? GC_OK : GC_ENOMEM;
+    for (int t = 0; t < x->threads && !st; t++) {
+        worker *w = &x->w[t];
+        st = gc_engine_alloc(p, &w->e);
+        if (!st && x->batched) {
+            st = gc_batch_alloc(p, step, BATCH_WIDTH, &w->b);
+            w->d = malloc(CHUNK_BATCH * sizeof *w->d);
+            if (!st && !w->d) st = GC_ENOMEM;
+        }
+    }
+    if (st) {
+        gc_exec_free(x);
+        return st;
+    }
+    if (x->batched && openblas_set_num_threads) openblas_set_num_threads(1);
+    *out = x;
+    return GC_OK;
+}
+
+void gc_exec_free(gc_exec *x)
+{
+    if (!x) return;
+    for (int t = 0; x->w && t < x->threads; t++) {
+        gc_engine_free(x->w[t].e);
+        gc_batch_free(x->w[t].b);
+        free(x->w[t].d);
+    }
+    free(x->w);
+    free(x->idx);
+    free(x);
+}
+
+int gc_exec_threads(const gc_exec *x) { return x->threads; }
+
+int gc_exec_batched(const gc_exec *x) { return x->batched; }
+
+size_t gc_exec_passes(const gc_exec *x)
+{
+    size_t n = 0;
+    for (int t = 0; t < x->threads; t++) {
+        n += gc_engine_passes(x->w[t].e);
+        if (x->w[t].b) n += gc_batch_passes(x->w[t].b);
+    }
+    return n;
+}
+
+/* Check entries idx[a .. b) on worker w. */
+static int run_chunk(job *j, worker *w, size_t a, size_t b)
+{
+    gc_exec *x = j->x;
+    const size_t *idx = x->idx;
+    if (j->quantities) {
+        for (size_t i = a; i < b; i++) {
+            size_t q = idx[i];
+            int st = gc_engine_check_quantity(w->e, j->theta, q,
+                                              fabs(j->qvalues[q]),
+                                              j->analytic[q], &x->step,
+                                              j->tol, &j->out[q]);
+            if (st) return st;
+        }
+        return GC_OK;
+    }
+    if (!x->batched) {
+        for (size_t i = a; i < b; i++) {
+            size_t k = idx[i];
+            int st = gc_engine_check_param(w->e, j->theta, k, j->analytic[k],
+                                           &x->step, j->tol, &j->out[k]);
+            if (st) return st;
+        }
+        return GC_OK;
+    }
+    int st = gc_batch_param_central(w->b, j->theta, idx + a, b - a, w->d);
+    if (st) return st;
+    for (size_t i = a; i < b; i++) {
+        size_t k = idx[i];
+        j->out[k].numeric = w->d[i - a];
+        gc_engine_judge_param(w->e, j->theta, k, j->analytic[k], &x->step,
+                              j->tol, &j->out[k]);
+    }
+    return GC_OK;
+}
+
+static void *run_task(void *arg)
+{
+    task *t = arg;
+    job *j = t->j;
+    for (;;) {
+        if (atomic_load(&j->status)) break;
+        size_t a = atomic_fetch_add(&j->next, j->chunk);
+        if (a >= j->n) break;
+        size_t b = a + j->chunk < j->n ? a + j->chunk : j->n;
+        int st = run_chunk(j, t->w, a, b);
+        if (st) {
+            int zero = 0;
+            atomic_compare_exchange_strong(&j->status, &zero, st);
+            break;
+        }
+    }
+    return NULL;
+}
+
+/* Run job j on as many threads as it has chunks for (at most x->threads);
+ * the calling thread is one of them. */
+static int run_job(job *j)
+{
+    gc_exec *x = j->x;
+    size_t chunks = (j->n + j->chunk - 1) / j->chunk;
+    int nt = (size_t)x->threads < chunks ? x->threads : (int)chunks;
+    if (nt < 1) return GC_OK;
+    task *tasks = calloc((size_t)nt, sizeof *tasks);
+    pthread_t *tid = calloc((size_t)nt, sizeof *tid);
+    if (!tasks || !tid) {
+        free(tasks);
+        free(tid);
+        return GC_ENOMEM;
+    }
+    int started = 1;
+    for (int t = 0; t < nt; t++) tasks[t] = (task){j, &x->w[t]};
+    for (int t = 1; t < nt; t++, started++)
+        if (pthread_create(&tid[t], NULL, run_task, &tasks[t])) break;
+    run_task(&tasks[0]);   /* the threads that did start share the rest */
+    for (int t = 1; t < started; t++) pthread_join(tid[t], NULL);
+    free(tasks);
+    free(tid);
+    return atomic_load(&j->status);
+}
+
+int gc_exec_check_params(gc_exec *x, const double *theta, const double *grad,
+                         const unsigned char *claimed, const gc_tol *tol,
+                         gc_entry_check *out)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < x->p->layout.params.n; k++)
+        if (!claimed || claimed[k]) x->idx[n++] = k;
+    job j = {.x = x, .quantities = 0, .theta = theta, .analytic = grad,
+             .tol = tol, .out = out, .n = n,
+             .chunk = x->batched ? CHUNK_BATCH : CHUNK_SERIAL};
+    atomic_init(&j.next, 0);
+    atomic_init(&j.status, 0);
+    return run_job(&j);
+}
+
+int gc_exec_check_quantities(gc_exec *x, const double *theta,
+                             const double *qvalues, const double *dq,
+                             const unsigned char *claimed, const gc_tol *tol,
+                             gc_entry_check *out)
+{
+    size_t n = 0;
+    for (size_t q = 0; q < x->p->layout.quantities.n; q++)
+        if (!claimed || claimed[q]) x->idx[n++] = q;
+    job j = {.x = x, .quantities = 1, .theta = theta, .analytic = dq,
+             .qvalues = qvalues, .tol = tol, .out = out, .n = n,
+             .chunk = CHUNK_SERIAL};
+    atomic_init(&j.next, 0);
+    atomic_init(&j.status, 0);
+    return run_job(&j);
+}

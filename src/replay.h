@@ -1,0 +1,45 @@
+/* replay.h: internal to libgradcheck (not installed).  GSL's central
+ * difference replayed on loss values evaluated elsewhere, many entries at a
+ * time (engine.c explains the replay, batch.c drives it), and the verdict of
+ * an entry whose central difference is already known. */
+#ifndef GRADCHECK_REPLAY_H
+#define GRADCHECK_REPLAY_H
+
+#include "gradcheck.h"
+
+/* derive()'s status when the replay lacks values (never a GSL status). */
+#define GC_REPLAY_MORE (-2)
+
+/* Points one entry's central difference can ask for: at most two stages of
+ * four (GSL's first estimate and its refinement) per attempt of the step
+ * rule. */
+#define GC_REPLAY_POINTS(max_shrinks) (8 * ((size_t)(max_shrinks) + 1))
+
+/* One entry's table of loss values: f[i] is the loss with the entry set to
+ * x[i].  Storage (cap points each) belongs to the caller. */
+typedef struct {
+    double *x, *f;
+    size_t n, cap;
+    double want[4];        /* points the abandoned attempt asked for */
+    size_t n_want;
+    size_t missed;         /* lookups that missed in the current attempt */
+} gc_replay;
+
+/* Empty the table (storage kept). */
+void gc_replay_reset(gc_replay *r);
+/* Add f at x; GC_ELIMIT when the table is full. */
+int gc_replay_add(gc_replay *r, double x, double f);
+/* The central difference at x with the step rule, from the table: GC_OK
+ * with *out filled, or GC_REPLAY_MORE with want[0 .. n_want) the points to
+ * evaluate, add, and call again. */
+int gc_replay_central(gc_replay *r, double x, const gc_step *step,
+                      gc_deriv *out);
+
+/* The verdict of parameter entry k given out->numeric (its central
+ * difference), as gc_engine_check_param: one-sided differences with e,
+ * evaluated directly, where the central value does not agree. */
+void gc_engine_judge_param(gc_engine *e, const double *theta, size_t k,
+                           double analytic, const gc_step *step,
+                           const gc_tol *tol, gc_entry_check *out);
+
+#endif
