@@ -83,7 +83,10 @@ struct gc_engine {
     long out;            /* -1: differentiate the loss; else quantity out */
     double *q;           /* quantity values, when out >= 0 */
     size_t passes;       /* forward passes evaluated so far */
-    gsl_function f_param, f_quant;
+    const double *base;  /* direction: theta, and v on entries [a, a+n) */
+    const double *v;
+    size_t a, n;
+    gsl_function f_param, f_quant, f_dir;
 };
 
 void gc_init(void)
@@ -118,6 +121,17 @@ static double loss_of_tap(double d, void *params)
     return evaluate(e, &e->tap);
 }
 
+/* The loss along a direction: L(theta + t v), v nonzero on [a, a+n). */
+static double loss_along(double t, void *params)
+{
+    gc_engine *e = params;
+    for (size_t i = 0; i < e->n; i++)
+        e->theta[e->a + i] = e->base[e->a + i] + t * e->v[i];
+    double L = evaluate(e, NULL);
+    memcpy(e->theta + e->a, e->base + e->a, e->n * sizeof *e->theta);
+    return L;
+}
+
 int gc_engine_set_output(gc_engine *e, long j)
 {
     if (j >= 0 && (size_t)j >= e->p->layout.quantities.n) return GC_EINVAL;
@@ -145,6 +159,8 @@ int gc_engine_alloc(const gc_problem *p, gc_engine **out)
     e->f_param.params = e;
     e->f_quant.function = loss_of_tap;
     e->f_quant.params = e;
+    e->f_dir.function = loss_along;
+    e->f_dir.params = e;
     *out = e;
     return GC_OK;
 }
@@ -325,6 +341,24 @@ int gc_replay_central(gc_replay *r, double x, const gc_step *step,
                     &r->missed, &v, &err);
     if (st == GC_REPLAY_MORE) return GC_REPLAY_MORE;
     fill(out, st, v, err);
+    return GC_OK;
+}
+
+int gc_engine_direction_central(gc_engine *e, const double *theta,
+                                size_t a, size_t n, const double *v,
+                                const gc_step *step, gc_deriv *out)
+{
+    if (a > e->p->layout.params.n || n > e->p->layout.params.n - a)
+        return GC_EINVAL;
+    set_param(e, theta, 0);
+    e->base = theta;
+    e->v = v;
+    e->a = a;
+    e->n = n;
+    double val = NAN, err = NAN;
+    int st = derive(gsl_deriv_central, &e->f_dir, 0.0, step_for(0.0, step),
+                    step, NULL, &val, &err);
+    fill(out, st, val, err);
     return GC_OK;
 }
 

@@ -339,6 +339,13 @@ int gc_engine_check_quantity(gc_engine *e, const double *theta, size_t j,
  * asked for is one pass). */
 size_t gc_engine_passes(const gc_engine *e);
 
+/* Central difference of the loss along a direction: d/dt L(theta + t v) at
+ * t = 0, where v (n values) moves parameter entries a .. a+n-1, with the
+ * step rule at scale 1 (h = h_rel * h_floor; entries of v of order 1). */
+int gc_engine_direction_central(gc_engine *e, const double *theta,
+                                size_t a, size_t n, const double *v,
+                                const gc_step *step, gc_deriv *out);
+
 /* ---------------------------------------------------------------- parallel */
 
 /* Checking many entries fast (parallel.c, README "Performance"): entries
@@ -564,6 +571,95 @@ int gc_report_json(FILE *f, gc_case_report *const *r, size_t n,
 int gc_report_write(const char *path, gc_format fmt,
                     gc_case_report *const *r, size_t n,
                     const gc_report_options *o);
+
+/* ---------------------------------------------------------------- directional */
+
+/* Directional screening (directional.c, README "Directional mode"): the
+ * analytic directional derivative g.v of a parameter block against the
+ * numeric d/dt L(theta + t v), along several seeded random directions v; a
+ * block that does not agree along every one is halved and each half
+ * screened, down to blocks of `leaf` entries, which are checked entry by
+ * entry (gc_engine_check_param).  Entries of blocks that agree are not
+ * checked one by one. */
+
+#define GC_DIR_MAX 8
+
+typedef struct {
+    int directions;          /* directions per block, 1..GC_DIR_MAX (3) */
+    unsigned long seed;      /* of the directions (1) */
+    size_t leaf;             /* check blocks this small entry by entry (4) */
+} gc_dir_options;
+
+gc_dir_options gc_dir_options_default(void);
+
+/* One screened block: parameter entries [a, b). */
+typedef struct {
+    size_t a, b;
+    int depth;               /* 0: a whole block; d: a 2^-d part of one */
+    int n_dirs;
+    double analytic[GC_DIR_MAX];   /* g.v */
+    gc_deriv numeric[GC_DIR_MAX];  /* d/dt L(theta + t v) at 0 */
+    double rel_error[GC_DIR_MAX];
+    gc_verdict dverdict[GC_DIR_MAX];
+    gc_verdict verdict;      /* GC_AGREE if every direction agrees, else
+                                the first other verdict */
+} gc_dir_screen;
+
+/* Screening of one derivation at one point. */
+typedef struct {
+    double *theta;           /* the point */
+    gc_dir_screen *screens;  /* in the order screened, level by level */
+    size_t n_screens;
+    size_t *named;           /* entries checked one by one, ascending */
+    gc_entry_check *entries; /* their checks */
+    size_t n_named;
+    gc_verdict verdict;      /* of the named entries as in full mode (kinks
+                                never count); agree when none is named */
+    size_t counts[GC_N_VERDICTS];   /* of the named entries */
+    size_t passes;           /* forward passes spent */
+    double seconds;          /* wall-clock time */
+} gc_dir_point;
+
+/* Screen the parameter entries k with claimed[k] (NULL: all) at theta,
+ * whose analytic gradient is grad, block by block (the blocks of the
+ * problem's layout), on x's threads.  Fills *out; free its arrays with
+ * gc_dir_point_clear. */
+int gc_dir_screen_point(gc_exec *x, const double *theta, const double *grad,
+                        const unsigned char *claimed, const gc_tol *tol,
+                        const gc_dir_options *d, gc_dir_point *out);
+void gc_dir_point_clear(gc_dir_point *pt);
+
+typedef struct {
+    const gc_derivation_type *type;
+    gc_verdict expect, verdict;
+    gc_dir_point *points;    /* n_points */
+    size_t n_claimed;
+    size_t passes;
+} gc_dir_derivation;
+
+typedef struct {
+    const gc_case *c;
+    size_t n_points;
+    long seed;               /* of the random points */
+    gc_tol tol;
+    gc_dir_options dir;
+    int threads;
+    gc_dir_derivation *derivs;
+    size_t n_derivs;
+    size_t unmet;            /* derivations whose verdict is not expected */
+    size_t passes;
+} gc_dir_report;
+
+/* Screen every derivation of a case at every point (claims are not checked
+ * in this mode).  Caller frees *out with gc_dir_report_free. */
+int gc_dir_run_case(const gc_case *c, const gc_run_options *opt,
+                    const gc_dir_options *d, gc_dir_report **out,
+                    gc_error *err);
+void gc_dir_report_free(gc_dir_report *r);
+/* Text or JSON (report_dir.c), atomically to path ("-": stdout). */
+int gc_dir_report_write(const char *path, gc_format fmt,
+                        gc_dir_report *const *r, size_t n,
+                        const gc_report_options *o);
 
 /* ---------------------------------------------------------------- golden */
 

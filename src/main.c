@@ -36,6 +36,9 @@ static const char usage_text[] =
 "      --no-quantities       skip intermediate quantities (no localisation)\n"
 "  -j, --jobs N              threads checking entries (default 0: every core;\n"
 "                            the results do not depend on it)\n"
+"      --mode full|directional  every entry one by one (default), or screen\n"
+"                            each block along random directions and bisect\n"
+"                            the ones that disagree down to named entries\n"
 "      --cases DIR           case folder (default $GRADCHECK_CASES, else the built-in)\n"
 "      --color WHEN          auto|always|never (auto: only on a terminal, never if NO_COLOR is set)\n"
 "\n"
@@ -321,6 +324,47 @@ static int cmd_golden(int argc, char **argv)
     return ret;
 }
 
+/* --mode directional: screen every case's derivations (directional.c);
+ * ov holds --rtol, --atol, --k, --bar-rtol (negative: the case's). */
+static int run_directional(gc_case **cases, size_t n, gc_run_options *ro,
+                           const double ov[4], const char *out,
+                           gc_format fmt, const gc_report_options *rep)
+{
+    gc_dir_report **r = calloc(n ? n : 1, sizeof *r);
+    int ret = EXIT_TROUBLE;
+    gc_error err;
+    if (!r) {
+        fprintf(stderr, "gradcheck: out of memory\n");
+        return EXIT_TROUBLE;
+    }
+    for (size_t i = 0; i < n; i++) {
+        gc_dir_options d = gc_dir_options_default();
+        d.seed = ro->seed >= 0 ? (unsigned long)ro->seed : cases[i]->seed_rng;
+        ro->have_tol = ov[0] >= 0 || ov[1] >= 0 || ov[2] >= 0 || ov[3] >= 0;
+        ro->tol = cases[i]->tol;
+        if (ov[0] >= 0) ro->tol.rtol = ov[0];
+        if (ov[1] >= 0) ro->tol.atol = ov[1];
+        if (ov[2] >= 0) ro->tol.k = ov[2];
+        if (ov[3] >= 0) ro->tol.bar_rtol = ov[3];
+        if (gc_dir_run_case(cases[i], ro, &d, &r[i], &err)) {
+            print_error(&err);
+            goto done;
+        }
+    }
+    if (gc_dir_report_write(out, fmt, r, n, rep)) {
+        fprintf(stderr, "gradcheck: %s: cannot write the report: %s\n",
+                strcmp(out, "-") ? out : "standard output", strerror(errno));
+        goto done;
+    }
+    ret = EXIT_MET;
+    for (size_t i = 0; i < n; i++)
+        if (r[i]->unmet) ret = EXIT_UNMET;
+done:
+    for (size_t i = 0; i < n; i++) gc_dir_report_free(r[i]);
+    free(r);
+    return ret;
+}
+
 static int cmd_run(int argc, char **argv)
 {
     enum { O_POINTS = 256, O_SEED, O_RTOL, O_ATOL, O_K, O_BAR, O_NOQ,
@@ -339,6 +383,7 @@ static int cmd_run(int argc, char **argv)
         {"cases", required_argument, 0, O_CASES},
         {"color", required_argument, 0, O_COLOR},
         {"jobs", required_argument, 0, 'j'},
+        {"mode", required_argument, 0, 'M'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}
     };
@@ -347,6 +392,7 @@ static int cmd_run(int argc, char **argv)
     gc_format fmt = GC_FORMAT_TEXT;
     const char *out = "-", *dir = gc_cases_dir(), *color = "auto";
     double rtol = -1, atol = -1, k = -1, bar = -1;
+    int directional = 0;
     int c;
     optind = 1;
     opterr = 0;
@@ -373,6 +419,12 @@ static int cmd_run(int argc, char **argv)
         case O_K: if (parse_double("--k", optarg, &k)) return EXIT_TROUBLE; break;
         case O_BAR: if (parse_double("--bar-rtol", optarg, &bar)) return EXIT_TROUBLE; break;
         case O_NOQ: ro.quantities = 0; break;
+        case 'M':
+            if (strcmp(optarg, "full") && strcmp(optarg, "directional"))
+                return usage_error("--mode: expected full or directional, "
+                                   "found \"%s\"", optarg);
+            directional = strcmp(optarg, "directional") == 0;
+            break;
         case 'j': {
             long j;
             if (parse_long("--jobs", optarg, 1024, &j)) return EXIT_TROUBLE;
@@ -405,6 +457,11 @@ static int cmd_run(int argc, char **argv)
     gc_case_report **reports = NULL;
     gc_error err;
     if (load_cases(dir, argc - optind, argv + optind, &cases, &n)) goto done;
+    if (directional) {
+        const double ov[4] = {rtol, atol, k, bar};
+        ret = run_directional(cases, n, &ro, ov, out, fmt, &rep);
+        goto done;
+    }
     reports = calloc(n, sizeof *reports);
     if (!reports) goto nomem;
     for (size_t i = 0; i < n; i++) {

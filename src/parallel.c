@@ -21,6 +21,7 @@
  */
 #include "gradcheck.h"
 #include "batch.h"
+#include "parallel.h"
 #include "replay.h"
 
 #include <math.h>
@@ -63,6 +64,8 @@ typedef struct {
     const double *theta, *analytic, *qvalues;
     const gc_tol *tol;
     gc_entry_check *out;
+    int (*fn)(gc_engine *e, size_t i, void *ctx);   /* gc_exec_for */
+    void *ctx;
     size_t n, chunk;
     atomic_size_t next;
     atomic_int status;
@@ -129,6 +132,10 @@ void gc_exec_free(gc_exec *x)
 
 int gc_exec_threads(const gc_exec *x) { return x->threads; }
 
+const gc_problem *gc_exec_problem(const gc_exec *x) { return x->p; }
+
+const gc_step *gc_exec_step(const gc_exec *x) { return &x->step; }
+
 int gc_exec_batched(const gc_exec *x) { return x->batched; }
 
 size_t gc_exec_passes(const gc_exec *x)
@@ -146,6 +153,13 @@ static int run_chunk(job *j, worker *w, size_t a, size_t b)
 {
     gc_exec *x = j->x;
     const size_t *idx = x->idx;
+    if (j->fn) {
+        for (size_t i = a; i < b; i++) {
+            int st = j->fn(w->e, i, j->ctx);
+            if (st) return st;
+        }
+        return GC_OK;
+    }
     if (j->quantities) {
         for (size_t i = a; i < b; i++) {
             size_t q = idx[i];
@@ -248,6 +262,15 @@ int gc_exec_check_quantities(gc_exec *x, const double *theta,
     job j = {.x = x, .quantities = 1, .theta = theta, .analytic = dq,
              .qvalues = qvalues, .tol = tol, .out = out, .n = n,
              .chunk = CHUNK_SERIAL};
+    atomic_init(&j.next, 0);
+    atomic_init(&j.status, 0);
+    return run_job(&j);
+}
+
+int gc_exec_for(gc_exec *x, size_t n,
+                int (*fn)(gc_engine *e, size_t i, void *ctx), void *ctx)
+{
+    job j = {.x = x, .fn = fn, .ctx = ctx, .n = n, .chunk = 1};
     atomic_init(&j.next, 0);
     atomic_init(&j.status, 0);
     return run_job(&j);
