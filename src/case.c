@@ -572,16 +572,117 @@ static int read_assumptions(reader *r, yaml_node_t *n)
     return GC_OK;
 }
 
+/* ------------------------------------------------------------ grading */
+
+/* grading: {loss: NAME or [NAMES], points: N, formulas: {KEY: POINTS}}
+ * (README, "Grading a homework"): what `gradcheck grade` asks of a
+ * submission.  Keys are checked against the model's blocks. */
+typedef struct {
+    yaml_node_t *loss, *points, *formulas;
+} grading_ctx;
+
+static int on_grading(reader *r, const char *key, yaml_node_t *k,
+                      yaml_node_t *v, void *ctx)
+{
+    grading_ctx *g = ctx;
+    if (strcmp(key, "loss") == 0) g->loss = v;
+    else if (strcmp(key, "points") == 0) g->points = v;
+    else if (strcmp(key, "formulas") == 0) g->formulas = v;
+    else return fail_at(r, k, "grading: unknown key \"%s\" (expected loss, "
+                        "points, formulas)", key);
+    return GC_OK;
+}
+
+static int on_grading_formula(reader *r, const char *key, yaml_node_t *k,
+                              yaml_node_t *v, void *ctx)
+{
+    (void)ctx;
+    gc_grading *g = r->c->grading;
+    gc_target t;
+    char msg[300];
+    if (gc_target_parse(r->c->prob, key, g->n_loss ? g->loss[0] : "L",
+                        g->n_loss ? (const char *const *)g->loss : NULL, &t,
+                        msg, sizeof msg))
+        return fail_at(r, k, "grading.formulas: %s", msg);
+    for (size_t i = 0; i < g->n_formulas; i++)
+        if (strcmp(g->formulas[i].key, t.key) == 0)
+            return fail_at(r, k, "grading.formulas: \"%s\" is %s given twice "
+                           "(line %ld)", key, strcmp(key, t.key) ? "in effect"
+                           : "", g->formulas[i].line);
+    gc_grading_formula *f = &g->formulas[g->n_formulas];
+    f->line = (long)k->start_mark.line + 1;
+    if (!(f->key = strdup(t.key))) return GC_ENOMEM;
+    g->n_formulas++;
+    char what[96];
+    snprintf(what, sizeof what, "grading.formulas.%s", key);
+    int st = want_number(r, v, what, &f->points);
+    if (!st && f->points < 0)
+        return fail_at(r, v, "%s: expected a number of points >= 0", what);
+    return st;
+}
+
+static int read_grading(reader *r, yaml_node_t *n)
+{
+    grading_ctx g = {0};
+    int st = each_pair(r, n, "grading", on_grading, &g);
+    if (st) return st;
+    gc_grading *gr = calloc(1, sizeof *gr);
+    if (!gr) return GC_ENOMEM;
+    r->c->grading = gr;
+    gr->points = -1;
+    if (g.loss) {
+        size_t len = g.loss->type == YAML_SEQUENCE_NODE
+            ? (size_t)(g.loss->data.sequence.items.top -
+                       g.loss->data.sequence.items.start) : 1;
+        if (len == 0)
+            return fail_at(r, g.loss, "grading.loss: expected a name or a "
+                           "list of names");
+        gr->loss = calloc(len + 1, sizeof *gr->loss);
+        if (!gr->loss) return GC_ENOMEM;
+        for (size_t i = 0; i < len; i++) {
+            yaml_node_t *it = g.loss->type == YAML_SEQUENCE_NODE
+                ? node(r, g.loss->data.sequence.items.start[i]) : g.loss;
+            if ((st = want_string(r, it, "grading.loss", &gr->loss[i])))
+                return st;
+            gr->n_loss++;
+            for (const char *p = gr->loss[i]; *p; p++)
+                if (!(isalnum((unsigned char)*p) || *p == '_'))
+                    return fail_at(r, it, "grading.loss: expected a name "
+                                   "(letters, digits, _), found \"%.40s\"",
+                                   gr->loss[i]);
+            if (!gr->loss[i][0] || strlen(gr->loss[i]) >= GC_NAME_MAX)
+                return fail_at(r, it, "grading.loss: expected a name of 1 to "
+                               "%d characters", GC_NAME_MAX - 1);
+        }
+    }
+    if (g.points && (st = want_integer(r, g.points, "grading.points", 0,
+                                       GC_CASE_MAX_POINTS, &gr->points)))
+        return st;
+    if (g.formulas) {
+        if (g.formulas->type != YAML_MAPPING_NODE)
+            return fail_at(r, g.formulas, "grading.formulas: expected a "
+                           "mapping of answers to points (dL/dv: 2)");
+        size_t len = (size_t)(g.formulas->data.mapping.pairs.top -
+                              g.formulas->data.mapping.pairs.start);
+        gr->formulas = calloc(len ? len : 1, sizeof *gr->formulas);
+        if (!gr->formulas) return GC_ENOMEM;
+        if ((st = each_pair(r, g.formulas, "grading.formulas",
+                            on_grading_formula, NULL)))
+            return st;
+    }
+    return GC_OK;
+}
+
 /* ------------------------------------------------------------ top level */
 
 static const char *const top_keys[] = {
     "name", "title", "source", "model", "shape", "params", "inputs",
     "points", "random", "tolerance", "step", "derivations", "claims",
-    "assumptions", "golden", NULL
+    "assumptions", "golden", "grading", NULL
 };
 enum { K_NAME, K_TITLE, K_SOURCE, K_MODEL, K_SHAPE, K_PARAMS, K_INPUTS,
        K_POINTS, K_RANDOM, K_TOL, K_STEP, K_DERIVS, K_CLAIMS, K_ASSUME,
-       K_GOLDEN, K_COUNT };
+       K_GOLDEN, K_GRADING, K_COUNT };
 
 static int on_top(reader *r, const char *key, yaml_node_t *k, yaml_node_t *v,
                   void *ctx)
@@ -594,7 +695,8 @@ static int on_top(reader *r, const char *key, yaml_node_t *k, yaml_node_t *v,
         }
     return fail_at(r, k, "unknown key \"%s\" (expected name, title, source, "
                    "model, shape, params, inputs, points, random, tolerance, "
-                   "step, derivations, claims, assumptions, golden)", key);
+                   "step, derivations, claims, assumptions, golden, "
+                   "grading)", key);
 }
 
 static int load(reader *r, const char *path)
@@ -734,6 +836,7 @@ static int load(reader *r, const char *path)
         if ((st = each_pair(r, s[K_GOLDEN], "golden", on_golden, NULL)))
             return st;
     }
+    if (s[K_GRADING] && (st = read_grading(r, s[K_GRADING]))) return st;
     (void)path;
     return GC_OK;
 }
@@ -900,5 +1003,6 @@ void gc_case_free(gc_case *c)
     free(c->claims);
     for (size_t i = 0; i < c->n_assumptions; i++) free(c->assumptions[i]);
     free(c->assumptions);
+    gc_grading_free(c->grading);
     free(c);
 }

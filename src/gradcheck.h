@@ -463,6 +463,7 @@ typedef struct {
     size_t n_assumptions;
     gc_golden_tol_t golden_tol;  /* the case's golden: section */
     int have_golden_tol;
+    struct gc_grading *grading;  /* the case's grading: section, or NULL */
 } gc_case;
 
 /* Limits on what a case may ask for (README, "Limits"). */
@@ -784,6 +785,348 @@ int gc_catalogue_resolve(const char *dir, const char *arg, char **path);
 /* Call once before using the library: switches GSL's abort-on-error handler
  * off (every GSL status is handled where it is returned). */
 void gc_init(void);
+
+/* ---------------------------------------------------------------- grading */
+
+/* Grading student submissions (README, "Grading a homework"):
+ *   formula.c        the formula language: lexer, parser, evaluator
+ *   submission.c     reading submission files (formulas or C) and folders
+ *   csubmission.c    C submissions: the header, the driver, compile and run
+ *   sandbox.c        running a program in a child with resource limits
+ *   grade.c          checking every answer at every point, scores
+ *   report_grade.c   gradebook CSV, results.json, the instructor summary
+ */
+
+/* The case's grading: section (case.c). */
+typedef struct {
+    char *key;               /* "dL/dv": the answer, as gc_target keys it */
+    double points;
+    long line;
+} gc_grading_formula;
+
+typedef struct gc_grading {
+    char **loss;             /* names of the loss, NULL-terminated; the
+                                first is used in keys */
+    size_t n_loss;
+    long points;             /* random points to grade at; -1: not given */
+    gc_grading_formula *formulas;   /* what a submission answers */
+    size_t n_formulas;
+} gc_grading;
+
+void gc_grading_free(gc_grading *g);
+
+/* Limits of the formula language, each checked before anything is
+ * allocated for it; an error names the limit. */
+#define GC_FX_MAX_STATEMENT 4000      /* characters of one statement */
+#define GC_FX_MAX_DEPTH 64            /* nesting: ( [ calls, unary signs, ^ */
+#define GC_FX_MAX_TENSOR ((size_t)1 << 20)  /* entries of one value */
+#define GC_FX_MAX_SUM 1000000L        /* terms of one sum(...) or prod(...) */
+#define GC_FX_MAX_WORK 50000000.0     /* operations per answer per point */
+#define GC_FX_MAX_MEMORY ((size_t)256 << 20)  /* bytes of values in flight */
+#define GC_FX_MAX_RANK 4
+#define GC_SUB_MAX_BYTES ((size_t)256 << 10) /* one submission file */
+#define GC_SUB_MAX_STATEMENTS 256
+#define GC_SUB_MAX_FILES 10000        /* submissions in one grading run */
+
+/* A value of the formula language: a scalar (rank 0) or an array whose
+ * axes carry the index of their first entry (homework notation). */
+typedef struct {
+    int rank;
+    size_t shape[GC_FX_MAX_RANK];
+    int base[GC_FX_MAX_RANK];
+    size_t size;
+    double *v;               /* owned by whoever filled the value */
+} gc_fx_value;
+
+void gc_fx_value_free(gc_fx_value *v);
+
+/* Evaluate one expression (no definitions, no free indices) with the
+ * problem's names bound to theta, its inputs and the quantity values q (q
+ * may be NULL when the expression names no quantity).  On success *out
+ * holds a fresh value (free with gc_fx_value_free).  On failure returns
+ * GC_EINVAL (syntax, names, shapes, indices), GC_ELIMIT (a limit, named in
+ * the message) or GC_ENOMEM, with err's line and column inside expr. */
+int gc_fx_eval(const gc_problem *p, const double *theta, const double *q,
+               const char *expr, gc_fx_value *out, gc_error *err);
+
+/* What an answer is the derivative of, and with respect to what. */
+typedef enum {
+    GC_TARGET_PARAM,      /* dL/d(parameter block) */
+    GC_TARGET_QUANTITY,   /* dL/d(quantity block): checked through a tap */
+    GC_TARGET_JACOBIAN    /* d(quantity block)/d(parameter or quantity) */
+} gc_target_kind;
+
+typedef struct {
+    gc_target_kind kind;
+    const gc_block *of;      /* JACOBIAN: the quantity differentiated */
+    const gc_block *wrt;     /* the block differentiated with respect to */
+    int wrt_param;           /* wrt is a parameter block (else a quantity) */
+    size_t n;                /* entries of the derivative: size(wrt),
+                                times size(of) (an answer with fixed
+                                indices gives some of them) */
+    char key[160];           /* "dL/dv", "dL/dx2[2]", "dy_tilde/ds2": the
+                                names and any fixed indices ([:] free) */
+} gc_target;
+
+/* Parse a target key such as "dL/dv" or "dy_tilde/ds2" against the
+ * problem's blocks; loss is the canonical loss name used in keys and
+ * losses (NULL-terminated, may be NULL for the defaults L, E, e, C, J,
+ * loss) the names accepted for it.  Returns GC_ENOTFOUND with a message in
+ * msg when the key names no block. */
+int gc_target_parse(const gc_problem *p, const char *key, const char *loss,
+                    const char *const *losses, gc_target *out, char *msg,
+                    size_t n);
+
+/* The formulas of one submission, compiled against a problem. */
+typedef struct gc_fx_program gc_fx_program;
+
+/* Compile the statements of a formula submission (definitions and
+ * answers; README "The formula language").  Lines holding only a header
+ * ("case: ...") must have been blanked by the caller.  A statement that
+ * cannot be read makes its answer invalid (gc_fx_answer_error), not the
+ * program; only allocation failure and the file-level limits fail. */
+int gc_fx_compile(const gc_problem *p, const char *file, const char *text,
+                  size_t len, const char *loss, const char *const *losses,
+                  gc_fx_program **out, gc_error *err);
+void gc_fx_program_free(gc_fx_program *prog);
+
+size_t gc_fx_n_answers(const gc_fx_program *prog);
+const gc_target *gc_fx_answer_target(const gc_fx_program *prog, size_t i);
+long gc_fx_answer_line(const gc_fx_program *prog, size_t i);
+/* The reason the answer cannot be evaluated at all (a syntax error, an
+ * unknown name, entries given twice or not at all), or NULL. */
+const gc_error *gc_fx_answer_error(const gc_fx_program *prog, size_t i);
+/* Lines that are no answer and could not be read (a broken definition, a
+ * left-hand side that is neither); n_notes of them. */
+size_t gc_fx_n_notes(const gc_fx_program *prog);
+const gc_error *gc_fx_note(const gc_fx_program *prog, size_t i);
+
+/* Evaluate answer i at a point: values[target.n] receives the answer's
+ * derivative entries (row-major; Jacobians of by wrt).  Definitions are
+ * evaluated once per point: call gc_fx_set_point first.  Returns
+ * GC_EINVAL/GC_ELIMIT with err at the formula's position, or
+ * GC_ENOMEM. */
+void gc_fx_set_point(gc_fx_program *prog, const double *theta,
+                     const double *q);
+int gc_fx_answer_eval(gc_fx_program *prog, size_t i, double *values,
+                      gc_error *err);
+
+/* ---- sandbox.c: a program in a child process with resource limits */
+
+typedef struct {
+    double cpu_seconds;      /* RLIMIT_CPU, rounded up; 0: none */
+    double wall_seconds;     /* killed (its process group) after; 0: none */
+    size_t memory_bytes;     /* RLIMIT_AS; 0: none */
+    size_t file_bytes;       /* RLIMIT_FSIZE; 0: none */
+    size_t result_bytes;     /* most bytes kept from the result pipe */
+    size_t log_bytes;        /* most bytes kept of stdout and stderr */
+    int no_fork;             /* RLIMIT_NPROC = 0 */
+} gc_sandbox_limits;
+
+typedef struct {
+    int exited, status;      /* exited normally, with this status */
+    int signal;              /* the signal that ended it, or 0 */
+    int timed_out;           /* killed at the wall-clock limit */
+    int cpu_exceeded;        /* ended by the CPU-time limit */
+    unsigned char *result;   /* what it wrote to fd 3 (owned) */
+    size_t result_len;
+    int result_truncated;
+    char *log;               /* its stdout and stderr, NUL-terminated or NULL */
+    size_t log_len;
+    int log_truncated;
+    double wall, cpu;        /* seconds */
+} gc_sandbox_result;
+
+/* Run argv (envp NULL: this environment and a PATH search; else argv[0]
+ * is a path) in dir with the limits; want_result gives the child a result
+ * pipe as fd 3.  Returns GC_EIO only when the child could not be started;
+ * what the child did is in *out (free with gc_sandbox_result_free). */
+int gc_sandbox_run(char *const argv[], char *const envp[], const char *dir,
+                   const gc_sandbox_limits *lim, int want_result,
+                   gc_sandbox_result *out);
+void gc_sandbox_result_free(gc_sandbox_result *r);
+/* "SIGSEGV" for SIGSEGV, ... */
+const char *gc_signal_name(int sig);
+
+/* ---- verdicts of a graded answer */
+
+typedef enum {
+    GC_GRADE_AGREE = 0,      /* right at every point (kinks not counted) */
+    GC_GRADE_DISAGREE,       /* wrong somewhere */
+    GC_GRADE_NONFINITE,      /* the numeric derivative is not finite */
+    GC_GRADE_INCONCLUSIVE,   /* the numeric error bar is too wide: by hand */
+    GC_GRADE_INVALID,        /* cannot be evaluated: syntax, names, shapes,
+                                NaN; the message says where */
+    GC_GRADE_MISSING,        /* not answered */
+    GC_GRADE_COMPILE,        /* C: does not compile */
+    GC_GRADE_CRASHED,        /* C: ended by a signal or without results */
+    GC_GRADE_TIMEOUT,        /* C: CPU-time or wall-clock limit */
+    GC_GRADE_OOM,            /* C: memory limit */
+    GC_GRADE_N
+} gc_grade_verdict;
+
+/* "agree", "disagree", "nonfinite", "inconclusive", "invalid", "missing",
+ * "compile error", "crashed", "timeout", "out of memory" */
+const char *gc_grade_verdict_name(gc_grade_verdict v);
+
+/* ---- csubmission.c: C submissions */
+
+/* The header text for every model (only == NULL) or one. */
+int gc_csub_header(FILE *f, const gc_model_type *only);
+
+/* cc flags, NULL-terminated: before the files, and after them */
+extern const char *const gc_csub_cflags[];
+extern const char *const gc_csub_ldflags[];
+extern const gc_sandbox_limits gc_csub_run_limits;      /* the defaults */
+extern const gc_sandbox_limits gc_csub_compile_limits;
+
+typedef struct {
+    const char *cc;                    /* NULL: $GRADCHECK_CC, else cc */
+    const gc_sandbox_limits *run;      /* NULL: gc_csub_run_limits */
+    const gc_sandbox_limits *compile;  /* NULL: gc_csub_compile_limits */
+    int keep_dir;                      /* keep the temporary folder */
+} gc_csub_options;
+
+typedef struct {
+    gc_grade_verdict verdict;  /* AGREE: it ran and gave every result;
+                                  COMPILE, CRASHED, TIMEOUT or OOM */
+    char detail[32];           /* CRASHED: "SIGSEGV", "exit 3" */
+    char *message;             /* compiler or program output, or NULL */
+    size_t n_points;
+    double **values;           /* per point: dL/dparams then dL/dquantities
+                                  (NaN: quantity not given) */
+    double compile_seconds, run_seconds;
+} gc_csub_result;
+
+/* Compile source with the model's driver, run it at the n points (theta[i],
+ * q[i] the quantities' values there) and collect its results.  Returns
+ * non-zero only for trouble of the grader's own (no temporary folder, no
+ * memory); what the submission did is out->verdict. */
+int gc_csub_run(const gc_problem *p, const char *source,
+                double *const *theta, double *const *q, size_t n_points,
+                const gc_csub_options *o, gc_csub_result *out);
+void gc_csub_result_free(gc_csub_result *r);
+
+/* ---- submission.c: submission files */
+
+typedef enum { GC_SUB_FORMULAS, GC_SUB_C } gc_sub_kind;
+
+/* An "expect:" entry: the verdict (or for key "total" the score) the
+ * grader must give; a bare "crashed" matches any "crashed: SIG...". */
+typedef struct {
+    char *key, *verdict;
+    long line;
+} gc_grade_expect;
+
+typedef struct {
+    char *path;
+    char *id;                /* id: header, else the file name's stem */
+    gc_sub_kind kind;        /* *.c: C, else formulas */
+    char *case_name;         /* case: header, or NULL */
+    char *loss;              /* loss: header, or NULL */
+    char *text;              /* the file; formula headers blanked */
+    size_t len;
+    gc_grade_expect *expect;
+    size_t n_expect;
+    int bad;                 /* cannot be graded: error says why */
+    gc_error error;
+} gc_submission;
+
+/* Read a submission; fails only for lack of memory (a file that cannot be
+ * read is returned with bad set).  Caller frees with gc_submission_free. */
+int gc_submission_load(const char *path, gc_submission **out);
+void gc_submission_free(gc_submission *s);
+/* The submission files named by args (files as given; folders: their
+ * *.txt and *.c files, sorted).  Caller frees each path and the array. */
+int gc_submission_collect(char *const *args, size_t n, char ***paths,
+                          size_t *n_paths, gc_error *err);
+
+/* ---- grade.c: grading submissions against a case */
+
+/* One answer of one submission, graded. */
+typedef struct {
+    gc_target target;        /* what it answers; target.key names it */
+    gc_grade_verdict verdict;
+    char detail[32];         /* CRASHED: the signal ("SIGSEGV") */
+    char *message;           /* for the student: why, where, which entry */
+    long line;               /* formulas: line of its first statement */
+    double score, max_score;
+    int graded;              /* one of the report's answers (scored) */
+    size_t checks;           /* entry checks made: entries x points */
+    size_t counts[GC_N_VERDICTS];
+    long bad_point;          /* first point not all agree, or -1 */
+    double max_rel_error;    /* over the checks, kinks excluded */
+} gc_grade_item;
+
+/* "agree", "crashed: SIGSEGV", ... */
+void gc_grade_item_verdict(const gc_grade_item *it, char *buf, size_t n);
+
+typedef struct {
+    gc_submission *sub;      /* owned */
+    gc_grade_item *items;    /* the report's answers in its order, then
+                                answers not asked for (max_score 0) */
+    size_t n_items;
+    char *notes;             /* lines not graded, program output, or NULL */
+    double score, max_score;
+    size_t unmet;            /* expect: entries the grading did not meet */
+    char *unmet_text;
+    double seconds;
+} gc_grade_result;
+
+typedef struct {
+    const gc_case *c;
+    size_t n_points;         /* 1 (the case's own) + random points */
+    long seed;
+    gc_target *keys;         /* the answers asked for, in order: the case's
+                                grading.formulas, else every answer any
+                                submission gives (a C submission: every
+                                parameter block) */
+    double *points;          /* points per key */
+    size_t n_keys;
+    gc_grade_result *subs;
+    size_t n_subs;
+    double max_score;
+    size_t unmet;            /* over all submissions */
+    double seconds;
+} gc_grade_report;
+
+typedef struct {
+    long points;             /* random points; -1: the case's grading.points,
+                                else its points, at least 3 */
+    long seed;               /* -1: the case's random seed */
+    const char *cc;          /* NULL: $GRADCHECK_CC, else cc */
+    gc_sandbox_limits run, compile;   /* C submissions */
+    /* called before each submission (may be NULL) */
+    void (*progress)(void *ctx, size_t i, size_t n, const char *path);
+    void *progress_ctx;
+} gc_grade_options;
+
+gc_grade_options gc_grade_options_default(void);
+
+/* Grade the submissions named by args (files, folders) against case c.
+ * Fails only when no submission can be found or for the grader's own
+ * trouble; a submission that cannot be read, compiled or run is graded.
+ * Caller frees *out with gc_grade_report_free. */
+int gc_grade(const gc_case *c, char *const *args, size_t n_args,
+             const gc_grade_options *o, gc_grade_report **out,
+             gc_error *err);
+void gc_grade_report_free(gc_grade_report *r);
+
+/* ---- report_grade.c: the gradebook */
+
+/* One line per submission (id, score, verdict per answer; with verbose the
+ * messages), then the instructor's summary: per answer, how many got it
+ * right and the most common wrong verdict. */
+int gc_grade_report_text(FILE *f, const gc_grade_report *r, int verbose);
+/* CSV: id, file, per answer its verdict and score, total, max; atomic. */
+int gc_grade_write_csv(const char *path, const gc_grade_report *r);
+/* DIR/<id>/results.json per submission, Gradescope's format (score,
+ * output, tests[] with name, score, max_score, status, output,
+ * visibility); each written atomically.  GC_EIO with the failing path in
+ * err. */
+int gc_grade_write_results(const char *dir, const gc_grade_report *r,
+                           gc_error *err);
+
 
 #ifdef __cplusplus
 }

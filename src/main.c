@@ -23,6 +23,8 @@ static const char usage_text[] =
 "  run [CASE|FILE ...]       run cases (default: every case in the case folder)\n"
 "  golden check [CASE ...]   compare every reported value with golden/CASE.golden\n"
 "  golden update [CASE ...]  rewrite golden files that differ (refused when CI is set)\n"
+"  grade CASE SUBMISSION ... grade students' formula (.txt) or C (.c) submissions,\n"
+"                            files or folders (README, \"Grading a homework\")\n"
 "\n"
 "run options:\n"
 "  -f, --format text|json    report format (default text)\n"
@@ -48,6 +50,18 @@ static const char usage_text[] =
 "                            a case may set golden: {rtol, atol})\n"
 "  -f, --format text|tap     summary table, or TAP with a YAML block per failure\n"
 "      --junit FILE          also write JUnit XML (one testsuite per case)\n"
+"      --cases DIR           case folder\n"
+"\n"
+"grade options:\n"
+"      --gradebook FILE      write the gradebook CSV (one row per submission)\n"
+"      --results-dir DIR     write DIR/<id>/results.json (Gradescope) per submission\n"
+"  -v, --verbose             every answer's message, and lines not graded\n"
+"      --points N, --seed S  random points (default: the case's grading: points,\n"
+"                            else its points, at least 3; its seed)\n"
+"      --cpu-limit S, --memory-limit MB, --timeout S\n"
+"                            limits of a C submission (default 5, 256, 10)\n"
+"      --cc CC               C compiler (default $GRADCHECK_CC, else cc)\n"
+"      --c-header            print gradcheck_submission.h (the C submission API)\n"
 "      --cases DIR           case folder\n"
 "\n"
 "A CASE is a name from 'gradcheck list' or a path to a .yaml case file.\n"
@@ -494,6 +508,125 @@ done:
     return ret;
 }
 
+static void grade_progress(void *ctx, size_t i, size_t n, const char *path)
+{
+    (void)ctx;
+    fprintf(stderr, "\rgrading %zu/%zu %-50.50s\033[K", i + 1, n, path);
+}
+
+/* gradcheck grade CASE SUBMISSION...: the library grades, this maps the
+ * options and the outcome (0 graded, every expect: line met; 1 some not
+ * met; 2 trouble). */
+static int cmd_grade(int argc, char **argv)
+{
+    enum { O_GRADEBOOK = 256, O_RESULTS, O_POINTS, O_SEED, O_CPU, O_MEM,
+           O_TIMEOUT, O_CC, O_CASES, O_HEADER };
+    static const struct option opts[] = {
+        {"gradebook", required_argument, 0, O_GRADEBOOK},
+        {"results-dir", required_argument, 0, O_RESULTS},
+        {"verbose", no_argument, 0, 'v'},
+        {"points", required_argument, 0, O_POINTS},
+        {"seed", required_argument, 0, O_SEED},
+        {"cpu-limit", required_argument, 0, O_CPU},
+        {"memory-limit", required_argument, 0, O_MEM},
+        {"timeout", required_argument, 0, O_TIMEOUT},
+        {"cc", required_argument, 0, O_CC},
+        {"cases", required_argument, 0, O_CASES},
+        {"c-header", no_argument, 0, O_HEADER},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}
+    };
+    gc_grade_options go = gc_grade_options_default();
+    const char *gradebook = NULL, *results = NULL, *dir = gc_cases_dir();
+    int verbose = 0, header = 0, c;
+    long mem;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+        switch (c) {
+        case O_GRADEBOOK: gradebook = optarg; break;
+        case O_RESULTS: results = optarg; break;
+        case 'v': verbose = 1; break;
+        case O_POINTS:
+            if (parse_long("--points", optarg, GC_CASE_MAX_POINTS, &go.points))
+                return EXIT_TROUBLE;
+            break;
+        case O_SEED:
+            if (parse_long("--seed", optarg, 2147483647L, &go.seed))
+                return EXIT_TROUBLE;
+            break;
+        case O_CPU:
+            if (parse_double("--cpu-limit", optarg, &go.run.cpu_seconds))
+                return EXIT_TROUBLE;
+            break;
+        case O_TIMEOUT:
+            if (parse_double("--timeout", optarg, &go.run.wall_seconds))
+                return EXIT_TROUBLE;
+            break;
+        case O_MEM:
+            if (parse_long("--memory-limit", optarg, 1L << 20, &mem))
+                return EXIT_TROUBLE;
+            go.run.memory_bytes = (size_t)mem << 20;
+            break;
+        case O_CC: go.cc = optarg; break;
+        case O_CASES: dir = optarg; break;
+        case O_HEADER: header = 1; break;
+        case 'h': fputs(usage_text, stdout); return EXIT_MET;
+        default:
+            return usage_error("grade: unknown or incomplete option \"%s\"",
+                               argv[optind - 1]);
+        }
+    }
+    if (header)
+        return gc_csub_header(stdout, NULL) || fflush(stdout) ? EXIT_TROUBLE
+                                                              : EXIT_MET;
+    if (argc - optind < 2)
+        return usage_error("grade: expected a case and at least one "
+                           "submission file or folder%s", "");
+    char *path = NULL;
+    gc_case *cs = NULL;
+    gc_grade_report *r = NULL;
+    gc_error err;
+    int ret = EXIT_TROUBLE;
+    if (gc_catalogue_resolve(dir, argv[optind], &path)) {
+        fprintf(stderr, "gradcheck: %s: no such case file, and no case of "
+                "that name in %s (see 'gradcheck list')\n", argv[optind],
+                dir);
+        return EXIT_TROUBLE;
+    }
+    if (gc_case_load(path, &cs, &err)) {
+        print_error(&err);
+        goto done;
+    }
+    if (isatty(STDERR_FILENO)) go.progress = grade_progress;
+    int st = gc_grade(cs, argv + optind + 1, (size_t)(argc - optind - 1), &go,
+                      &r, &err);
+    if (go.progress) fprintf(stderr, "\r\033[K");
+    if (st) {
+        print_error(&err);
+        goto done;
+    }
+    if (gc_grade_report_text(stdout, r, verbose) || fflush(stdout)) {
+        fprintf(stderr, "gradcheck: cannot write to standard output\n");
+        goto done;
+    }
+    if (gradebook && gc_grade_write_csv(gradebook, r)) {
+        fprintf(stderr, "gradcheck: %s: cannot write the gradebook: %s\n",
+                gradebook, strerror(errno));
+        goto done;
+    }
+    if (results && gc_grade_write_results(results, r, &err)) {
+        print_error(&err);
+        goto done;
+    }
+    ret = r->unmet ? EXIT_UNMET : EXIT_MET;
+done:
+    gc_grade_report_free(r);
+    gc_case_free(cs);
+    free(path);
+    return ret;
+}
+
 int main(int argc, char **argv)
 {
     gc_init();
@@ -522,6 +655,7 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "run") == 0) return cmd_run(argc - 1, argv + 1);
     if (strcmp(cmd, "golden") == 0) return cmd_golden(argc - 1, argv + 1);
-    return usage_error("unknown command \"%s\" (expected list, run or "
-                       "golden)", cmd);
+    if (strcmp(cmd, "grade") == 0) return cmd_grade(argc - 1, argv + 1);
+    return usage_error("unknown command \"%s\" (expected list, run, "
+                       "golden or grade)", cmd);
 }

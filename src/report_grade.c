@@ -1,0 +1,346 @@
+/* report_grade.c: the gradebook of a grading run (README, "Grading a
+ * homework"): a table and the instructor's summary on the terminal, a CSV
+ * file, and one Gradescope results.json per submission.  Files are written
+ * atomically (a temporary file in the same folder, then rename), so an
+ * interrupted run never leaves a half-written gradebook. */
+#include "gradcheck.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------ text */
+
+static int most_common_wrong(const gc_grade_report *r, size_t k, char *buf,
+                             size_t n, size_t *right)
+{
+    /* distinct wrong verdicts (with detail) and their counts */
+    char names[64][48];
+    size_t counts[64] = {0}, nn = 0;
+    *right = 0;
+    for (size_t s = 0; s < r->n_subs; s++) {
+        const gc_grade_item *it = &r->subs[s].items[k];
+        if (it->verdict == GC_GRADE_AGREE) { (*right)++; continue; }
+        char v[48];
+        gc_grade_item_verdict(it, v, sizeof v);
+        size_t i = 0;
+        while (i < nn && strcmp(names[i], v)) i++;
+        if (i == nn && nn < 64) snprintf(names[nn++], sizeof names[0], "%s", v);
+        if (i < nn) counts[i]++;
+    }
+    size_t best = 0;
+    for (size_t i = 1; i < nn; i++)
+        if (counts[i] > counts[best]) best = i;
+    if (nn == 0) snprintf(buf, n, "-");
+    else snprintf(buf, n, "%s (%zu)", names[best], counts[best]);
+    return (int)nn;
+}
+
+int gc_grade_report_text(FILE *f, const gc_grade_report *r, int verbose)
+{
+    const gc_case *c = r->c;
+    fprintf(f, "%s: %zu submission%s graded at %zu point%s (the case's own "
+            "and %zu random, seed %ld) in %.2f s\n", c->name, r->n_subs,
+            r->n_subs == 1 ? "" : "s", r->n_points,
+            r->n_points == 1 ? "" : "s", r->n_points - 1, r->seed,
+            r->seconds);
+    /* the table: one row per submission */
+    size_t idw = 2;
+    for (size_t s = 0; s < r->n_subs; s++) {
+        size_t l = strlen(r->subs[s].sub->id);
+        if (l > idw) idw = l;
+    }
+    if (idw > 40) idw = 40;
+    size_t *w = calloc(r->n_keys ? r->n_keys : 1, sizeof *w);
+    if (!w) return GC_ENOMEM;
+    for (size_t k = 0; k < r->n_keys; k++) {
+        w[k] = strlen(r->keys[k].key);
+        for (size_t s = 0; s < r->n_subs; s++) {
+            char v[64];
+            gc_grade_item_verdict(&r->subs[s].items[k], v, sizeof v);
+            if (strlen(v) > w[k]) w[k] = strlen(v);
+        }
+    }
+    fprintf(f, "\n  %-*s  %9s", (int)idw, "id", "score");
+    for (size_t k = 0; k < r->n_keys; k++)
+        fprintf(f, "  %-*s", (int)w[k], r->keys[k].key);
+    fprintf(f, "\n");
+    for (size_t s = 0; s < r->n_subs; s++) {
+        const gc_grade_result *res = &r->subs[s];
+        char sc[32];
+        snprintf(sc, sizeof sc, "%g/%g", res->score, res->max_score);
+        fprintf(f, "  %-*.*s  %9s", (int)idw, (int)idw, res->sub->id, sc);
+        for (size_t k = 0; k < r->n_keys; k++) {
+            char v[64];
+            gc_grade_item_verdict(&res->items[k], v, sizeof v);
+            fprintf(f, "  %-*s", (int)w[k], v);
+        }
+        for (size_t k = r->n_keys; k < res->n_items; k++) {
+            char v[64];
+            gc_grade_item_verdict(&res->items[k], v, sizeof v);
+            fprintf(f, "  (%s %s, not asked)", res->items[k].target.key, v);
+        }
+        fprintf(f, "\n");
+    }
+    free(w);
+    /* details: expectations not met always; messages with verbose */
+    int head = 0;
+    for (size_t s = 0; s < r->n_subs; s++) {
+        const gc_grade_result *res = &r->subs[s];
+        int any = res->unmet > 0 || (verbose && res->notes);
+        for (size_t k = 0; k < res->n_items && verbose && !any; k++)
+            any = res->items[k].message != NULL;
+        if (!any) continue;
+        if (!head++) fprintf(f, "\n");
+        fprintf(f, "%s (%s): %g/%g\n", res->sub->id, res->sub->path,
+                res->score, res->max_score);
+        for (size_t k = 0; verbose && k < res->n_items; k++) {
+            const gc_grade_item *it = &res->items[k];
+            char v[64];
+            gc_grade_item_verdict(it, v, sizeof v);
+            fprintf(f, "  %s  %s  %g/%g: %s\n", it->target.key, v, it->score,
+                    it->max_score, it->message ? it->message : "");
+        }
+        if (verbose && res->notes) {
+            for (const char *p = res->notes; *p;) {
+                const char *e = strchr(p, '\n');
+                int len = e ? (int)(e - p) : (int)strlen(p);
+                fprintf(f, "  | %.*s\n", len, p);
+                p += len + (e ? 1 : 0);
+            }
+        }
+        for (const char *p = res->unmet ? res->unmet_text : ""; *p;) {
+            const char *e = strchr(p, '\n');
+            int len = e ? (int)(e - p) : (int)strlen(p);
+            fprintf(f, "  EXPECTATION NOT MET: %.*s\n", len, p);
+            p += len + (e ? 1 : 0);
+        }
+    }
+    /* the instructor's summary */
+    fprintf(f, "\nper answer (%zu submission%s):\n", r->n_subs,
+            r->n_subs == 1 ? "" : "s");
+    size_t kw = 6;
+    for (size_t k = 0; k < r->n_keys; k++)
+        if (strlen(r->keys[k].key) > kw) kw = strlen(r->keys[k].key);
+    fprintf(f, "  %-*s  %6s  %9s  %s\n", (int)kw, "answer", "points", "right",
+            "most common wrong verdict");
+    for (size_t k = 0; k < r->n_keys; k++) {
+        char mc[80], rt[32];
+        size_t right;
+        most_common_wrong(r, k, mc, sizeof mc, &right);
+        snprintf(rt, sizeof rt, "%zu/%zu", right, r->n_subs);
+        fprintf(f, "  %-*s  %6g  %9s  %s\n", (int)kw, r->keys[k].key,
+                r->points[k], rt, mc);
+    }
+    double total = 0;
+    for (size_t s = 0; s < r->n_subs; s++) total += r->subs[s].score;
+    fprintf(f, "  mean score %.3g of %g", r->n_subs ? total / (double)r->n_subs
+                                                    : 0.0, r->max_score);
+    if (r->unmet)
+        fprintf(f, "; %zu expectation%s not met", r->unmet,
+                r->unmet == 1 ? "" : "s");
+    fprintf(f, "\n");
+    return ferror(f) ? GC_EIO : GC_OK;
+}
+
+/* ------------------------------------------------------------ files */
+
+typedef int (*writer)(FILE *f, const void *ctx);
+
+static int write_atomic(const char *path, writer fn, const void *ctx)
+{
+    size_t len = strlen(path) + 16;
+    char *tmp = malloc(len);
+    if (!tmp) return GC_ENOMEM;
+    snprintf(tmp, len, "%s.tmpXXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0) { free(tmp); return GC_EIO; }
+    mode_t um = umask(0);   /* mkstemp makes 0600; give the usual mode */
+    umask(um);
+    fchmod(fd, 0666 & ~um);
+    FILE *f = fdopen(fd, "w");
+    if (!f) { close(fd); unlink(tmp); free(tmp); return GC_EIO; }
+    int st = fn(f, ctx);
+    if (fflush(f) != 0 || fsync(fileno(f)) != 0) st = st ? st : GC_EIO;
+    if (fclose(f) != 0) st = st ? st : GC_EIO;
+    if (!st && rename(tmp, path) != 0) st = GC_EIO;
+    if (st) unlink(tmp);
+    free(tmp);
+    return st;
+}
+
+/* A CSV field, quoted when it needs to be (RFC 4180). */
+static void csv(FILE *f, const char *s, int last)
+{
+    if (strpbrk(s, ",\"\n\r")) {
+        fputc('"', f);
+        for (; *s; s++) {
+            if (*s == '"') fputc('"', f);
+            fputc(*s, f);
+        }
+        fputc('"', f);
+    } else {
+        fputs(s, f);
+    }
+    fputs(last ? "\r\n" : ",", f);
+}
+
+static int write_csv(FILE *f, const void *ctx)
+{
+    const gc_grade_report *r = ctx;
+    char buf[200];
+    csv(f, "id", 0);
+    csv(f, "file", 0);
+    for (size_t k = 0; k < r->n_keys; k++) {
+        snprintf(buf, sizeof buf, "%s verdict", r->keys[k].key);
+        csv(f, buf, 0);
+        snprintf(buf, sizeof buf, "%s score", r->keys[k].key);
+        csv(f, buf, 0);
+    }
+    csv(f, "total", 0);
+    csv(f, "max", 1);
+    for (size_t s = 0; s < r->n_subs; s++) {
+        const gc_grade_result *res = &r->subs[s];
+        csv(f, res->sub->id, 0);
+        csv(f, res->sub->path, 0);
+        for (size_t k = 0; k < r->n_keys; k++) {
+            gc_grade_item_verdict(&res->items[k], buf, sizeof buf);
+            csv(f, buf, 0);
+            snprintf(buf, sizeof buf, "%g", res->items[k].score);
+            csv(f, buf, 0);
+        }
+        snprintf(buf, sizeof buf, "%g", res->score);
+        csv(f, buf, 0);
+        snprintf(buf, sizeof buf, "%g", res->max_score);
+        csv(f, buf, 1);
+    }
+    return ferror(f) ? GC_EIO : GC_OK;
+}
+
+int gc_grade_write_csv(const char *path, const gc_grade_report *r)
+{
+    return write_atomic(path, write_csv, r);
+}
+
+static int write_json(FILE *f, const void *ctx)
+{
+    char *s = json_dumps((const json_t *)ctx, JSON_INDENT(2) |
+                         JSON_PRESERVE_ORDER);
+    if (!s) return GC_ENOMEM;
+    int st = fputs(s, f) < 0 || fputc('\n', f) == EOF ? GC_EIO : GC_OK;
+    free(s);
+    return st;
+}
+
+static json_t *results_json(const gc_grade_report *r,
+                            const gc_grade_result *res)
+{
+    json_t *o = json_object(), *tests = json_array();
+    if (!o || !tests) { json_decref(o); json_decref(tests); return NULL; }
+    char out[4096];
+    int l = snprintf(out, sizeof out, "Graded by gradcheck against case %s "
+                     "(%s, %s) at %zu points: the case's own and %zu random "
+                     "ones.  Each answer earns its points when it agrees "
+                     "with the numerical derivative in every entry at every "
+                     "point.", r->c->name, r->c->seed, r->c->problem,
+                     r->n_points, r->n_points - 1);
+    if (res->notes && l > 0 && (size_t)l < sizeof out)
+        snprintf(out + l, sizeof out - (size_t)l, "\n%s", res->notes);
+    json_object_set_new(o, "score", json_real(res->score));
+    json_object_set_new(o, "output", json_string(out));
+    json_object_set_new(o, "visibility", json_string("visible"));
+    json_object_set_new(o, "stdout_visibility", json_string("hidden"));
+    json_object_set_new(o, "execution_time", json_real(res->seconds));
+    for (size_t k = 0; k < res->n_items; k++) {
+        const gc_grade_item *it = &res->items[k];
+        json_t *t = json_object();
+        if (!t) { json_decref(o); json_decref(tests); return NULL; }
+        char v[64], msg[2200];
+        gc_grade_item_verdict(it, v, sizeof v);
+        snprintf(msg, sizeof msg, "%s%s", it->message ? it->message : v,
+                 it->graded ? "" : " (not asked for: no points)");
+        json_object_set_new(t, "name", json_string(it->target.key));
+        json_object_set_new(t, "score", json_real(it->score));
+        json_object_set_new(t, "max_score", json_real(it->max_score));
+        json_object_set_new(t, "status", json_string(
+            it->verdict == GC_GRADE_AGREE ? "passed" : "failed"));
+        json_object_set_new(t, "output", json_string(msg));
+        json_object_set_new(t, "visibility", json_string("visible"));
+        json_object_set_new(t, "tags", json_pack("[s]", v));
+        json_array_append_new(tests, t);
+    }
+    json_object_set_new(o, "tests", tests);
+    return o;
+}
+
+static int isalnum_ascii(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+           (c >= 'A' && c <= 'Z');
+}
+
+/* A folder name from an id: letters, digits, . _ - kept, the rest _. */
+static void safe_name(const char *id, char *buf, size_t n)
+{
+    size_t l = 0;
+    for (const char *p = id; *p && l + 1 < n; p++) {
+        unsigned char ch = (unsigned char)*p;
+        buf[l++] = (ch < 0x80 && (isalnum_ascii(ch) || ch == '.' ||
+                                  ch == '_' || ch == '-')) ? (char)ch : '_';
+    }
+    buf[l] = 0;
+    if (!l || strcmp(buf, ".") == 0 || strcmp(buf, "..") == 0)
+        snprintf(buf, n, "_%s", l ? buf : "");
+}
+
+int gc_grade_write_results(const char *dir, const gc_grade_report *r,
+                           gc_error *err)
+{
+    memset(err, 0, sizeof *err);
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        snprintf(err->file, sizeof err->file, "%s", dir);
+        snprintf(err->msg, sizeof err->msg, "cannot make the folder: %s",
+                 strerror(errno));
+        return GC_EIO;
+    }
+    char (*used)[128] = calloc(r->n_subs ? r->n_subs : 1, sizeof *used);
+    if (!used) return GC_ENOMEM;
+    int st = GC_OK;
+    for (size_t s = 0; s < r->n_subs && !st; s++) {
+        char name[128], path[4400];
+        safe_name(r->subs[s].sub->id, name, 100);
+        /* two submissions with one id: the second gets -2, ... */
+        char base[100];
+        snprintf(base, sizeof base, "%.99s", name);
+        for (int k = 2;; k++) {
+            size_t i = 0;
+            while (i < s && strcmp(used[i], name)) i++;
+            if (i == s) break;
+            snprintf(name, sizeof name, "%s-%d", base, k);
+        }
+        snprintf(used[s], sizeof used[s], "%s", name);
+        snprintf(path, sizeof path, "%s/%s", dir, name);
+        if (mkdir(path, 0777) != 0 && errno != EEXIST) {
+            snprintf(err->file, sizeof err->file, "%.500s", path);
+            snprintf(err->msg, sizeof err->msg, "cannot make the folder: %s",
+                     strerror(errno));
+            st = GC_EIO;
+            break;
+        }
+        snprintf(path, sizeof path, "%s/%s/results.json", dir, name);
+        json_t *j = results_json(r, &r->subs[s]);
+        if (!j) { st = GC_ENOMEM; break; }
+        st = write_atomic(path, write_json, j);
+        json_decref(j);
+        if (st) {
+            snprintf(err->file, sizeof err->file, "%.500s", path);
+            snprintf(err->msg, sizeof err->msg, "cannot write: %s",
+                     strerror(errno));
+        }
+    }
+    free(used);
+    return st;
+}
