@@ -145,6 +145,9 @@ static int each_pair(reader *r, yaml_node_t *map, const char *what,
                        "found %s", what, kind_name(map));
     yaml_node_pair_t *p0 = map->data.mapping.pairs.start;
     yaml_node_pair_t *top = map->data.mapping.pairs.top;
+    if (top - p0 > GC_CASE_MAX_KEYS)
+        return fail_at(r, map, "%s: more than the limit of %d keys in one "
+                       "mapping", what, GC_CASE_MAX_KEYS);
     for (yaml_node_pair_t *p = p0; p < top; p++) {
         yaml_node_t *k = node(r, p->key), *v = node(r, p->value);
         if (!k || !v || k->type != YAML_SCALAR_NODE)
@@ -703,7 +706,12 @@ static int load(reader *r, const char *path)
 {
     gc_case *c = r->c;
     yaml_node_t *root = yaml_document_get_root_node(&r->doc);
-    if (!root) return fail_at(r, NULL, "empty file: expected a case mapping");
+    if (!root) {
+        r->err->line = 1;
+        snprintf(r->err->msg, sizeof r->err->msg, "empty file: expected a "
+                 "case mapping (name:, source:, model:, ...)");
+        return GC_EINVAL;
+    }
     if (root->type != YAML_MAPPING_NODE)
         return fail_at(r, root, "expected a case mapping (name:, model:, "
                        "...), found %s", kind_name(root));
@@ -913,6 +921,58 @@ int gc_case_load(const char *path, gc_case **out, gc_error *err)
     return st;
 }
 
+/* Walk libyaml's event stream once before loading the document, stopping
+ * at the first collection nested deeper than GC_CASE_MAX_DEPTH or past
+ * GC_CASE_MAX_NODES nodes.  libyaml's scanner rechecks every open level at
+ * every token, so a file of two million '[' would take hours to load; the
+ * walk stops such a file after the limit's worth of levels. */
+static int check_nesting(const unsigned char *buf, size_t len, gc_error *err)
+{
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser)) return GC_ENOMEM;
+    yaml_parser_set_input_string(&parser, buf, len);
+    long depth = 0, nodes = 0;
+    int st = GC_OK, done = 0;
+    while (!done && !st) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&parser, &ev)) break;  /* load reports it */
+        switch (ev.type) {
+        case YAML_SEQUENCE_START_EVENT:
+        case YAML_MAPPING_START_EVENT:
+            if (++depth > GC_CASE_MAX_DEPTH) {
+                err->line = (long)ev.start_mark.line + 1;
+                err->column = (long)ev.start_mark.column + 1;
+                snprintf(err->msg, sizeof err->msg, "nested deeper than the "
+                         "limit of %d levels", GC_CASE_MAX_DEPTH);
+                st = GC_ELIMIT;
+            }
+            /* fall through */
+        case YAML_SCALAR_EVENT:
+        case YAML_ALIAS_EVENT:
+            if (!st && ++nodes > GC_CASE_MAX_NODES) {
+                err->line = (long)ev.start_mark.line + 1;
+                err->column = (long)ev.start_mark.column + 1;
+                snprintf(err->msg, sizeof err->msg, "more than the limit of "
+                         "%ld values", (long)GC_CASE_MAX_NODES);
+                st = GC_ELIMIT;
+            }
+            break;
+        case YAML_SEQUENCE_END_EVENT:
+        case YAML_MAPPING_END_EVENT:
+            depth--;
+            break;
+        case YAML_STREAM_END_EVENT:
+            done = 1;
+            break;
+        default:
+            break;
+        }
+        yaml_event_delete(&ev);
+    }
+    yaml_parser_delete(&parser);
+    return st;
+}
+
 int gc_case_load_buffer(const char *name, const unsigned char *buf,
                         size_t len, gc_case **out, gc_error *err)
 {
@@ -924,6 +984,8 @@ int gc_case_load_buffer(const char *name, const unsigned char *buf,
                  "of %zu bytes", (size_t)GC_CASE_MAX_BYTES);
         return GC_ELIMIT;
     }
+    int st = check_nesting(buf, len, err);
+    if (st) return st;
     gc_case *c = calloc(1, sizeof *c);
     if (!c) return GC_ENOMEM;
     c->path = strdup(name);
@@ -950,7 +1012,7 @@ int gc_case_load_buffer(const char *name, const unsigned char *buf,
         gc_case_free(c);
         return GC_EINVAL;
     }
-    int st = load(&r, name);
+    st = load(&r, name);
     if (!st) {
         /* A second document would be silently ignored: refuse it. */
         yaml_document_t next;

@@ -469,6 +469,9 @@ typedef struct {
 /* Limits on what a case may ask for (README, "Limits"). */
 #define GC_CASE_MAX_BYTES ((size_t)4 << 20)
 #define GC_CASE_MAX_POINTS 10000L
+#define GC_CASE_MAX_DEPTH 32             /* nesting of YAML collections */
+#define GC_CASE_MAX_NODES 200000L        /* YAML values in one file */
+#define GC_CASE_MAX_KEYS 256             /* keys in one YAML mapping */
 
 /* Read and validate a case file.  On failure returns non-zero and fills err
  * (file, line, what was expected); *out is NULL.  Caller frees *out. */

@@ -204,7 +204,7 @@ END_TEST
 
 START_TEST(case_empty_file)
 {
-    expect_error("", 0, "empty file");
+    expect_error("", 1, "empty file");
 }
 END_TEST
 
