@@ -342,14 +342,20 @@ static int write_driver(const char *path, const gc_problem *p)
 "        fread(hdr, sizeof hdr, 1, f) != 1 || hdr[1] != NP || hdr[2] != NI ||\n"
 "        hdr[3] != NQ)\n"
 "        return 88;\n"
-"    static double inputs[NI + 1], theta[NP + 1], q[NQ + 1], out[NP + NQ + 1];\n"
+"    /* every point read and the file closed before the submission runs:\n"
+"     * it finds nothing open but fds 0-3 */\n"
+"    static double inputs[NI + 1], out[NP + NQ + 1];\n"
 "    if (NI && fread(inputs, sizeof(double), NI, f) != NI) return 88;\n"
+"    if (hdr[0] > 1000000) return 88;\n"
+"    double *all = calloc((size_t)hdr[0] * (NP + NQ) + 1, sizeof(double));\n"
+"    if (!all || fread(all, sizeof(double), (size_t)hdr[0] * (NP + NQ), f) !=\n"
+"        (size_t)hdr[0] * (NP + NQ))\n"
+"        return 88;\n"
+"    fclose(f);\n"
 "    put_(\"GCSR\", 4);\n"
 "    put_(&hdr[0], sizeof hdr[0]);\n"
 "    for (uint64_t pt = 0; pt < hdr[0]; pt++) {\n"
-"        if ((NP && fread(theta, sizeof(double), NP, f) != NP) ||\n"
-"            (NQ && fread(q, sizeof(double), NQ, f) != NQ))\n"
-"            return 88;\n"
+"        const double *theta = all + pt * (NP + NQ), *q = theta + NP;\n"
 "        %s_in in;\n"
 "        %s_grad d;\n"
 "        memset(&in, 0, sizeof in);\n"
@@ -377,7 +383,7 @@ static int write_driver(const char *path, const gc_problem *p)
 "        put_(out, (NP + NQ) * sizeof(double));\n"
 "    }\n"
 "    put_(\"GCSE\", 4);\n"
-"    fclose(f);\n"
+"    free(all);\n"
 "    return 0;\n"
 "}\n", m->name);
     int bad = ferror(f);
@@ -445,11 +451,15 @@ static void remove_dir(const char *dir)
     rmdir(dir);
 }
 
-/* The compiler's messages, shortened: the temporary folder is noise. */
+/* The compiler's messages, shortened: the temporary folder is noise, and
+ * the submission is named as the grader was given it. */
 static void set_message(char **msg, const char *head, const char *log,
-                        const char *tmpdir)
+                        const char *tmpdir, const char *abs,
+                        const char *given)
 {
+    size_t ga = abs ? strlen(abs) : 0, gg = given ? strlen(given) : 0;
     size_t cap = strlen(head) + (log ? strlen(log) : 0) + 4;
+    if (log && gg > ga) cap += (gg - ga) * (strlen(log) / (ga ? ga : 1) + 1);
     char *m = malloc(cap);
     if (!m) return;
     snprintf(m, cap, "%s%s", head, log && *log ? "\n" : "");
@@ -458,6 +468,12 @@ static void set_message(char **msg, const char *head, const char *log,
         for (const char *s = log; *s && l + 1 < cap;) {
             if (td && strncmp(s, tmpdir, td) == 0 && s[td] == '/') {
                 s += td + 1;
+                continue;
+            }
+            if (ga && strncmp(s, abs, ga) == 0 && l + gg + 1 < cap) {
+                memcpy(m + l, given, gg);
+                l += gg;
+                s += ga;
                 continue;
             }
             m[l++] = *s++;
@@ -535,7 +551,8 @@ int gc_csub_run(const gc_problem *p, const char *source,
     if (!hpath || !dpath || !ipath || !xpath) goto done;
     if (!src_abs) {
         out->verdict = GC_GRADE_COMPILE;
-        set_message(&out->message, "cannot read the submission", NULL, dir);
+        set_message(&out->message, "cannot read the submission", NULL, dir,
+                    NULL, NULL);
         st = GC_OK;
         goto done;
     }
@@ -574,7 +591,7 @@ int gc_csub_run(const gc_problem *p, const char *source,
                     ? "the compiler did not finish within its time limit"
                     : sr.exited && sr.status == 127 && (!sr.log || !*sr.log)
                     ? "the C compiler could not be run (set GRADCHECK_CC)"
-                    : "does not compile:", sr.log, dir);
+                    : "does not compile:", sr.log, dir, src_abs, source);
         st = GC_OK;
         goto done;
     }
@@ -592,13 +609,13 @@ int gc_csub_run(const gc_problem *p, const char *source,
         out->verdict = GC_GRADE_OOM;
         snprintf(head, sizeof head, "out of memory: an allocation failed "
                  "beyond the limit of %zu MiB", rl->memory_bytes >> 20);
-        set_message(&out->message, head, NULL, dir);
+        set_message(&out->message, head, NULL, dir, NULL, NULL);
     } else if (sr.timed_out || sr.cpu_exceeded) {
         out->verdict = GC_GRADE_TIMEOUT;
         snprintf(head, sizeof head, "timeout: did not finish within %g s of "
                  "CPU time (%g s wall clock); an endless loop?",
                  rl->cpu_seconds, rl->wall_seconds);
-        set_message(&out->message, head, NULL, dir);
+        set_message(&out->message, head, NULL, dir, NULL, NULL);
     } else if (sr.signal) {
         out->verdict = GC_GRADE_CRASHED;
         snprintf(out->detail, sizeof out->detail, "%s",
@@ -610,18 +627,19 @@ int gc_csub_run(const gc_problem *p, const char *source,
                                            "by zero?)" : "";
         snprintf(head, sizeof head, "crashed: %s%s",
                  gc_signal_name(sr.signal), why);
-        set_message(&out->message, head, sr.log, dir);
+        set_message(&out->message, head, sr.log, dir, src_abs, source);
     } else if (parsed != 0) {
         out->verdict = GC_GRADE_CRASHED;
         if (sr.exited)
             snprintf(out->detail, sizeof out->detail, "exit %d", sr.status);
         snprintf(head, sizeof head, "crashed: the program %s before giving "
                  "every result", sr.exited ? "exited" : "stopped");
-        set_message(&out->message, head, sr.log, dir);
+        set_message(&out->message, head, sr.log, dir, src_abs, source);
     } else {
         out->verdict = GC_GRADE_AGREE;     /* ran: the values are checked */
         if (sr.log && *sr.log)
-            set_message(&out->message, "its output:", sr.log, dir);
+            set_message(&out->message, "its output:", sr.log, dir, src_abs,
+                        source);
     }
     st = GC_OK;
 done:

@@ -257,8 +257,10 @@ static const struct {
     {0x2265, T_OP, OP_GE, NULL},
     {0x2260, T_OP, OP_NE, NULL},
     {0x03C3, T_NAME, 0, "sigma"},
-    {0x2211, T_NAME, 0, "sum"},
+    {0x2211, T_NAME, 0, "sum"},         /* n-ary summation */
+    {0x03A3, T_NAME, 0, "sum"},         /* capital sigma */
     {0x220F, T_NAME, 0, "prod"},
+    {0x03A0, T_NAME, 0, "prod"},
     {0x03B1, T_NAME, 0, "alpha"},
     {0x03B2, T_NAME, 0, "beta"},
     {0x03B3, T_NAME, 0, "gamma"},
@@ -464,7 +466,7 @@ static const struct {
     {"Phi", B_PHI_CDF, 1, 1}, {"phi", B_PHI_PDF, 1, 1},
     {"min", B_MIN, 1, 2}, {"max", B_MAX, 1, 2},
     {"lrelu", B_LRELU, 2, 2}, {"dlrelu", B_DLRELU, 2, 2},
-    {"delta", B_DELTA, 2, 2}, {"hadamard", B_HADAMARD, 2, 2},
+    {"kdelta", B_DELTA, 2, 2}, {"hadamard", B_HADAMARD, 2, 2},
     {"softmax", B_SOFTMAX, 1, 1}, {"sum", B_SUM, 1, 4}, {"prod", B_PROD, 1, 4},
     {"transpose", B_TRANSPOSE, 1, 1}, {"matmul", B_MATMUL, 2, 2},
     {"outer", B_OUTER, 2, 2}, {"dot", B_DOT, 2, 2}, {"diag", B_DIAG, 1, 1},
@@ -717,7 +719,7 @@ static int parse_name(parser *ps, node **out)
                         "sigmoid, relu, step, sign, dtanh, dsigmoid, drelu, "
                         "lrelu, dlrelu, sin, cos, erf, Phi, phi, min, max, "
                         "softmax, sum, prod, transpose, matmul, outer, dot, "
-                        "hadamard, diag, eye, ones, zeros, norm, delta, if)",
+                        "hadamard, diag, eye, ones, zeros, norm, kdelta, if)",
                         t.name);
         }
         node *n = new_node(ps, N_CALL, t.line, t.col);

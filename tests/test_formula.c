@@ -1,0 +1,426 @@
+/* test_formula.c: the formula language of grading submissions: precedence,
+ * indexing in the homework's bases, names, shapes, limits (deep nesting,
+ * huge values and sums are rejected with the limit named, never a crash),
+ * and whole submissions (definitions, per-entry and block answers,
+ * Jacobians, one broken statement not spoiling the others).  Expected
+ * values come from the case files' numbers and the formulas' math. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gradcheck.h"
+#include "testutil.h"
+
+static gc_case *cnn;             /* cnn1d_000_p3: x = (1, -0.5, 0.3, 2, -1, 0.7) */
+static double *cnn_q;            /* its quantities h (4), z at the given point */
+
+static void setup(void)
+{
+    gc_error err;
+    int st = gc_case_load(tu_path("cases/cnn1d_000_p3.yaml"), &cnn, &err);
+    ck_assert_msg(st == GC_OK, "%s", err.msg);
+    gc_engine *e = NULL;
+    ck_assert_int_eq(gc_engine_alloc(cnn->prob, &e), GC_OK);
+    cnn_q = calloc(cnn->prob->layout.quantities.n, sizeof *cnn_q);
+    gc_engine_loss(e, cnn->theta, NULL, cnn_q);
+    gc_engine_free(e);
+}
+
+static void teardown(void)
+{
+    gc_case_free(cnn);
+    free(cnn_q);
+}
+
+/* The value of a scalar expression on the cnn1d case. */
+static double value(const char *expr)
+{
+    gc_fx_value v;
+    gc_error err;
+    int st = gc_fx_eval(cnn->prob, cnn->theta, cnn_q, expr, &v, &err);
+    ck_assert_msg(st == GC_OK, "%s: %ld:%ld: %s", expr, err.line, err.column,
+                  err.msg);
+    ck_assert_msg(v.rank == 0, "%s: rank %d", expr, v.rank);
+    double x = v.v[0];
+    gc_fx_value_free(&v);
+    return x;
+}
+
+/* An expression that must fail with status st at column col (0: any),
+ * its message containing needle. */
+static void fails(const char *expr, int st_want, long col, const char *needle)
+{
+    gc_fx_value v;
+    gc_error err;
+    int st = gc_fx_eval(cnn->prob, cnn->theta, cnn_q, expr, &v, &err);
+    ck_assert_msg(st == st_want, "%.60s: status %d, wanted %d (%s)", expr, st,
+                  st_want, err.msg);
+    ck_assert_msg(strstr(err.msg, needle), "%.60s: message \"%s\" lacks "
+                  "\"%s\"", expr, err.msg, needle);
+    if (col) ck_assert_msg(err.column == col, "%.60s: column %ld, wanted %ld "
+                           "(%s)", expr, err.column, col, err.msg);
+}
+
+static double sigma(double u) { return 1 / (1 + exp(-u)); }
+
+START_TEST(fx_precedence_and_associativity)
+{
+    ck_assert_double_eq(value("1 + 2 * 3^2"), 19);
+    ck_assert_double_eq(value("-2^2"), -4);            /* -(2^2) */
+    ck_assert_double_eq(value("2^3^2"), 512);          /* 2^(3^2) */
+    ck_assert_double_eq(value("2^-1"), 0.5);
+    ck_assert_double_eq(value("8 / 4 / 2"), 1);        /* (8/4)/2 */
+    ck_assert_double_eq(value("2 - 3 - 4"), -5);       /* (2-3)-4 */
+    ck_assert_double_eq(value("(1 + 2) * 3"), 9);
+    ck_assert_double_eq(value("2(3 + 4)"), 14);        /* juxtaposition */
+    ck_assert_double_eq_tol(value("2.385e1 / 10"), 2.385, 1e-15);
+    ck_assert_double_eq(value("1 + 2 < 4"), 1);        /* comparison last */
+    ck_assert_double_eq(value("3 == 3 * 1"), 1);
+    ck_assert_double_eq_tol(value("sigmoid(0)(1 - sigmoid(0))"), 0.25,
+                            1e-15);
+    ck_assert_double_eq_tol(value("σ(0) · 2 − 1"), 0.0, 1e-15);
+    ck_assert_double_eq(value("if(2 > 1, 7, x[99])"), 7);  /* lazy */
+}
+END_TEST
+
+START_TEST(fx_indexing_follows_the_blocks_bases)
+{
+    /* cnn1d numbers x from 1 */
+    ck_assert_double_eq(value("x[1]"), 1.0);
+    ck_assert_double_eq(value("x[4]"), 2.0);
+    ck_assert_double_eq(value("x[2+2]"), 2.0);
+    ck_assert_double_eq_tol(value("sum(i, 1, 6, x[i])"), 2.5, 1e-15);
+    ck_assert_double_eq_tol(value("sum(x)"), 2.5, 1e-15);
+    /* h_k = sigma(sum_j v_j x_{k+j-1}): h_2 = sigma(-0.3*... ) from v, x */
+    double a2 = 0.5 * -0.5 + -0.3 * 0.3 + 0.8 * 2.0;
+    ck_assert_double_eq_tol(value("h[2]"), sigma(a2), 1e-15);
+    ck_assert_double_eq_tol(value("sigmoid(sum(j, 1, 3, v[j] x[2+j-1]))"),
+                            sigma(a2), 1e-15);
+
+    /* rnn_bptt_000_p5 numbers time from 0 and components from 1 */
+    gc_case *c = NULL;
+    gc_error err;
+    ck_assert_int_eq(gc_case_load(tu_path("cases/rnn_bptt_000_p5.yaml"), &c,
+                                  &err), GC_OK);
+    gc_fx_value v;
+    ck_assert_int_eq(gc_fx_eval(c->prob, c->theta, NULL, "x[0][1]", &v, &err),
+                     GC_OK);
+    ck_assert_double_eq(v.v[0], 0.37);
+    gc_fx_value_free(&v);
+    ck_assert_int_eq(gc_fx_eval(c->prob, c->theta, NULL, "o[1]", &v, &err),
+                     GC_OK);                       /* row t = 1: (1, 0, 0) */
+    ck_assert_int_eq(v.rank, 1);
+    ck_assert_int_eq(v.base[0], 1);
+    ck_assert_double_eq(v.v[0], 1.0);
+    ck_assert_double_eq(v.v[1], 0.0);
+    gc_fx_value_free(&v);
+    ck_assert_int_eq(gc_fx_eval(c->prob, c->theta, NULL, "x[4][1]", &v, &err),
+                     GC_EINVAL);                   /* T = 4: t = 0..3 */
+    ck_assert_ptr_nonnull(strstr(err.msg, "0..3"));
+    ck_assert_double_eq(c->prob->dims[3], 4);
+    ck_assert_int_eq(gc_fx_eval(c->prob, c->theta, NULL, "T - 1", &v, &err),
+                     GC_OK);                       /* dims are constants */
+    ck_assert_double_eq(v.v[0], 3);
+    gc_fx_value_free(&v);
+    gc_case_free(c);
+}
+END_TEST
+
+START_TEST(fx_index_errors_name_the_range_and_column)
+{
+    fails("x[7]", GC_EINVAL, 3, "index 7 is out of range: x has entries 1..6");
+    fails("1 + x[0]", GC_EINVAL, 7, "1..6");
+    fails("x[1.5]", GC_EINVAL, 3, "whole number");
+    fails("x[1][1]", GC_EINVAL, 0, "x has 1 index, found 2");
+    fails("x[w]", GC_EINVAL, 3, "one whole number, found a vector of 4");
+    fails("z[1]", GC_EINVAL, 0, "z has 0 indices");
+}
+END_TEST
+
+START_TEST(fx_unknown_names_are_named_with_position)
+{
+    fails("2 * foo", GC_EINVAL, 5, "unknown name \"foo\"");
+    fails("2 * foo", GC_EINVAL, 5, "v, w, x, y, h, z");   /* the model's */
+    fails("sigm(1)", GC_EINVAL, 1, "unknown function \"sigm\"");
+    fails("x(1)", GC_EINVAL, 1, "\"x\" is not a function");
+    fails("sigmoid + 1", GC_EINVAL, 1, "sigmoid is a function");
+    fails("sum(x, 1, 3, 1)", GC_EINVAL, 5, "already the input x");
+    fails("1 +", GC_EINVAL, 4, "expected a number, a name or '('");
+    fails("(1 + 2", GC_EINVAL, 7, "expected ')'");
+    fails("2 $ 3", GC_EINVAL, 3, "unexpected character '$'");
+    fails("1 2", GC_EINVAL, 3, "expected an operator");
+}
+END_TEST
+
+START_TEST(fx_shapes_and_tensor_operations)
+{
+    fails("ones(3) + x", GC_EINVAL, 9, "cannot add a vector of 3 entries and "
+          "a vector of 6 entries");
+    fails("w @ x", GC_EINVAL, 3, "cannot multiply a vector of 4 entries by a "
+          "vector of 6 entries");
+    fails("softmax(eye(2))", GC_EINVAL, 1, "softmax takes a vector");
+    ck_assert_double_eq_tol(value("w @ h"), value("sum(k, 1, 4, w[k] h[k])"),
+                            1e-15);
+    ck_assert_double_eq_tol(value("dot(w, h)"), value("matmul(w, h)"), 1e-15);
+    ck_assert_double_eq(value("outer(w, v)[2][3]"), -0.6 * 0.8);
+    ck_assert_double_eq(value("transpose(outer(w, v))[3][2]"), -0.6 * 0.8);
+    ck_assert_double_eq_tol(value("(outer(w, v) @ v)[1]"),
+                            0.4 * (0.25 + 0.09 + 0.64), 1e-15);
+}
+END_TEST
+
+START_TEST(fx_matrix_products_and_constructors)
+{
+    fails("x[1:3]", GC_EINVAL, 4, "unexpected character ':'");
+    /* (I + 1 1^T) w: entry i is w_i + sum(w) */
+    double sw = 0.4 - 0.6 + 0.9 + 0.2;
+    ck_assert_double_eq_tol(value("((eye(4) + ones(4, 4)) @ w)[3]"), 0.9 + sw,
+                            1e-15);
+    ck_assert_double_eq_tol(value("sum(diag(w) @ ones(4))"), sw, 1e-15);
+    ck_assert_double_eq_tol(value("sum(softmax(w))"), 1.0, 1e-15);
+    ck_assert_double_eq_tol(value("softmax(w)[3] / softmax(w)[1]"),
+                            exp(0.9 - 0.4), 1e-13);
+    ck_assert_double_eq(value("max(x)"), 2.0);
+    ck_assert_double_eq(value("min(x[1], x[2])"), -0.5);
+    ck_assert_double_eq(value("sum(x >= 0)"), 4);
+    ck_assert_double_eq(value("kdelta(2, 2) + kdelta(2, 3)"), 1);
+    ck_assert_double_eq(value("hadamard(w, w)[2]"), 0.36);
+    ck_assert_double_eq_tol(value("norm(v)"), sqrt(0.25 + 0.09 + 0.64),
+                            1e-15);
+    ck_assert_double_eq(value("relu(-2) + step(0) + step(3) + abs(-2)"), 3);
+    ck_assert_double_eq_tol(value("dtanh(0.5) + tanh(0.5)^2"), 1, 1e-15);
+    ck_assert_double_eq_tol(value("dsigmoid(2.385)"),
+                            sigma(2.385) * (1 - sigma(2.385)), 1e-15);
+    ck_assert_double_eq_tol(value("Phi(0) + phi(0)"),
+                            0.5 + 1 / sqrt(2 * 3.141592653589793), 1e-15);
+    ck_assert_double_eq(value("lrelu(-2, 0.1) + dlrelu(-2, 0.1)"), -0.1);
+    ck_assert_double_eq(value("prod(k, 1, 4, k)"), 24);
+    ck_assert_double_eq(value("sum(k, 3, 2, 1)"), 0);   /* empty */
+}
+END_TEST
+
+START_TEST(fx_deep_nesting_is_rejected_with_the_limit)
+{
+    /* 100000 levels of parentheses: the depth limit, not a stack overflow
+     * (the statement limit would reject it first, so the length is made
+     * legal by testing the depth just above the limit too) */
+    size_t n = 100000;
+    char *s = malloc(2 * n + 2);
+    memset(s, '(', n);
+    s[n] = '1';
+    memset(s + n + 1, ')', n);
+    s[2 * n + 1] = 0;
+    fails(s, GC_ELIMIT, 0, "GC_FX_MAX_STATEMENT");
+    int d = GC_FX_MAX_DEPTH + 1;
+    memset(s, '(', (size_t)d);
+    s[d] = '1';
+    memset(s + d + 1, ')', (size_t)d);
+    s[2 * d + 1] = 0;
+    fails(s, GC_ELIMIT, 0, "GC_FX_MAX_DEPTH");
+    memset(s, '-', (size_t)d);
+    s[d] = '1';
+    s[d + 1] = 0;
+    fails(s, GC_ELIMIT, 0, "GC_FX_MAX_DEPTH");
+    /* just inside the limit it evaluates */
+    d = GC_FX_MAX_DEPTH - 1;
+    memset(s, '(', (size_t)d);
+    s[d] = '1';
+    memset(s + d + 1, ')', (size_t)d);
+    s[2 * d + 1] = 0;
+    ck_assert_double_eq(value(s), 1);
+    /* a long chain of + is a loop, not a recursion: 1999 terms */
+    s[0] = '1';
+    for (int i = 1; i < 1999; i++) memcpy(s + 2 * i - 1, "+1", 2);
+    s[2 * 1999 - 1] = 0;
+    ck_assert_double_eq(value(s), 1999);
+    free(s);
+}
+END_TEST
+
+START_TEST(fx_huge_values_and_sums_hit_named_limits)
+{
+    fails("ones(100000, 100000)", GC_ELIMIT, 1, "GC_FX_MAX_TENSOR");
+    fails("outer(ones(2000), ones(2000))", GC_ELIMIT, 1, "a 2000 x 2000 matrix has more than");
+    fails("ones(1e300)", GC_EINVAL, 0, "whole number");
+    fails("sum(i, 1, 1e9, 1)", GC_ELIMIT, 1, "GC_FX_MAX_SUM");
+    fails("sum(i, 1, 1000000, sum(j, 1, 1000, 1))", GC_ELIMIT, 0,
+          "GC_FX_MAX_WORK");
+    fails("1e999", GC_EINVAL, 1, "too large");
+    /* a sum of a million terms is inside the limits */
+    ck_assert_double_eq(value("sum(i, 1, 1000000, 1)"), 1e6);
+}
+END_TEST
+
+/* ------------------------------------------------------------ programs */
+
+static gc_fx_program *compile(const char *text)
+{
+    gc_fx_program *P = NULL;
+    gc_error err;
+    int st = gc_fx_compile(cnn->prob, "sub.txt", text, strlen(text), "L",
+                           NULL, &P, &err);
+    ck_assert_msg(st == GC_OK, "%ld: %s", err.line, err.msg);
+    gc_fx_set_point(P, cnn->theta, cnn_q);
+    return P;
+}
+
+static long answer(const gc_fx_program *P, const char *key)
+{
+    for (size_t i = 0; i < gc_fx_n_answers(P); i++)
+        if (strcmp(gc_fx_answer_target(P, i)->key, key) == 0) return (long)i;
+    ck_abort_msg("no answer %s", key);
+    return -1;
+}
+
+START_TEST(fx_program_answers_definitions_and_jacobians)
+{
+    gc_fx_program *P = compile(
+        "s = sum(i, 1, 4, w[i] h[i])\n"
+        "a[k] = sum(j, 1, 3, v[j] x[k+j-1])\n"
+        "dL/dw = 2(z - y) h dsigmoid(s)\n"
+        "dL/dv[i] = 2(z - y) dsigmoid(s)\n"
+        "    * sum(k, 1, 4, w[k] x[i+k-1] dsigmoid(a[k]))   # continued\n"
+        "dz/dw[k] = dsigmoid(s) h[k]\n"
+        "dL/dh[2] = 7\n");
+    ck_assert_int_eq(gc_fx_n_answers(P), 4);
+    ck_assert_int_eq(gc_fx_n_notes(P), 0);
+    double vals[8], zz = cnn_q[4], y = 1;
+    double s = 0, h[4];
+    for (int k = 0; k < 4; k++) h[k] = cnn_q[k];
+    const double w[4] = {0.4, -0.6, 0.9, 0.2};
+    for (int k = 0; k < 4; k++) s += w[k] * h[k];
+    gc_error err;
+    long i = answer(P, "dL/dw");
+    ck_assert_int_eq(gc_fx_answer_target(P, (size_t)i)->kind,
+                     GC_TARGET_PARAM);
+    ck_assert_int_eq(gc_fx_answer_eval(P, (size_t)i, vals, &err), GC_OK);
+    for (int k = 0; k < 4; k++)
+        ck_assert_double_eq_tol(vals[k], 2 * (zz - y) * h[k] * sigma(s) *
+                                (1 - sigma(s)), 1e-14);
+    i = answer(P, "dL/dv");
+    ck_assert_int_eq(gc_fx_answer_eval(P, (size_t)i, vals, &err), GC_OK);
+    ck_assert(isfinite(vals[0]) && isfinite(vals[2]));
+    i = answer(P, "dz/dw");                  /* a Jacobian row: z is scalar */
+    ck_assert_int_eq(gc_fx_answer_target(P, (size_t)i)->kind,
+                     GC_TARGET_JACOBIAN);
+    ck_assert_int_eq(gc_fx_answer_eval(P, (size_t)i, vals, &err), GC_OK);
+    ck_assert_double_eq_tol(vals[3], sigma(s) * (1 - sigma(s)) * h[3], 1e-14);
+    i = answer(P, "dL/dh[2]");               /* one entry: others NaN */
+    ck_assert_int_eq(gc_fx_answer_target(P, (size_t)i)->kind,
+                     GC_TARGET_QUANTITY);
+    ck_assert_int_eq(gc_fx_answer_eval(P, (size_t)i, vals, &err), GC_OK);
+    ck_assert(isnan(vals[0]) && vals[1] == 7 && isnan(vals[2]));
+    gc_fx_program_free(P);
+}
+END_TEST
+
+START_TEST(fx_program_errors_stay_with_their_statement)
+{
+    gc_fx_program *P = compile(
+        "dL/dw = 2(z - y h\n"            /* 1: unbalanced */
+        "dL/dv[i] = x[i+4]\n"            /* 2: out of range at i = 3 */
+        "dL/dz = log(-1)\n"              /* 3: NaN */
+        "dL/dh = ones(3)\n"              /* 4: wrong shape */
+        "s = foo + 1\n"                  /* 5: a broken definition */
+        "dz/dv = s\n"                    /* 6: uses it */
+        "dL/dfoo = 1\n"                  /* 7: no such block */
+        "dL/dx = 1\n"                    /* 8: an input */
+        "dL/dv[i] = 1\n");               /* 9: dL/dv again */
+    gc_error err;
+    double vals[8];
+    long i = answer(P, "dL/dw");
+    const gc_error *e = gc_fx_answer_error(P, (size_t)i);
+    ck_assert_ptr_nonnull(e);
+    ck_assert_int_eq(e->line, 1);
+    ck_assert_int_eq(e->column, 18);          /* the end of line 1 */
+    ck_assert_ptr_nonnull(strstr(e->msg, "expected ')'"));
+    i = answer(P, "dL/dv");
+    e = gc_fx_answer_error(P, (size_t)i);      /* given twice: line 9 */
+    ck_assert_ptr_nonnull(e);
+    ck_assert_int_eq(e->line, 9);
+    ck_assert_ptr_nonnull(strstr(e->msg, "dL/dv[1] is already given on line 2"));
+    i = answer(P, "dL/dz");
+    ck_assert_int_eq(gc_fx_answer_eval(P, (size_t)i, vals, &err), GC_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.msg, "dL/dz evaluates to NaN"));
+    ck_assert_int_eq(err.line, 3);
+    i = answer(P, "dL/dh");
+    ck_assert_int_eq(gc_fx_answer_eval(P, (size_t)i, vals, &err), GC_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.msg, "the formula gives a vector of 3 "
+                                 "entries where dL/dh needs a vector of 4"));
+    i = answer(P, "dz/dv");
+    e = gc_fx_answer_error(P, (size_t)i);
+    ck_assert_ptr_nonnull(e);
+    ck_assert_ptr_nonnull(strstr(e->msg, "uses s, whose definition on line 5 "
+                                 "cannot be read"));
+    /* lines 5, 7, 8 are notes: no answer to attach them to */
+    ck_assert_int_eq(gc_fx_n_notes(P), 3);
+    ck_assert_ptr_nonnull(strstr(gc_fx_note(P, 0)->msg, "unknown name \"foo\""));
+    ck_assert_ptr_nonnull(strstr(gc_fx_note(P, 1)->msg, "foo is not a "
+                                 "parameter or quantity"));
+    ck_assert_ptr_nonnull(strstr(gc_fx_note(P, 2)->msg, "x is an input"));
+    gc_fx_program_free(P);
+
+    /* the index out of range shows at evaluation, with its position */
+    P = compile("dL/dv[i] = x[i+4]\n");
+    ck_assert_int_eq(gc_fx_answer_eval(P, 0, vals, &err), GC_EINVAL);
+    ck_assert_int_eq(err.line, 1);
+    ck_assert_int_eq(err.column, 14);
+    ck_assert_ptr_nonnull(strstr(err.msg, "index 7 is out of range"));
+    gc_fx_program_free(P);
+}
+END_TEST
+
+START_TEST(fx_program_file_limits)
+{
+    /* more statements than GC_SUB_MAX_STATEMENTS: the file is refused */
+    size_t n = (size_t)GC_SUB_MAX_STATEMENTS + 1;
+    char *t = malloc(n * 8 + 1);
+    for (size_t i = 0; i < n; i++) memcpy(t + 8 * i, "a1 = 1\n\n", 8);
+    t[8 * n] = 0;
+    gc_fx_program *P = NULL;
+    gc_error err;
+    ck_assert_int_eq(gc_fx_compile(cnn->prob, "s.txt", t, strlen(t), NULL,
+                                   NULL, &P, &err), GC_ELIMIT);
+    ck_assert_ptr_null(P);
+    ck_assert_ptr_nonnull(strstr(err.msg, "GC_SUB_MAX_STATEMENTS"));
+    free(t);
+    /* a statement longer than GC_FX_MAX_STATEMENT: its answer is invalid */
+    size_t len = GC_FX_MAX_STATEMENT + 100;
+    t = malloc(len + 1);
+    memcpy(t, "dL/dw = w", 9);
+    for (size_t i = 9; i + 1 < len; i += 2) memcpy(t + i, "+w", 2);
+    t[len - 1] = '\n';
+    t[len] = 0;
+    P = compile(t);
+    ck_assert_ptr_nonnull(gc_fx_answer_error(P, 0));
+    ck_assert_ptr_nonnull(strstr(gc_fx_answer_error(P, 0)->msg,
+                                 "GC_FX_MAX_STATEMENT"));
+    gc_fx_program_free(P);
+    free(t);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("formula");
+    TCase *tc = tcase_create("formula");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, fx_precedence_and_associativity);
+    tcase_add_test(tc, fx_indexing_follows_the_blocks_bases);
+    tcase_add_test(tc, fx_index_errors_name_the_range_and_column);
+    tcase_add_test(tc, fx_unknown_names_are_named_with_position);
+    tcase_add_test(tc, fx_shapes_and_tensor_operations);
+    tcase_add_test(tc, fx_matrix_products_and_constructors);
+    tcase_add_test(tc, fx_deep_nesting_is_rejected_with_the_limit);
+    tcase_add_test(tc, fx_huge_values_and_sums_hit_named_limits);
+    tcase_add_test(tc, fx_program_answers_definitions_and_jacobians);
+    tcase_add_test(tc, fx_program_errors_stay_with_their_statement);
+    tcase_add_test(tc, fx_program_file_limits);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return tu_run(suite());
+}
