@@ -1,0 +1,204 @@
+/* accuracy.c: how close the numeric derivatives come to right analytic
+ * gradients, with gradcheck's step rule and with fixed steps (README
+ * "Performance", accuracy study).
+ *
+ * For every case in the catalogue and every derivation the case expects to
+ * agree (a right derivation), at the case's given point and its random
+ * points, every claimed entry's analytic value a is compared with
+ *
+ *   rule    gradcheck's numeric derivative (gc_engine_check_param: GSL's
+ *           5-point central rule, step h = 2^-10 max(|x|, 1) rounded to a
+ *           power of two, GSL's refinement, the engine's retries);
+ *   fixed   GSL's gsl_deriv_central with the fixed step h = 1e-3 for every
+ *           entry, no retries;
+ *   torch   the 3-point central difference (f(x+h) - f(x-h)) / 2h with
+ *           h = 1e-6, the rule and step of torch.autograd.gradcheck;
+ *
+ * by the relative error |a - n| / max(|a|, |n|).  Entries whose values are
+ * both within atol (1e-10) of zero carry no relative error and are left
+ * out, as are kinks (the loss is not differentiable there).  A `disagree`
+ * verdict of the rule on a right derivation is a false alarm, counted. */
+#include "gradcheck.h"
+
+#include <gsl/gsl_deriv.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    const gc_problem *p;
+    double *theta, *work;
+    size_t k;
+} loss_at;
+
+static double loss_of(double x, void *params)
+{
+    loss_at *l = params;
+    double saved = l->theta[l->k];
+    l->theta[l->k] = x;
+    double v = l->p->model->forward(l->p, l->theta, NULL, NULL, l->work);
+    l->theta[l->k] = saved;
+    return v;
+}
+
+/* Relative errors of one model, per rule. */
+typedef struct {
+    const char *model;
+    size_t cases, n, cap, disagree, inconclusive, nonfinite;
+    double *err[3];
+} tally;
+
+static int push(tally *t, const double e[3])
+{
+    if (t->n == t->cap) {
+        size_t c = t->cap ? 2 * t->cap : 256;
+        for (int r = 0; r < 3; r++) {
+            double *x = realloc(t->err[r], c * sizeof *x);
+            if (!x) return -1;
+            t->err[r] = x;
+        }
+        t->cap = c;
+    }
+    for (int r = 0; r < 3; r++) t->err[r][t->n] = e[r];
+    t->n++;
+    return 0;
+}
+
+static int cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, size_t n)
+{
+    qsort(v, n, sizeof *v, cmp);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+static void check_case(const gc_case *c, tally *t)
+{
+    const gc_problem *p = c->prob;
+    size_t np = p->layout.params.n;
+    gc_engine *e = NULL;
+    double *theta = malloc(np * sizeof *theta), *grad = malloc(np * sizeof *grad);
+    double *work = malloc((p->layout.work + 1) * sizeof *work);
+    if (gc_engine_alloc(p, &e) || !theta || !grad || !work) exit(2);
+    loss_at l = {p, theta, work, 0};
+    gsl_function F = {loss_of, &l};
+    int counted = 0;
+    for (size_t i = 0; i < c->n_derivs; i++) {
+        const gc_derivation_type *d = c->derivs[i].type;
+        if (c->derivs[i].expect != GC_AGREE || !d->gradient) continue;
+        for (long pt = 0; pt <= c->points; pt++) {
+            if (pt == 0) memcpy(theta, c->theta, np * sizeof *theta);
+            else gc_case_point(c, c->seed_rng, pt, theta);
+            if (d->gradient(p, theta, grad, work)) continue;
+            counted = 1;
+            for (size_t bi = 0; bi < p->layout.params.n_blocks; bi++) {
+                const gc_block *b = &p->layout.params.block[bi];
+                int cov = !d->covers;
+                for (size_t j = 0; d->covers && d->covers[j]; j++)
+                    cov |= !strcmp(d->covers[j], b->name);
+                for (size_t k = b->offset; cov && k < b->offset + b->size;
+                     k++) {
+                    gc_entry_check ch;
+                    gc_engine_check_param(e, theta, k, grad[k], &c->step,
+                                          &c->tol, &ch);
+                    t->disagree += ch.verdict == GC_DISAGREE;
+                    t->inconclusive += ch.verdict == GC_INCONCLUSIVE;
+                    t->nonfinite += ch.verdict == GC_NONFINITE;
+                    if (ch.verdict == GC_KINK || ch.verdict == GC_NONFINITE)
+                        continue;
+                    double a = grad[k], n5, err5;
+                    l.k = k;
+                    gsl_deriv_central(&F, theta[k], 1e-3, &n5, &err5);
+                    double h = 1e-6;
+                    double n3 = (loss_of(theta[k] + h, &l) -
+                                 loss_of(theta[k] - h, &l)) / (2 * h);
+                    double m = fmax(fabs(a), fabs(ch.numeric.value));
+                    if (m <= c->tol.atol) continue;
+                    double ev[3] = {gc_rel_error(a, ch.numeric.value, 0),
+                                    gc_rel_error(a, n5, 0),
+                                    gc_rel_error(a, n3, 0)};
+                    if (push(t, ev)) exit(2);
+                }
+            }
+        }
+    }
+    t->cases += counted;
+    gc_engine_free(e);
+    free(theta);
+    free(grad);
+    free(work);
+}
+
+int main(int argc, char **argv)
+{
+    gc_init();
+    const char *dir = argc > 1 ? argv[1] : gc_cases_dir();
+    char **names = NULL;
+    size_t n = 0;
+    if (gc_catalogue_list(dir, &names, &n)) {
+        fprintf(stderr, "accuracy: %s: cannot read the case folder\n", dir);
+        return 2;
+    }
+    tally *t = calloc(n + 1, sizeof *t);
+    size_t nt = 0;
+    for (size_t i = 0; i < n; i++) {
+        char *path = NULL;
+        gc_case *c = NULL;
+        gc_error err;
+        if (gc_catalogue_resolve(dir, names[i], &path) ||
+            gc_case_load(path, &c, &err)) {
+            fprintf(stderr, "accuracy: %s: cannot load\n", names[i]);
+            free(path);
+            continue;
+        }
+        size_t j = 0;
+        while (j < nt && strcmp(t[j].model, c->model->name)) j++;
+        if (j == nt) t[nt++].model = c->model->name;
+        check_case(c, &t[j]);
+        gc_case_free(c);
+        free(path);
+        free(names[i]);
+    }
+    free(names);
+    printf("accuracy of numeric derivatives on right derivations, every "
+           "claimed entry at every point of every case\n");
+    printf("relative error |a - n| / max(|a|, |n|) against the analytic "
+           "value: median (max)\n\n");
+    printf("%-22s %5s %7s  %-21s %-21s %-21s %8s\n", "model", "cases",
+           "entries", "rule (gradcheck)", "GSL, fixed h = 1e-3",
+           "3-point, h = 1e-6", "disagree");
+    tally all = {.model = "all"};
+    for (size_t j = 0; j < nt; j++) {
+        if (!t[j].n) continue;
+        for (size_t i = 0; i < t[j].n; i++) {
+            double ev[3] = {t[j].err[0][i], t[j].err[1][i], t[j].err[2][i]};
+            push(&all, ev);
+        }
+        all.cases += t[j].cases;
+        all.disagree += t[j].disagree;
+        all.inconclusive += t[j].inconclusive;
+        all.nonfinite += t[j].nonfinite;
+    }
+    for (size_t j = 0; j <= nt; j++) {
+        tally *x = j < nt ? &t[j] : &all;
+        if (!x->n) continue;
+        if (j == nt) printf("\n");
+        printf("%-22s %5zu %7zu ", x->model, x->cases, x->n);
+        for (int r = 0; r < 3; r++) {
+            double mx = 0;
+            for (size_t i = 0; i < x->n; i++) mx = fmax(mx, x->err[r][i]);
+            double md = median(x->err[r], x->n);
+            printf(" %9.2e (%8.1e)", md, mx);
+        }
+        printf(" %8zu\n", x->disagree);
+    }
+    printf("\ndisagree: entries of right derivations judged `disagree` by "
+           "gradcheck's rule (false alarms); %zu inconclusive, %zu "
+           "nonfinite\n", all.inconclusive, all.nonfinite);
+    return 0;
+}
