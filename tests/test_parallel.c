@@ -111,8 +111,11 @@ START_TEST(threads_match_serial_mlp_and_cnn)
 END_TEST
 
 /* forward_batch against forward, copy by copy: the same loss up to
- * round-off (the sums in another order, vectorised tanh and exp within a
- * few ulps: observed <= 3 ulps of the loss). */
+ * round-off.  The sums are forward()'s in another order and vectorised tanh
+ * and exp are within a few ulps, so the network's outputs move by a few
+ * ulps; a squared-error loss L = 1/2 ||r||^2 then moves by about
+ * ||r|| * (those ulps) = sqrt(2L) * (a few eps), which is the bound below
+ * (with L's own rounding). */
 static void batch_losses(const char *name, const long *dims)
 {
     fixture f = make(name, dims, 0.5, 11, "corrected");
@@ -135,10 +138,14 @@ static void batch_losses(const char *name, const long *dims)
         f.theta[k[i]] = x[i];
         double direct = m->forward(f.p, f.theta, NULL, NULL, f.work);
         f.theta[k[i]] = saved;
-        worst = fmax(worst, fabs(L[i] - direct) / fabs(direct));
+        double scale = fabs(direct) + sqrt(2 * fabs(direct));
+        worst = fmax(worst, fabs(L[i] - direct) / scale);
     }
-    ck_assert_msg(worst < 64 * 2.220446049250313e-16,
-                  "%s: batched loss off by %g relative", name, worst);
+    ck_assert_msg(worst < 16 * 2.220446049250313e-16,
+                  "%s: batched loss off by %g eps", name,
+                  worst / 2.220446049250313e-16);
+    fprintf(stderr, "# %s: batched losses within %.2f eps (|L| + sqrt(2L)) "
+            "of forward()'s\n", name, worst / 2.220446049250313e-16);
     free(k);
     free(x);
     free(L);
@@ -152,6 +159,8 @@ START_TEST(forward_batch_matches_forward)
     batch_losses("lstm_001_6_4", l);
     const long t[] = {6, 9, 7, 4};
     batch_losses("tanh_net_004_q1", t);
+    const long c[] = {9, 4};
+    batch_losses("conv_sigmoid_000_p4", c);
 }
 END_TEST
 
@@ -212,10 +221,13 @@ START_TEST(batched_threads_identical)
 }
 END_TEST
 
-START_TEST(batched_matches_serial_mlp)
+START_TEST(batched_matches_serial_mlp_cnn)
 {
     const long d[] = {8, 12, 9, 3};
     batched_near_serial("tanh_net_004_q1", d, "corrected");
+    const long c[] = {12, 4};
+    batched_near_serial("conv_sigmoid_000_p4", c, "corrected");
+    batched_near_serial("conv_sigmoid_000_p4", c, "seed");   /* disagrees */
 }
 END_TEST
 
@@ -263,7 +275,7 @@ static Suite *parallel_suite(void)
     tcase_add_test(tc, threads_match_serial_mlp_and_cnn);
     tcase_add_test(tc, forward_batch_matches_forward);
     tcase_add_test(tc, batched_matches_serial_lstm);
-    tcase_add_test(tc, batched_matches_serial_mlp);
+    tcase_add_test(tc, batched_matches_serial_mlp_cnn);
     tcase_add_test(tc, batched_threads_identical);
     tcase_add_test(tc, run_case_threads_identical);
     suite_add_tcase(s, tc);

@@ -114,6 +114,54 @@ static double forward(const gc_problem *p, const double *th, const gc_tap *tap,
     return 0.5 * (*v.o - z) * (*v.o - z);
 }
 
+/* Batched forward passes (gc_model_type.forward_batch): m copies of theta,
+ * copy i with parameter entry k_i set to x_i = theta_{k_i} + d_i.  The
+ * pre-activation s = sum_ij W_ij Y_ij is linear in each parameter entry,
+ * and a change d of one entry changes it by a rank-one term:
+ *   W_ij:  s += d Y_ij
+ *   K_pq:  Y += d X_{. + p - 1, . + q - 1}, so s += d (W * X)_pq
+ * with (W * X) the k x k valid cross-correlation of W with X, computed once
+ * per call (one convolution, the cost of one forward pass).  Then
+ * o = sigma(s) and E = 1/2 (o - z)^2 per copy, as in forward().  The sums
+ * are forward()'s in another order: the losses agree to a few ulps. */
+static size_t batch_work(const gc_problem *p, size_t m)
+{
+    (void)m;
+    size_t k = p->dims[DK];
+    return p->layout.work + k * k;
+}
+
+static int forward_batch(const gc_problem *p, const double *th,
+                         const size_t *kk, const double *xx, size_t m,
+                         double *loss, double *work)
+{
+    const gc_layout *L = &p->layout;
+    const gc_block *P = L->params.block;
+    const double *Wp = th + P[W].offset;
+    const double *X = p->inputs + L->inputs.block[0].offset;
+    double z = p->inputs[L->inputs.block[1].offset];
+    fwd_view v = view(p, work);
+    forward(p, th, NULL, NULL, work);
+    double *WX = work + L->work;             /* (W * X)_pq, k x k */
+    for (size_t a = 0; a < v.k; a++)
+        for (size_t b = 0; b < v.k; b++) {
+            double c = 0;
+            for (size_t i = 0; i < v.m; i++)
+                for (size_t j = 0; j < v.m; j++)
+                    c += Wp[i * v.m + j] * X[(a + i) * v.n + (b + j)];
+            WX[a * v.k + b] = c;
+        }
+    for (size_t i = 0; i < m; i++) {
+        size_t k = kk[i];
+        double d = xx[i] - th[k];
+        double s = *v.s + d * (k < P[W].offset ? WX[k - P[K].offset]
+                                               : v.Y[k - P[W].offset]);
+        double o = nn_sigmoid(s);
+        loss[i] = 0.5 * (o - z) * (o - z);
+    }
+    return GC_OK;
+}
+
 static double dsigmoid(double u)
 {
     return nn_sigmoid(u) * nn_sigmoid(-u);
@@ -213,4 +261,6 @@ const gc_model_type gc_model_conv_sigmoid_000_p4 = {
     .layout = layout,
     .forward = forward,
     .derivations = derivations,
+    .forward_batch = forward_batch,
+    .batch_work = batch_work,
 };

@@ -352,16 +352,11 @@ static int forward_batch(const gc_problem *p, const double *th,
     memset(H, 0, 2 * m * n * sizeof *H);   /* h_0 = c_0 = 0 */
     for (size_t s = 0; s < T; s++) {
         const double *As = A + s * G, *xt = x + s * ni;
-        if (s == 0) {                      /* U h_0 = 0 */
-            for (size_t i = 0; i < m; i++)
-                memcpy(Z + i * G, As, G * sizeof *Z);
-        } else {
+        for (size_t i = 0; i < m; i++) memcpy(Z + i * G, As, G * sizeof *Z);
+        if (s > 0)                         /* Z += H U^T (U h_0 = 0) */
             cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m,
-                        (int)G, (int)n, 1.0, H, (int)n, U, (int)n, 0.0, Z,
+                        (int)G, (int)n, 1.0, H, (int)n, U, (int)n, 1.0, Z,
                         (int)G);
-            for (size_t i = 0; i < m; i++)
-                for (size_t r = 0; r < G; r++) Z[i * G + r] += As[r];
-        }
         for (size_t i = 0; i < m; i++) {   /* the perturbed entry */
             size_t k = kk[i];
             double d = xx[i] - th[k];
