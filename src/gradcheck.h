@@ -1121,6 +1121,9 @@ void gc_grade_report_free(gc_grade_report *r);
  * messages), then the instructor's summary: per answer, how many got it
  * right and the most common wrong verdict. */
 int gc_grade_report_text(FILE *f, const gc_grade_report *r, int verbose);
+/* The names a formula can use on case c (blocks with their index ranges,
+ * dimensions, the loss) and the answers the case asks for. */
+int gc_grade_names(FILE *f, const gc_case *c);
 /* CSV: id, file, per answer its verdict and score, total, max; atomic. */
 int gc_grade_write_csv(const char *path, const gc_grade_report *r);
 /* DIR/<id>/results.json per submission, Gradescope's format (score,

@@ -62,6 +62,7 @@ static const char usage_text[] =
 "                            limits of a C submission (default 5, 256, 10)\n"
 "      --cc CC               C compiler (default $GRADCHECK_CC, else cc)\n"
 "      --c-header            print gradcheck_submission.h (the C submission API)\n"
+"      --names               print the names a formula can use on CASE, and exit\n"
 "      --cases DIR           case folder\n"
 "\n"
 "A CASE is a name from 'gradcheck list' or a path to a .yaml case file.\n"
@@ -520,7 +521,7 @@ static void grade_progress(void *ctx, size_t i, size_t n, const char *path)
 static int cmd_grade(int argc, char **argv)
 {
     enum { O_GRADEBOOK = 256, O_RESULTS, O_POINTS, O_SEED, O_CPU, O_MEM,
-           O_TIMEOUT, O_CC, O_CASES, O_HEADER };
+           O_TIMEOUT, O_CC, O_CASES, O_HEADER, O_NAMES };
     static const struct option opts[] = {
         {"gradebook", required_argument, 0, O_GRADEBOOK},
         {"results-dir", required_argument, 0, O_RESULTS},
@@ -533,12 +534,13 @@ static int cmd_grade(int argc, char **argv)
         {"cc", required_argument, 0, O_CC},
         {"cases", required_argument, 0, O_CASES},
         {"c-header", no_argument, 0, O_HEADER},
+        {"names", no_argument, 0, O_NAMES},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}
     };
     gc_grade_options go = gc_grade_options_default();
     const char *gradebook = NULL, *results = NULL, *dir = gc_cases_dir();
-    int verbose = 0, header = 0, c;
+    int verbose = 0, header = 0, names = 0, c;
     long mem;
     optind = 1;
     opterr = 0;
@@ -571,6 +573,7 @@ static int cmd_grade(int argc, char **argv)
         case O_CC: go.cc = optarg; break;
         case O_CASES: dir = optarg; break;
         case O_HEADER: header = 1; break;
+        case O_NAMES: names = 1; break;
         case 'h': fputs(usage_text, stdout); return EXIT_MET;
         default:
             return usage_error("grade: unknown or incomplete option \"%s\"",
@@ -580,7 +583,7 @@ static int cmd_grade(int argc, char **argv)
     if (header)
         return gc_csub_header(stdout, NULL) || fflush(stdout) ? EXIT_TROUBLE
                                                               : EXIT_MET;
-    if (argc - optind < 2)
+    if (argc - optind < (names ? 1 : 2))
         return usage_error("grade: expected a case and at least one "
                            "submission file or folder%s", "");
     char *path = NULL;
@@ -596,6 +599,11 @@ static int cmd_grade(int argc, char **argv)
     }
     if (gc_case_load(path, &cs, &err)) {
         print_error(&err);
+        goto done;
+    }
+    if (names) {
+        ret = gc_grade_names(stdout, cs) || fflush(stdout) ? EXIT_TROUBLE
+                                                           : EXIT_MET;
         goto done;
     }
     if (isatty(STDERR_FILENO)) go.progress = grade_progress;

@@ -146,6 +146,66 @@ int gc_grade_report_text(FILE *f, const gc_grade_report *r, int verbose)
     return ferror(f) ? GC_EIO : GC_OK;
 }
 
+/* ------------------------------------------------------------ names */
+
+static void block_line(FILE *f, const char *family, const gc_block *b)
+{
+    static const char idx[] = "ijk";
+    char head[64];
+    size_t l = (size_t)snprintf(head, sizeof head, "%s", b->name);
+    for (int a = 0; a < b->rank && l < sizeof head; a++)
+        l += (size_t)snprintf(head + l, sizeof head - l, "[%c]",
+                              b->timed && a == 0 ? 't' : idx[a]);
+    fprintf(f, "  %-12s %-14s", family, head);
+    if (b->rank == 0) fprintf(f, "scalar");
+    for (int a = 0; a < b->rank; a++)
+        fprintf(f, "%s%c = %d..%ld", a ? ", " : "",
+                b->timed && a == 0 ? 't' : idx[a], b->base[a],
+                b->base[a] + (long)b->shape[a] - 1);
+    if (b->timed) fprintf(f, "  (t: time step)");
+    fprintf(f, "\n");
+}
+
+int gc_grade_names(FILE *f, const gc_case *c)
+{
+    const gc_layout *L = &c->prob->layout;
+    const gc_grading *g = c->grading;
+    fprintf(f, "%s (model %s, %s, %s): the names a formula can use\n\n",
+            c->name, c->model->name, c->seed, c->problem);
+    const gc_blocks *fam[3] = {&L->params, &L->inputs, &L->quantities};
+    static const char *const noun[3] = {"parameter", "input", "quantity"};
+    for (int k = 0; k < 3; k++)
+        for (size_t i = 0; i < fam[k]->n_blocks; i++)
+            block_line(f, i ? "" : noun[k], &fam[k]->block[i]);
+    for (int i = 0; c->model->dims[i].name; i++)
+        fprintf(f, "  %-12s %-14s= %ld  (%s)\n", i ? "" : "dimension",
+                c->model->dims[i].name, c->prob->dims[i],
+                c->model->dims[i].meaning);
+    fprintf(f, "  %-12s ", "the loss");
+    if (g && g->n_loss)
+        for (size_t i = 0; i < g->n_loss; i++)
+            fprintf(f, "%s%s", i ? ", " : "", g->loss[i]);
+    else
+        fprintf(f, "L, E, e, C, J, loss, l (a submission's loss: line "
+                "adds one)");
+    fprintf(f, "\n\nanswers: ");
+    if (g && g->n_formulas) {
+        fprintf(f, "the case's grading: section asks for\n");
+        for (size_t i = 0; i < g->n_formulas; i++)
+            fprintf(f, "  %-24s %g point%s\n", g->formulas[i].key,
+                    g->formulas[i].points,
+                    g->formulas[i].points == 1 ? "" : "s");
+    } else {
+        fprintf(f, "d%s/d(parameter or quantity), d(quantity)/d(parameter or "
+                "quantity), each 1 point\n(the case has no grading: "
+                "section)\n", g && g->n_loss ? g->loss[0] : "L");
+    }
+    if (g && g->points >= 0)
+        fprintf(f, "graded at the case's own point and %ld random ones\n",
+                g->points);
+    return ferror(f) ? GC_EIO : GC_OK;
+}
+
 /* ------------------------------------------------------------ files */
 
 typedef int (*writer)(FILE *f, const void *ctx);
