@@ -585,12 +585,20 @@ int gc_csub_run(const gc_problem *p, const char *source,
     if ((st = gc_sandbox_run((char *const *)argv, NULL, dir, cl, 0, &sr)))
         goto done;
     out->compile_seconds = sr.wall;
+    if (sr.exited && sr.status == 127 && sr.log &&
+        strstr(sr.log, "gradcheck: cannot run the program")) {
+        /* no compiler: the grader's trouble, not the student's */
+        char head[256];
+        snprintf(head, sizeof head, "the C compiler \"%s\" cannot be run "
+                 "(choose one with --cc or GRADCHECK_CC)", cc);
+        set_message(&out->message, head, NULL, dir, NULL, NULL);
+        st = GC_ENOTFOUND;
+        goto done;
+    }
     if (!sr.exited || sr.status != 0) {
         out->verdict = GC_GRADE_COMPILE;
         set_message(&out->message, sr.timed_out || sr.cpu_exceeded
                     ? "the compiler did not finish within its time limit"
-                    : sr.exited && sr.status == 127 && (!sr.log || !*sr.log)
-                    ? "the C compiler could not be run (set GRADCHECK_CC)"
                     : "does not compile:", sr.log, dir, src_abs, source);
         st = GC_OK;
         goto done;

@@ -1004,7 +1004,8 @@ typedef struct {
 /* Compile source with the model's driver, run it at the n points (theta[i],
  * q[i] the quantities' values there) and collect its results.  Returns
  * non-zero only for trouble of the grader's own (no temporary folder, no
- * memory); what the submission did is out->verdict. */
+ * memory, GC_ENOTFOUND: no compiler, said in out->message); what the
+ * submission did is out->verdict. */
 int gc_csub_run(const gc_problem *p, const char *source,
                 double *const *theta, double *const *q, size_t n_points,
                 const gc_csub_options *o, gc_csub_result *out);

@@ -398,7 +398,8 @@ done:
     return st;
 }
 
-static int grade_c(grader *g, gc_submission *sub, graded *s, char **notes)
+static int grade_c(grader *g, gc_submission *sub, graded *s, char **notes,
+                   gc_error *err)
 {
     const gc_layout *L = &g->c->prob->layout;
     gc_csub_options co = {.cc = g->o->cc, .run = &g->o->run,
@@ -407,6 +408,9 @@ static int grade_c(grader *g, gc_submission *sub, graded *s, char **notes)
     int st = gc_csub_run(g->c->prob, sub->path, g->theta, g->q, g->n_points,
                          &co, &r);
     if (st) {
+        snprintf(err->file, sizeof err->file, "%s", sub->path);
+        snprintf(err->msg, sizeof err->msg, "%s", r.message ? r.message
+                 : "cannot compile or run C submissions here");
         gc_csub_result_free(&r);
         return st;
     }
@@ -695,7 +699,7 @@ int gc_grade(const gc_case *c, char *const *args, size_t n_args,
             whole(&gs[i], GC_GRADE_INVALID, NULL, buf);
         } else if (s->kind == GC_SUB_C) {
             if (!fixed_keys && (st = c_keys(&g, r))) goto done;
-            if ((st = grade_c(&g, s, &gs[i], &res->notes))) goto done;
+            if ((st = grade_c(&g, s, &gs[i], &res->notes, err))) goto done;
         } else if ((st = grade_formulas(&g, s, &gs[i], &res->notes))) {
             goto done;
         }

@@ -109,6 +109,9 @@ mkdir -p "$tmp/empty"
 ok "exit 2 for a folder without submissions" status 2 "$gc" grade swish_001_4_4 "$tmp/empty"
 ok "exit 2 when the gradebook cannot be written, and no file" \
     bash -c "'$gc' grade swish_001_4_4 '$root/cases/submissions/swish_001_4_4' --gradebook '$tmp/no/such/dir/b.csv' >/dev/null 2>&1; [ \$? -eq 2 ] && [ ! -e '$tmp/no' ]"
+ok "a C compiler that cannot be run is the grader's trouble (exit 2), not a verdict" \
+    status 2 "$gc" grade --cc no-such-compiler "$root/tests/grade/cnn1d_homework.yaml" \
+    "$root/tests/grade/homework/s12_leo.c"
 ok "bad limits are usage errors" status 2 "$gc" grade --cpu-limit lots swish_001_4_4 "$tmp/wrong_expect.txt"
 ok "--help lists grade" bash -c "'$gc' --help | grep -q 'grade CASE SUBMISSION'"
 "$gc" grade --c-header > "$tmp/gradcheck_submission.h"
