@@ -22,6 +22,11 @@
  * would, so each result is GSL's estimate on those loss values; it differs
  * from the serial path's only because forward_batch's losses may differ
  * from forward()'s by round-off (README "Performance").
+ *
+ * Directional derivatives (directional.c) run the same way, a job being a
+ * direction v on a range of entries, its copies theta + t v evaluated by
+ * forward_batch_dir, and its derivative taken at t = 0 with the step rule's
+ * h at scale 1, as gc_engine_direction_central takes it.
  */
 #include "batch.h"
 #include "replay.h"
@@ -36,9 +41,10 @@ struct gc_batch {
     gc_replay *rep;        /* one per slot */
     double *tx, *tf;       /* the tables' storage: width * cap each */
     long *slot;            /* slot -> index into the caller's k[], or -1 */
-    size_t *ck;            /* copies of one call: entry, value, owner */
-    double *cx, *cf;
-    size_t *cowner;
+    size_t *ck;            /* copies of one call: entry (or job), value, */
+    double *cx, *cf;       /* loss, slot; for directions the range too */
+    size_t *cowner, *ca, *clen;
+    const double **cv;
     double *work;          /* forward_batch's scratch for 4 * width copies */
     size_t passes;         /* copies evaluated so far */
 };
@@ -65,10 +71,13 @@ int gc_batch_alloc(const gc_problem *p, const gc_step *step, size_t width,
     b->cx = malloc(copies * sizeof *b->cx);
     b->cf = malloc(copies * sizeof *b->cf);
     b->cowner = malloc(copies * sizeof *b->cowner);
+    b->ca = malloc(copies * sizeof *b->ca);
+    b->clen = malloc(copies * sizeof *b->clen);
+    b->cv = malloc(copies * sizeof *b->cv);
     size_t nw = m->batch_work(p, copies);
     b->work = malloc((nw ? nw : 1) * sizeof *b->work);
     if (!b->rep || !b->tx || !b->tf || !b->slot || !b->ck || !b->cx ||
-        !b->cf || !b->cowner || !b->work) {
+        !b->cf || !b->cowner || !b->ca || !b->clen || !b->cv || !b->work) {
         gc_batch_free(b);
         return GC_ENOMEM;
     }
@@ -92,21 +101,41 @@ void gc_batch_free(gc_batch *b)
     free(b->cx);
     free(b->cf);
     free(b->cowner);
+    free(b->ca);
+    free(b->clen);
+    free(b->cv);
     free(b->work);
     free(b);
 }
 
 size_t gc_batch_passes(const gc_batch *b) { return b->passes; }
 
-int gc_batch_param_central(gc_batch *b, const double *theta, const size_t *k,
-                           size_t n, gc_deriv *out)
+/* The jobs of one call: parameter entries k[i], or directions (a[i],
+ * len[i], v[i]) when k is NULL. */
+typedef struct {
+    const size_t *k;
+    const size_t *a, *len;
+    const double *const *v;
+} jobs;
+
+/* Where job i's derivative is taken: at theta_k, or at t = 0. */
+static double origin(const jobs *J, const double *theta, size_t i)
+{
+    return J->k ? theta[J->k[i]] : 0.0;
+}
+
+static int run(gc_batch *b, const double *theta, const jobs *J, size_t n,
+               gc_deriv *out)
 {
     const gc_problem *p = b->p;
+    size_t np = p->layout.params.n;
+    for (size_t i = 0; i < n; i++)
+        if (J->k ? J->k[i] >= np : J->a[i] > np || J->len[i] > np - J->a[i])
+            return GC_EINVAL;
     size_t next = 0, active = 0;
     for (size_t s = 0; s < b->width; s++) {
         b->slot[s] = next < n ? (long)next++ : -1;
         if (b->slot[s] >= 0) {
-            if (k[b->slot[s]] >= p->layout.params.n) return GC_EINVAL;
             gc_replay_reset(&b->rep[s]);
             active++;
         }
@@ -117,18 +146,17 @@ int gc_batch_param_central(gc_batch *b, const double *theta, const size_t *k,
             while (b->slot[s] >= 0) {
                 size_t i = (size_t)b->slot[s];
                 gc_replay *r = &b->rep[s];
-                if (gc_replay_central(r, theta[k[i]], &b->step, &out[i]) ==
-                    GC_REPLAY_MORE) {
+                if (gc_replay_central(r, origin(J, theta, i), &b->step,
+                                      &out[i]) == GC_REPLAY_MORE) {
                     for (size_t w = 0; w < r->n_want; w++) {
-                        b->ck[nc] = k[i];
+                        b->ck[nc] = J->k ? J->k[i] : i;
                         b->cx[nc] = r->want[w];
                         b->cowner[nc++] = s;
                     }
                     break;
                 }
-                /* done: the slot takes the next entry */
+                /* done: the slot takes the next job */
                 if (next < n) {
-                    if (k[next] >= p->layout.params.n) return GC_EINVAL;
                     b->slot[s] = (long)next++;
                     gc_replay_reset(r);
                 } else {
@@ -138,8 +166,19 @@ int gc_batch_param_central(gc_batch *b, const double *theta, const size_t *k,
             }
         }
         if (!nc) break;
-        int st = p->model->forward_batch(p, theta, b->ck, b->cx, nc, b->cf,
+        int st;
+        if (J->k) {
+            st = p->model->forward_batch(p, theta, b->ck, b->cx, nc, b->cf,
                                          b->work);
+        } else {
+            for (size_t c = 0; c < nc; c++) {   /* ck holds the job */
+                b->ca[c] = J->a[b->ck[c]];
+                b->clen[c] = J->len[b->ck[c]];
+                b->cv[c] = J->v[b->ck[c]];
+            }
+            st = p->model->forward_batch_dir(p, theta, b->ca, b->clen, b->cv,
+                                             b->cx, nc, b->cf, b->work);
+        }
         if (st) return st;
         b->passes += nc;
         for (size_t c = 0; c < nc; c++)
@@ -148,4 +187,20 @@ int gc_batch_param_central(gc_batch *b, const double *theta, const size_t *k,
                 return st;
     }
     return GC_OK;
+}
+
+int gc_batch_param_central(gc_batch *b, const double *theta, const size_t *k,
+                           size_t n, gc_deriv *out)
+{
+    jobs J = {.k = k};
+    return run(b, theta, &J, n, out);
+}
+
+int gc_batch_dir_central(gc_batch *b, const double *theta, const size_t *a,
+                         const size_t *len, const double *const *v, size_t n,
+                         gc_deriv *out)
+{
+    if (!b->p->model->forward_batch_dir) return GC_EINVAL;
+    jobs J = {.a = a, .len = len, .v = v};
+    return run(b, theta, &J, n, out);
 }

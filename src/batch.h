@@ -21,6 +21,13 @@ void gc_batch_free(gc_batch *b);
 int gc_batch_param_central(gc_batch *b, const double *theta, const size_t *k,
                            size_t n, gc_deriv *out);
 
+/* out[i] = d/dt L(theta + t v_i) at t = 0, v_i moving entries a[i] ..
+ * a[i]+len[i]-1 by v[i][..], as gc_engine_direction_central gives it, on
+ * losses from forward_batch_dir (GC_EINVAL if the model has none). */
+int gc_batch_dir_central(gc_batch *b, const double *theta, const size_t *a,
+                         const size_t *len, const double *const *v, size_t n,
+                         gc_deriv *out);
+
 /* Copies evaluated so far (each one forward pass of the model). */
 size_t gc_batch_passes(const gc_batch *b);
 

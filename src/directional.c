@@ -33,7 +33,9 @@
  *
  * Directions are drawn from a stream seeded by (seed, a, b, r) for part
  * [a, b) and direction r, so they do not depend on the number of threads,
- * on the order in which parts are screened, or on other blocks.
+ * on the order in which parts are screened, or on other blocks.  The
+ * derivatives of one level run together on the exec's threads, batched
+ * through the model's forward_batch_dir when the exec batches (batch.c).
  */
 #include "gradcheck.h"
 #include "parallel.h"
@@ -74,23 +76,34 @@ typedef struct {
     gc_entry_check *entries;
 } level;
 
-static int screen_task(gc_engine *e, size_t i, void *ctx)
+/* Screen the n parts s[] of one level along R directions each (v of part
+ * s, direction r at v + r*np + s->a): the numeric derivatives on the
+ * exec's threads, batched where the model can, then g.v and the verdicts.
+ * ja, jlen, jv, jd hold n*R jobs. */
+static int screen_level(gc_exec *x, const level *L, size_t n, size_t *ja,
+                        size_t *jlen, const double **jv, gc_deriv *jd)
 {
-    level *L = ctx;
-    gc_dir_screen *s = &L->s[i / (size_t)L->R];
-    int r = (int)(i % (size_t)L->R);
-    size_t n = s->b - s->a;
-    const double *v = L->v + (size_t)r * L->np + s->a;
-    double a = 0;
-    for (size_t k = 0; k < n; k++) a += L->grad[s->a + k] * v[k];
-    s->analytic[r] = a;
-    int st = gc_engine_direction_central(e, L->theta, s->a, n, v, L->step,
-                                         &s->numeric[r]);
+    size_t R = (size_t)L->R;
+    for (size_t i = 0; i < n * R; i++) {
+        const gc_dir_screen *s = &L->s[i / R];
+        ja[i] = s->a;
+        jlen[i] = s->b - s->a;
+        jv[i] = L->v + (i % R) * L->np + s->a;
+    }
+    int st = gc_exec_direction_central(x, L->theta, ja, jlen, jv, n * R, jd);
     if (st) return st;
-    const gc_deriv *d = &s->numeric[r];
-    s->rel_error[r] = gc_rel_error(a, d->value, L->tol->atol);
-    s->dverdict[r] = d->status ? GC_NONFINITE
-                               : gc_judge(a, d->value, d->abserr, L->tol);
+    for (size_t i = 0; i < n * R; i++) {
+        gc_dir_screen *s = &L->s[i / R];
+        int r = (int)(i % R);
+        double a = 0;
+        for (size_t k = 0; k < jlen[i]; k++) a += L->grad[s->a + k] * jv[i][k];
+        const gc_deriv *d = &jd[i];
+        s->analytic[r] = a;
+        s->numeric[r] = *d;
+        s->rel_error[r] = gc_rel_error(a, d->value, L->tol->atol);
+        s->dverdict[r] = d->status ? GC_NONFINITE
+                                   : gc_judge(a, d->value, d->abserr, L->tol);
+    }
     return GC_OK;
 }
 
@@ -155,6 +168,9 @@ int gc_dir_screen_point(gc_exec *x, const double *theta, const double *grad,
 
     gc_dir_screen *cur = NULL, *next = NULL;
     size_t n_cur = 0, n_next = 0, cap_cur = 0, cap_next = 0, cap_all = 0;
+    size_t *ja = NULL, *jlen = NULL, cap_jobs = 0;   /* one level's jobs */
+    const double **jv = NULL;
+    gc_deriv *jd = NULL;
     double *v = malloc((size_t)R * (np ? np : 1) * sizeof *v);
     unsigned char *mark = calloc(np ? np : 1, 1);
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
@@ -187,8 +203,19 @@ int gc_dir_screen_point(gc_exec *x, const double *theta, const double *grad,
             }
         level L = {.theta = theta, .grad = grad, .tol = tol, .step = step,
                    .R = R, .s = cur, .v = v, .np = np};
-        if ((st = gc_exec_for(x, n_cur * (size_t)R, screen_task, &L)))
-            break;
+        if (n_cur * (size_t)R > cap_jobs) {
+            cap_jobs = 2 * n_cur * (size_t)R;
+            size_t *na = realloc(ja, cap_jobs * sizeof *ja);
+            if (na) ja = na;
+            size_t *nl = realloc(jlen, cap_jobs * sizeof *jlen);
+            if (nl) jlen = nl;
+            const double **nv = realloc(jv, cap_jobs * sizeof *jv);
+            if (nv) jv = nv;
+            gc_deriv *nd = realloc(jd, cap_jobs * sizeof *jd);
+            if (nd) jd = nd;
+            if (!na || !nl || !nv || !nd) { st = GC_ENOMEM; break; }
+        }
+        if ((st = screen_level(x, &L, n_cur, ja, jlen, jv, jd))) break;
         n_next = 0;
         for (size_t i = 0; i < n_cur && !st; i++) {
             gc_dir_screen *s = &cur[i];
@@ -245,6 +272,10 @@ int gc_dir_screen_point(gc_exec *x, const double *theta, const double *grad,
     out->seconds = now() - t0;
     free(cur);
     free(next);
+    free(ja);
+    free(jlen);
+    free(jv);
+    free(jd);
     free(v);
     free(mark);
     gsl_rng_free(rng);

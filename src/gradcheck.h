@@ -197,6 +197,15 @@ typedef struct {
     /* Scratch, in doubles, that forward_batch needs for n copies (set
      * together with forward_batch). */
     size_t (*batch_work)(const gc_problem *p, size_t n);
+    /* Optional (NULL if absent; needs batch_work): the loss of n copies of
+     * theta moved along directions, copy i being theta + t[i] v_i, where
+     * v_i moves parameter entries a[i] .. a[i]+len[i]-1, all in one block,
+     * by v[i][0 .. len[i]).  For directional screening (directional.c);
+     * otherwise as forward_batch. */
+    int (*forward_batch_dir)(const gc_problem *p, const double *theta,
+                             const size_t *a, const size_t *len,
+                             const double *const *v, const double *t,
+                             size_t n, double *losses, double *work);
 } gc_model_type;
 
 /* A model instantiated with dims and inputs: what the engine evaluates. */

@@ -66,6 +66,9 @@ typedef struct {
     gc_entry_check *out;
     int (*fn)(gc_engine *e, size_t i, void *ctx);   /* gc_exec_for */
     void *ctx;
+    const size_t *da, *dlen;   /* gc_exec_direction_central */
+    const double *const *dv;
+    gc_deriv *dout;
     size_t n, chunk;
     atomic_size_t next;
     atomic_int status;
@@ -153,6 +156,9 @@ static int run_chunk(job *j, worker *w, size_t a, size_t b)
 {
     gc_exec *x = j->x;
     const size_t *idx = x->idx;
+    if (j->dout)   /* directions, batched */
+        return gc_batch_dir_central(w->b, j->theta, j->da + a, j->dlen + a,
+                                    j->dv + a, b - a, j->dout + a);
     if (j->fn) {
         for (size_t i = a; i < b; i++) {
             int st = j->fn(w->e, i, j->ctx);
@@ -271,6 +277,40 @@ int gc_exec_for(gc_exec *x, size_t n,
                 int (*fn)(gc_engine *e, size_t i, void *ctx), void *ctx)
 {
     job j = {.x = x, .fn = fn, .ctx = ctx, .n = n, .chunk = 1};
+    atomic_init(&j.next, 0);
+    atomic_init(&j.status, 0);
+    return run_job(&j);
+}
+
+typedef struct {
+    const double *theta;
+    const size_t *a, *len;
+    const double *const *v;
+    gc_deriv *out;
+    const gc_step *step;
+} dir_ctx;
+
+static int dir_task(gc_engine *e, size_t i, void *ctx)
+{
+    dir_ctx *d = ctx;
+    return gc_engine_direction_central(e, d->theta, d->a[i], d->len[i],
+                                       d->v[i], d->step, &d->out[i]);
+}
+
+int gc_exec_direction_central(gc_exec *x, const double *theta,
+                              const size_t *a, const size_t *len,
+                              const double *const *v, size_t n,
+                              gc_deriv *out)
+{
+    if (!x->batched || !x->p->model->forward_batch_dir) {
+        dir_ctx d = {theta, a, len, v, out, &x->step};
+        return gc_exec_for(x, n, dir_task, &d);
+    }
+    /* one chunk per thread: a screening level has few jobs, and each
+     * thread's batch keeps all of its jobs in flight */
+    size_t chunk = (n + (size_t)x->threads - 1) / (size_t)x->threads;
+    job j = {.x = x, .theta = theta, .da = a, .dlen = len, .dv = v,
+             .dout = out, .n = n, .chunk = chunk ? chunk : 1};
     atomic_init(&j.next, 0);
     atomic_init(&j.status, 0);
     return run_job(&j);

@@ -12,6 +12,15 @@
 int gc_exec_for(gc_exec *x, size_t n,
                 int (*fn)(gc_engine *e, size_t i, void *ctx), void *ctx);
 
+/* out[i] = d/dt L(theta + t v_i) at t = 0 for i < n, v_i moving entries
+ * a[i] .. a[i]+len[i]-1 (in one block) by v[i][..]: batched through the
+ * model's forward_batch_dir when the exec batches and the model has it,
+ * else gc_engine_direction_central on each thread. */
+int gc_exec_direction_central(gc_exec *x, const double *theta,
+                              const size_t *a, const size_t *len,
+                              const double *const *v, size_t n,
+                              gc_deriv *out);
+
 /* The problem and step rule the exec was allocated for. */
 const gc_problem *gc_exec_problem(const gc_exec *x);
 const gc_step *gc_exec_step(const gc_exec *x);

@@ -16,7 +16,7 @@ typedef struct {
     gc_exec *x;
 } fixture;
 
-static fixture make(const long *dims, int threads)
+static fixture make_mode(const long *dims, int threads, gc_batch_mode b)
 {
     fixture f;
     const gc_model_type *m = gc_model_find("lstm_001_6_4");
@@ -33,9 +33,14 @@ static fixture make(const long *dims, int threads)
     gsl_rng_free(r);
     ck_assert_int_eq(gc_derivation_find(m, "corrected")->gradient(
                          f.p, f.theta, f.grad, f.work), GC_OK);
-    ck_assert_int_eq(gc_exec_alloc(f.p, &gc_step_default, threads,
-                                   GC_BATCH_AUTO, &f.x), GC_OK);
+    ck_assert_int_eq(gc_exec_alloc(f.p, &gc_step_default, threads, b,
+                                   &f.x), GC_OK);
     return f;
+}
+
+static fixture make(const long *dims, int threads)
+{
+    return make_mode(dims, threads, GC_BATCH_OFF);
 }
 
 static void unmake(fixture *f)
@@ -164,6 +169,43 @@ START_TEST(threads_do_not_change_screening)
 }
 END_TEST
 
+/* Batched directional derivatives (forward_batch_dir) screen as the
+ * serial ones do: the same parts, the same entry named, numeric values
+ * within each other's error bars. */
+START_TEST(batched_screening_matches_serial)
+{
+    fixture a = make_mode(dims, 1, GC_BATCH_OFF);
+    fixture b = make_mode(dims, 2, GC_BATCH_ON);
+    ck_assert(gc_exec_batched(b.x));
+    size_t k = largest_in(&a, "U_o");
+    a.grad[k] *= 1 + 1e-4;
+    b.grad[k] *= 1 + 1e-4;
+    gc_dir_options d = gc_dir_options_default();
+    gc_dir_point pa, pb;
+    ck_assert_int_eq(gc_dir_screen_point(a.x, a.theta, a.grad, NULL,
+                                         &gc_tol_default, &d, &pa), GC_OK);
+    ck_assert_int_eq(gc_dir_screen_point(b.x, b.theta, b.grad, NULL,
+                                         &gc_tol_default, &d, &pb), GC_OK);
+    ck_assert_uint_eq(pa.n_screens, pb.n_screens);
+    for (size_t i = 0; i < pa.n_screens; i++) {
+        const gc_dir_screen *x = &pa.screens[i], *y = &pb.screens[i];
+        ck_assert_uint_eq(x->a, y->a);
+        ck_assert_int_eq(x->verdict, y->verdict);
+        for (int r = 0; r < x->n_dirs; r++)
+            ck_assert(fabs(x->numeric[r].value - y->numeric[r].value) <=
+                      x->numeric[r].abserr + y->numeric[r].abserr);
+    }
+    gc_verdict v;
+    ck_assert(named(&pb, k, &v));
+    ck_assert_int_eq(v, GC_DISAGREE);
+    ck_assert_uint_eq(pa.n_named, pb.n_named);
+    gc_dir_point_clear(&pa);
+    gc_dir_point_clear(&pb);
+    unmake(&a);
+    unmake(&b);
+}
+END_TEST
+
 /* A case through gc_dir_run_case: the seed derivation of Problem 6.4 is
  * wrong and the corrected one right, as in the full mode. */
 START_TEST(case_verdicts_as_full_mode)
@@ -193,6 +235,7 @@ static Suite *directional_suite(void)
     tcase_add_test(tc, one_entry_off_by_1e_4_is_named);
     tcase_add_test(tc, two_opposite_errors_are_both_named);
     tcase_add_test(tc, threads_do_not_change_screening);
+    tcase_add_test(tc, batched_screening_matches_serial);
     tcase_add_test(tc, case_verdicts_as_full_mode);
     suite_add_tcase(s, tc);
     return s;

@@ -329,9 +329,24 @@ static size_t batch_work(const gc_problem *p, size_t m)
     return T * 4 * n + m * 6 * n;
 }
 
-static int forward_batch(const gc_problem *p, const double *th,
-                         const size_t *kk, const double *xx, size_t m,
-                         double *loss, double *work)
+/* z_r += d y_c over entries a .. a+len-1 of an R x C matrix stored from
+ * offset o (d_j = t v_j, or one entry with d), row by row. */
+static void add_rows(double *z, size_t o, size_t C, size_t a, size_t len,
+                     const double *v, double t, const double *y)
+{
+    size_t r = (a - o) / C, c = (a - o) % C;
+    for (size_t j = 0; j < len; j++) {
+        z[r] += t * v[j] * y[c];
+        if (++c == C) { c = 0; r++; }
+    }
+}
+
+/* The batched pass for copies of theta changed in one entry each (kk, xx)
+ * or along one direction each (a, len, v, t; kk NULL). */
+static int batch(const gc_problem *p, const double *th, const size_t *kk,
+                 const double *xx, const size_t *a, const size_t *len,
+                 const double *const *v, const double *t, size_t m,
+                 double *loss, double *work)
 {
     const gc_layout *L = &p->layout;
     size_t ni = p->dims[D_NIN], n = p->dims[D_N], T = p->dims[D_T];
@@ -343,6 +358,7 @@ static int forward_batch(const gc_problem *p, const double *th,
     const double *b = th + P[P_BF].offset;
     size_t oW = P[P_WF].offset, oU = P[P_UF].offset, oB = P[P_BF].offset;
     double *A = work, *H = A + T * G, *C = H + m * n, *Z = C + m * n;
+    static const double one = 1.0;
 
     /* A_t = W x_t + b for every step: A = X W^T (T x 4n), plus b */
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)T, (int)G,
@@ -357,13 +373,15 @@ static int forward_batch(const gc_problem *p, const double *th,
             cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m,
                         (int)G, (int)n, 1.0, H, (int)n, U, (int)n, 1.0, Z,
                         (int)G);
-        for (size_t i = 0; i < m; i++) {   /* the perturbed entry */
-            size_t k = kk[i];
-            double d = xx[i] - th[k];
-            if (k < oU) Z[i * G + (k - oW) / ni] += d * xt[(k - oW) % ni];
-            else if (k < oB)
-                Z[i * G + (k - oU) / n] += d * H[i * n + (k - oU) % n];
-            else Z[i * G + (k - oB)] += d;
+        for (size_t i = 0; i < m; i++) {   /* the change of the copy */
+            double *z = Z + i * G, *h = H + i * n;
+            size_t k = kk ? kk[i] : a[i], nk = kk ? 1 : len[i];
+            const double *vk = kk ? &one : v[i];
+            double d = kk ? xx[i] - th[k] : t[i];
+            if (k < oU) add_rows(z, oW, ni, k, nk, vk, d, xt);
+            else if (k < oB) add_rows(z, oU, n, k, nk, vk, d, h);
+            else
+                for (size_t j = 0; j < nk; j++) z[k - oB + j] += d * vk[j];
         }
         for (size_t i = 0; i < m; i++) {
             /* z = [f i c~ o] after the activations; tanh(c_t) replaces c~
@@ -387,6 +405,24 @@ static int forward_batch(const gc_problem *p, const double *th,
         loss[i] = 0.5 * e;
     }
     return GC_OK;
+}
+
+static int forward_batch(const gc_problem *p, const double *th,
+                         const size_t *kk, const double *xx, size_t m,
+                         double *loss, double *work)
+{
+    return batch(p, th, kk, xx, NULL, NULL, NULL, NULL, m, loss, work);
+}
+
+/* Along directions: the same pass, each copy's change being t v on a range
+ * of one block (z_r += t sum_j v_j y_j over the range's entries of row r,
+ * y = x_t for W, h_{t-1} for U, 1 for b). */
+static int forward_batch_dir(const gc_problem *p, const double *th,
+                             const size_t *a, const size_t *len,
+                             const double *const *v, const double *t,
+                             size_t m, double *loss, double *work)
+{
+    return batch(p, th, NULL, NULL, a, len, v, t, m, loss, work);
 }
 
 static const char *const all_quantities[] = {"z_f", "z_i", "z_c", "z_o",
@@ -426,4 +462,5 @@ const gc_model_type gc_model_lstm_001_6_4 = {
     .derivations = derivations,
     .forward_batch = forward_batch,
     .batch_work = batch_work,
+    .forward_batch_dir = forward_batch_dir,
 };
