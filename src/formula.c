@@ -184,8 +184,9 @@ struct gc_fx_program {
     const char *const *losses;
 };
 
-static const char *const default_losses[] = {"L", "E", "e", "C", "J",
+const char *const gc_loss_names_default[] = {"L", "E", "e", "C", "J",
                                              "loss", "l", NULL};
+#define default_losses gc_loss_names_default
 
 /* ------------------------------------------------------------ errors */
 
@@ -728,7 +729,6 @@ static int parse_name(parser *ps, node **out)
         n->name = save_name(ps, t.name);
         if ((st = lex(&ps->lx))) return st;
         int id = builtins[b].id;
-        int pushed = 0;
         if ((id == B_SUM || id == B_PROD) && ps->lx.t.k == T_NAME) {
             /* sum(i, lo, hi, expr) binds i in expr; sum(v) adds v up */
             lexer save = ps->lx;
@@ -750,7 +750,6 @@ static int parse_name(parser *ps, node **out)
                                  "last, term)")))
                     return st;
                 if ((st = push_index(ps, it.name, &n->slot))) return st;
-                pushed = 1;
                 st = parse_expr(ps, &body);
                 ps->n_scope--;
                 if (st) return st;
@@ -765,7 +764,6 @@ static int parse_name(parser *ps, node **out)
             }
             ps->lx = save;     /* sum(v): re-read v as an expression */
         }
-        (void)pushed;
         if (ps->lx.t.k != T_RP) {
             for (;;) {
                 node *a = NULL;

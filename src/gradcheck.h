@@ -880,6 +880,10 @@ typedef struct {
                                 names and any fixed indices ([:] free) */
 } gc_target;
 
+/* The names a formula may give the loss unless told others: L, E, e, C,
+ * J, loss, l (NULL-terminated). */
+extern const char *const gc_loss_names_default[];
+
 /* Parse a target key such as "dL/dv" or "dy_tilde/ds2" against the
  * problem's blocks; loss is the canonical loss name used in keys and
  * losses (NULL-terminated, may be NULL for the defaults L, E, e, C, J,
@@ -894,7 +898,9 @@ typedef struct gc_fx_program gc_fx_program;
 
 /* Compile the statements of a formula submission (definitions and
  * answers; README "The formula language").  Lines holding only a header
- * ("case: ...") must have been blanked by the caller.  A statement that
+ * ("case: ...") must have been blanked by the caller.  loss names the loss
+ * in answer keys; losses (NULL: gc_loss_names_default) are the names
+ * accepted for it, read during the call only.  A statement that
  * cannot be read makes its answer invalid (gc_fx_answer_error), not the
  * program; only allocation failure and the file-level limits fail. */
 int gc_fx_compile(const gc_problem *p, const char *file, const char *text,

@@ -22,6 +22,7 @@
 #include "gradcheck.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -102,10 +103,6 @@ typedef struct {
     double worst_a, worst_n, worst_err;
 } grading;
 
-static void set_msg(gc_grade_item *it, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-#include <stdarg.h>
 static void set_msg(gc_grade_item *it, const char *fmt, ...)
 {
     char buf[2048];
@@ -645,12 +642,12 @@ int gc_grade(const gc_case *c, char *const *args, size_t n_args,
     r->n_points = g.n_points;
     r->seed = g.seed;
     g.loss = gd && gd->n_loss ? gd->loss[0] : "L";
-    static const char *const defaults_l[] = {"L", "E", "e", "C", "J", "loss",
-                                             "l"};
-    size_t nd = sizeof defaults_l / sizeof *defaults_l;
+    size_t nd = 0;
+    while (gc_loss_names_default[nd]) nd++;
     g.losses = calloc(nd + (gd ? gd->n_loss : 0) + 1, sizeof *g.losses);
     if (!g.losses) goto done;
-    for (size_t i = 0; i < nd; i++) g.losses[g.n_losses++] = defaults_l[i];
+    for (size_t i = 0; i < nd; i++)
+        g.losses[g.n_losses++] = gc_loss_names_default[i];
     for (size_t i = 0; gd && i < gd->n_loss; i++)
         g.losses[g.n_losses++] = gd->loss[i];
     g.theta = calloc(g.n_points, sizeof *g.theta);
