@@ -248,6 +248,23 @@ static void csv(FILE *f, const char *s, int last)
     fputs(last ? "\r\n" : ",", f);
 }
 
+/* Text a student chose (the id): a leading = + - @ would make a
+ * spreadsheet read the cell as a formula, so it gets a ' in front. */
+static void text_cell(FILE *f, const char *s)
+{
+    if (*s == '=' || *s == '+' || *s == '-' || *s == '@') {
+        char *q = malloc(strlen(s) + 2);
+        if (q) {
+            q[0] = '\'';
+            strcpy(q + 1, s);
+            csv(f, q, 0);
+            free(q);
+            return;
+        }
+    }
+    csv(f, s, 0);
+}
+
 static int write_csv(FILE *f, const void *ctx)
 {
     const gc_grade_report *r = ctx;
@@ -264,8 +281,8 @@ static int write_csv(FILE *f, const void *ctx)
     csv(f, "max", 1);
     for (size_t s = 0; s < r->n_subs; s++) {
         const gc_grade_result *res = &r->subs[s];
-        csv(f, res->sub->id, 0);
-        csv(f, res->sub->path, 0);
+        text_cell(f, res->sub->id);
+        text_cell(f, res->sub->path);
         for (size_t k = 0; k < r->n_keys; k++) {
             gc_grade_item_verdict(&res->items[k], buf, sizeof buf);
             csv(f, buf, 0);

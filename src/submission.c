@@ -198,6 +198,10 @@ int gc_submission_load(const char *path, gc_submission **out)
             return GC_ENOMEM;
         }
     }
+    if (s->id && !*s->id) {           /* "id:" with nothing after it */
+        free(s->id);
+        s->id = NULL;
+    }
     if (!s->id) s->id = stem(path);
     if (!s->id) { gc_submission_free(s); return GC_ENOMEM; }
     *out = s;

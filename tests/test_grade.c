@@ -270,10 +270,15 @@ START_TEST(grade_gradebook_csv_and_results_json)
         "tests/grade/homework/s01_alice.txt", "tests/grade/homework/s03_carol.txt",
         "tests/grade/homework/s09_ivan.txt", "tests/grade/homework/s20_trent.txt"};
     char *dir = folder_with(files, 4);
+    char csv[4200], res[4200], path[4300];
+    /* an id a spreadsheet would take for a formula */
+    snprintf(path, sizeof path, "%s/evil.txt", dir);
+    FILE *ef = fopen(path, "w");
+    fputs("id: =1+1\ndL/dw = h\n", ef);
+    fclose(ef);
     gc_case *c = load("tests/grade/cnn1d_homework.yaml");
     gc_grade_options o = quick();
     gc_grade_report *r = grade(c, dir, &o);
-    char csv[4200], res[4200], path[4300];
     snprintf(csv, sizeof csv, "%s/book.csv", dir);
     snprintf(res, sizeof res, "%s/results", dir);
     ck_assert_int_eq(gc_grade_write_csv(csv, r), GC_OK);
@@ -286,6 +291,7 @@ START_TEST(grade_gradebook_csv_and_results_json)
     ck_assert_ptr_nonnull(strstr(t, "\r\ncarol,"));
     ck_assert_ptr_nonnull(strstr(t, ",agree,2,disagree,0,agree,1,3,6\r\n"));
     ck_assert_ptr_nonnull(strstr(t, ",agree,2,agree,3,missing,0,5,6\r\n"));
+    ck_assert_ptr_nonnull(strstr(t, "\r\n'=1+1,"));   /* not a formula */
     free(t);
     /* one results.json per submission, Gradescope's fields */
     snprintf(path, sizeof path, "%s/ivan/results.json", res);
