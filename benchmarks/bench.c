@@ -28,7 +28,9 @@
  * printed, never asserted.
  *
  * Usage: bench [--quick] [--threads N] [--model NAME]... [--dump DIR]
+ *              [--scaling]
  *   --quick   smaller serial sample and no random-entry directional run
+ *   --scaling also the LSTM's full check at several sizes and step counts
  *   --dump    write DIR/<model>.json: parameters, inputs, analytic and
  *             numeric gradients and the timings (scripts/bench-vs-torch)
  */
@@ -198,7 +200,7 @@ typedef struct {
 } result;
 
 typedef struct {
-    int quick, threads;
+    int quick, threads, scaling;
     const char *dump;
 } options;
 
@@ -385,6 +387,54 @@ static int measure(const bench_model *bm, const options *o, result *r)
                    WEXITSTATUS(status) == 0 ? 0 : 1;
 }
 
+/* How the full check's cost grows: the LSTM with 32 inputs at several
+ * hidden sizes and step counts (the whole gradient checked each time). */
+static void scaling(const options *o)
+{
+    static const long sizes[][3] = {{32, 32, 8}, {32, 32, 16}, {32, 32, 32},
+                                    {32, 64, 8}, {32, 64, 16}, {32, 64, 32},
+                                    {32, 128, 8}};
+    printf("\nLSTM, 32 inputs: full per-entry check as the network grows\n");
+    printf("%6s %4s %8s %10s %9s %10s %12s\n", "hidden", "T", "params",
+           "seconds", "passes/e", "entries/s", "us/pass");
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        const gc_model_type *m = gc_model_find("lstm_001_6_4");
+        gc_problem *p = NULL;
+        if (gc_problem_alloc(m, sizes[i], &p)) continue;
+        size_t np = p->layout.params.n;
+        double *theta = malloc(np * sizeof *theta);
+        double *grad = malloc(np * sizeof *grad);
+        double *work = malloc(p->layout.work * sizeof *work);
+        gc_entry_check *ch = calloc(np, sizeof *ch);
+        gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+        gsl_rng_set(rng, 2385);
+        for (size_t k = 0; k < np; k++) theta[k] = gsl_ran_gaussian(rng, 0.1);
+        for (size_t k = 0; k < p->layout.inputs.n; k++)
+            p->inputs[k] = gsl_ran_gaussian(rng, 0.5);
+        gc_derivation_find(m, "corrected")->gradient(p, theta, grad, work);
+        gc_exec *x = NULL;
+        if (!gc_exec_alloc(p, &gc_step_default, o->threads, GC_BATCH_AUTO,
+                           &x)) {
+            double t0 = now();
+            gc_exec_check_params(x, theta, grad, NULL, &gc_tol_default, ch);
+            double t = now() - t0;
+            size_t passes = gc_exec_passes(x);
+            printf("%6ld %4ld %8zu %10.2f %9.2f %10.0f %12.1f\n",
+                   sizes[i][1], sizes[i][2], np, t, (double)passes / np,
+                   np / t, 1e6 * t * gc_exec_threads(x) / passes);
+            gc_exec_free(x);
+        }
+        gsl_rng_free(rng);
+        free(theta);
+        free(grad);
+        free(work);
+        free(ch);
+        gc_problem_free(p);
+    }
+    printf("us/pass: thread-microseconds per forward pass (wall time x "
+           "threads / passes)\n");
+}
+
 static void machine(int threads)
 {
     char model[256] = "?";
@@ -412,7 +462,7 @@ static void machine(int threads)
 int main(int argc, char **argv)
 {
     gc_init();
-    options o = {0, 0, NULL};
+    options o = {0, 0, 0, NULL};
     const char *only[N_MODELS];
     int n_only = 0;
     for (int i = 1; i < argc; i++) {
@@ -422,9 +472,10 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--model") && i + 1 < argc && n_only < N_MODELS)
             only[n_only++] = argv[++i];
         else if (!strcmp(argv[i], "--dump") && i + 1 < argc) o.dump = argv[++i];
+        else if (!strcmp(argv[i], "--scaling")) o.scaling = 1;
         else {
             fprintf(stderr, "usage: bench [--quick] [--threads N] "
-                    "[--model lstm|mlp|cnn]... [--dump DIR]\n");
+                    "[--model lstm|mlp|cnn]... [--dump DIR] [--scaling]\n");
             return 2;
         }
     }
@@ -486,11 +537,14 @@ int main(int argc, char **argv)
     }
     printf("\nentries/s and GFLOP/s: full per-entry check on all threads; "
            "passes/e: forward passes per entry;\nflops/pass: dense "
-           "multiply-adds x 2 of one forward pass; serial: entries/s of one "
-           "thread, one forward() per value;\ndir.agr / dir.1e-4: forward "
+           "multiply-adds x 2 of one forward pass (GFLOP/s counts them for "
+           "every pass: over 100%% of peak\nmeans the batch skips work the "
+           "dense count includes); serial: entries/s of one thread, one "
+           "forward() per value;\ndir.agr / dir.1e-4: forward "
            "passes of directional screening as a share of the full check's "
            "(correct gradient / one entry x (1 + 1e-4));\nnamed: that entry "
            "named and disagreeing; MB: peak resident memory of the process "
            "checking the model.\n");
+    if (o.scaling) scaling(&o);
     return 0;
 }
