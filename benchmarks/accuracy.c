@@ -154,6 +154,7 @@ int main(int argc, char **argv)
             gc_case_load(path, &c, &err)) {
             fprintf(stderr, "accuracy: %s: cannot load\n", names[i]);
             free(path);
+            free(names[i]);
             continue;
         }
         size_t j = 0;
@@ -200,5 +201,8 @@ int main(int argc, char **argv)
     printf("\ndisagree: entries of right derivations judged `disagree` by "
            "gradcheck's rule (false alarms); %zu inconclusive, %zu "
            "nonfinite\n", all.inconclusive, all.nonfinite);
+    for (size_t j = 0; j <= nt; j++)
+        for (int r = 0; r < 3; r++) free(j < nt ? t[j].err[r] : all.err[r]);
+    free(t);
     return 0;
 }
