@@ -26,12 +26,14 @@ static double sigmoid1(double z)
 #if defined(GC_HAVE_LIBMVEC) && defined(__x86_64__)
 #include <immintrin.h>
 
-#pragma GCC push_options
-#pragma GCC target("avx2")
-__m256d _ZGVdN4v_exp(__m256d x);
-__m256d _ZGVdN4v_tanh(__m256d x);
+/* Compiled for AVX2 whatever the build's -march, through a function
+ * attribute (gcc and clang both honour it; clang ignores #pragma GCC
+ * target); called only when the CPU has AVX2. */
+#define GC_AVX2 __attribute__((target("avx2")))
+GC_AVX2 __m256d _ZGVdN4v_exp(__m256d x);
+GC_AVX2 __m256d _ZGVdN4v_tanh(__m256d x);
 
-static size_t vtanh_avx2(double *v, size_t n)
+GC_AVX2 static size_t vtanh_avx2(double *v, size_t n)
 {
     size_t i = 0;
     for (; i + 4 <= n; i += 4)
@@ -39,7 +41,7 @@ static size_t vtanh_avx2(double *v, size_t n)
     return i;
 }
 
-static size_t vsigmoid_avx2(double *v, size_t n)
+GC_AVX2 static size_t vsigmoid_avx2(double *v, size_t n)
 {
     const __m256d one = _mm256_set1_pd(1.0), neg = _mm256_set1_pd(-0.0);
     const __m256d zero = _mm256_setzero_pd();
@@ -53,7 +55,6 @@ static size_t vsigmoid_avx2(double *v, size_t n)
     }
     return i;
 }
-#pragma GCC pop_options
 
 int gc_vecmath_vector(void)
 {
