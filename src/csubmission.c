@@ -192,11 +192,19 @@ static const char header_top[] =
 
 static const char header_end[] = "\n#endif /* GRADCHECK_SUBMISSION_H */\n";
 
-static int model_section(FILE *f, const gc_model_type *m)
+/* The section of one model, for the shape of problem `given` (NULL: the
+ * model's default dimensions).  The blocks of some models depend on their
+ * shape (the number of layers of backprop_003_3), so a case's own section
+ * can differ from the default one. */
+static int model_section(FILE *f, const gc_model_type *m,
+                         const gc_problem *given)
 {
-    gc_problem *p = NULL;
-    int st = gc_problem_alloc(m, NULL, &p);
-    if (st) return st;
+    gc_problem *own = NULL;
+    if (!given) {
+        int st = gc_problem_alloc(m, NULL, &own);
+        if (st) return st;
+    }
+    const gc_problem *p = given ? given : own;
     const gc_layout *L = &p->layout;
     member_names mn;
     names_of(m, L, &mn);
@@ -229,16 +237,17 @@ static int model_section(FILE *f, const gc_model_type *m)
     }
     fprintf(f, "} %s_grad;\n\nvoid %s_gradient(const %s_in *in, %s_grad *d);"
             "\n", m->name, m->name, m->name, m->name);
-    gc_problem_free(p);
+    gc_problem_free(own);
     return ferror(f) ? GC_EIO : GC_OK;
 }
 
-int gc_csub_header(FILE *f, const gc_model_type *only)
+int gc_csub_header(FILE *f, const gc_problem *only)
 {
     fputs(header_top, f);
     int st = GC_OK;
-    for (size_t i = 0; gc_models[i] && !st; i++)
-        if (!only || gc_models[i] == only) st = model_section(f, gc_models[i]);
+    if (only) st = model_section(f, only->model, only);
+    for (size_t i = 0; gc_models[i] && !st && !only; i++)
+        st = model_section(f, gc_models[i], NULL);
     fputs(header_end, f);
     return st ? st : ferror(f) ? GC_EIO : GC_OK;
 }
@@ -559,7 +568,7 @@ int gc_csub_run(const gc_problem *p, const char *source,
     st = GC_EIO;
     FILE *h = fopen(hpath, "w");
     if (!h) goto done;
-    int hs = gc_csub_header(h, p->model);
+    int hs = gc_csub_header(h, p);
     if (fclose(h) != 0 || hs) goto done;
     if (write_driver(dpath, p)) goto done;
     if (write_input(ipath, p, theta, q, n_points)) goto done;
@@ -574,6 +583,11 @@ int gc_csub_run(const gc_problem *p, const char *source,
     argv[a++] = cc;
     for (int i = 0; gc_csub_cflags[i]; i++) argv[a++] = gc_csub_cflags[i];
     argv[a++] = ipath_flag;
+    /* the header for the case's shape comes first, so that a copy of the
+     * installed one beside the submission (its include guard then already
+     * defined) cannot disagree with the driver */
+    argv[a++] = "-include";
+    argv[a++] = hpath;
     argv[a++] = "-o";
     argv[a++] = xpath;
     argv[a++] = src_abs;

@@ -989,8 +989,10 @@ const char *gc_grade_verdict_name(gc_grade_verdict v);
 
 /* ---- csubmission.c: C submissions */
 
-/* The header text for every model (only == NULL) or one. */
-int gc_csub_header(FILE *f, const gc_model_type *only);
+/* The header text: every model at its default dimensions (only == NULL),
+ * or one problem's model at the problem's dimensions (some models' blocks
+ * depend on them: the grader uses the case's own). */
+int gc_csub_header(FILE *f, const gc_problem *only);
 
 /* cc flags, NULL-terminated: before the files, and after them */
 extern const char *const gc_csub_cflags[];

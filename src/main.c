@@ -61,7 +61,8 @@ static const char usage_text[] =
 "      --cpu-limit S, --memory-limit MB, --timeout S\n"
 "                            limits of a C submission (default 5, 256, 10)\n"
 "      --cc CC               C compiler (default $GRADCHECK_CC, else cc)\n"
-"      --c-header            print gradcheck_submission.h (the C submission API)\n"
+"      --c-header [CASE]     print gradcheck_submission.h (the C submission API),\n"
+"                            for every model, or for CASE's model at its shape\n"
 "      --names               print the names a formula can use on CASE, and exit\n"
 "      --cases DIR           case folder\n"
 "\n"
@@ -580,10 +581,10 @@ static int cmd_grade(int argc, char **argv)
                                argv[optind - 1]);
         }
     }
-    if (header)
+    if (header && argc - optind == 0)
         return gc_csub_header(stdout, NULL) || fflush(stdout) ? EXIT_TROUBLE
                                                               : EXIT_MET;
-    if (argc - optind < (names ? 1 : 2))
+    if (argc - optind < (names || header ? 1 : 2))
         return usage_error("grade: expected a case and at least one "
                            "submission file or folder%s", "");
     char *path = NULL;
@@ -601,9 +602,10 @@ static int cmd_grade(int argc, char **argv)
         print_error(&err);
         goto done;
     }
-    if (names) {
-        ret = gc_grade_names(stdout, cs) || fflush(stdout) ? EXIT_TROUBLE
-                                                           : EXIT_MET;
+    if (names || header) {
+        ret = (names ? gc_grade_names(stdout, cs)
+                     : gc_csub_header(stdout, cs->prob)) || fflush(stdout)
+              ? EXIT_TROUBLE : EXIT_MET;
         goto done;
     }
     if (isatty(STDERR_FILENO)) go.progress = grade_progress;

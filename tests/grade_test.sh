@@ -114,6 +114,12 @@ ok "a C compiler that cannot be run is the grader's trouble (exit 2), not a verd
     "$root/tests/grade/homework/s12_leo.c"
 ok "bad limits are usage errors" status 2 "$gc" grade --cpu-limit lots swish_001_4_4 "$tmp/wrong_expect.txt"
 ok "--help lists grade" bash -c "'$gc' --help | grep -q 'grade CASE SUBMISSION'"
+ok "--c-header CASE follows the case's shape (backprop_003_3 with L = 4 has w4)" \
+    bash -c "'$gc' grade --c-header backprop_003_3 | grep -q 'gcs_const w4;'"
+printf '#include "gradcheck_submission.h"\nvoid backprop_003_3_gradient(const backprop_003_3_in *in, backprop_003_3_grad *d) { (void)in; (void)d; }\n' > "$tmp/bp.c"
+cp "$root/include/gradcheck_submission.h" "$tmp/"     # a stale copy beside it
+ok "a C submission compiles against its case's shape, whatever copy of the header sits beside it" \
+    bash -c "'$gc' grade backprop_003_3 '$tmp/bp.c' | grep -Eq '^  bp +0/8 +disagree'"
 "$gc" grade --c-header > "$tmp/gradcheck_submission.h"
 ok "the generated C header compiles on its own with -Wall -Werror" \
     cc -std=c11 -Wall -Wextra -Werror -fsyntax-only -x c "$tmp/gradcheck_submission.h"
