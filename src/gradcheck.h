@@ -483,6 +483,9 @@ typedef struct {
 #define GC_CASE_MAX_DEPTH 32             /* nesting of YAML collections */
 #define GC_CASE_MAX_NODES 200000L        /* YAML values in one file */
 #define GC_CASE_MAX_KEYS 256             /* keys in one YAML mapping */
+/* Entry checks one run keeps (points x derivations x entries): about
+ * 100 bytes each, so 2^23 is under 1 GiB of report. */
+#define GC_RUN_MAX_CHECKS ((size_t)1 << 23)
 
 /* Read and validate a case file.  On failure returns non-zero and fills err
  * (file, line, what was expected); *out is NULL.  Caller frees *out. */

@@ -272,9 +272,25 @@ static void derivation(FILE *f, const gc_case_report *r,
     block_table(f, r, dr, o);
     jacobian_rows(f, r, dr, o);
     fprintf(f, "    points:");
-    for (size_t p = 0; p < r->n_points; p++) {
-        fprintf(f, " %zu%s=", p, p == 0 ? "(given)" : "");
-        verdict(f, dr->points[p].verdict, 0, o);
+    if (r->n_points <= 16 || o->verbose) {
+        for (size_t p = 0; p < r->n_points; p++) {
+            fprintf(f, " %zu%s=", p, p == 0 ? "(given)" : "");
+            verdict(f, dr->points[p].verdict, 0, o);
+        }
+    } else {
+        /* Many points: the given one, then counts, then the first few
+         * random points that do not agree. */
+        size_t n[GC_N_VERDICTS] = {0}, shown = 0;
+        for (size_t p = 1; p < r->n_points; p++) n[dr->points[p].verdict]++;
+        fprintf(f, " 0(given)=");
+        verdict(f, dr->points[0].verdict, 0, o);
+        fprintf(f, "; %zu random:", r->n_points - 1);
+        for (int v = 0; v < GC_N_VERDICTS; v++)
+            if (n[v]) fprintf(f, " %zu %s", n[v], gc_verdict_name((gc_verdict)v));
+        for (size_t p = 1; p < r->n_points && shown < 8; p++)
+            if (dr->points[p].verdict != GC_AGREE)
+                fprintf(f, "%s%zu", shown++ ? ", " : "; not agreeing: ", p);
+        if (shown == 8) fprintf(f, ", ... (-v lists all)");
     }
     fputc('\n', f);
     if (dr->points[0].verdict == GC_AGREE && dr->verdict == GC_DISAGREE)

@@ -273,6 +273,21 @@ int gc_run_case(const gc_case *c, const gc_run_options *opt,
     long extra = opt->points >= 0 ? opt->points : c->points;
     r->n_points = 1 + (size_t)extra;
 
+    /* The report keeps every check: refuse a run whose report would pass
+     * the limit before allocating any of it (Jacobian entries come on
+     * top, bounded by the same per-family limit). */
+    double checks = (double)r->n_points * (double)c->n_derivs *
+                    (double)(np + nq);
+    if (checks > (double)GC_RUN_MAX_CHECKS) {
+        snprintf(err->msg, sizeof err->msg, "the run would keep %.0f checks "
+                 "((1 + %ld points) x %zu derivations x %zu entries), more "
+                 "than the limit GC_RUN_MAX_CHECKS = %zu: fewer --points",
+                 checks, extra, c->n_derivs, np + nq,
+                 (size_t)GC_RUN_MAX_CHECKS);
+        free(r);
+        return GC_ELIMIT;
+    }
+
     if ((st = gc_engine_alloc(c->prob, &e))) goto done;
     if ((st = gc_exec_alloc(c->prob, &c->step, opt->threads, opt->batch,
                             &x)))
