@@ -407,27 +407,21 @@ int gc_golden_diff_ok(const gc_golden_diff *d)
     return d->beyond == 0 && d->added == 0 && d->removed == 0;
 }
 
-/* Write to path atomically: temporary file in the same folder, fsync,
- * rename.  An interrupted write leaves the old file whole. */
+typedef struct {
+    const gc_golden *g;
+    const char *name;
+} golden_job;
+
+static int write_golden_job(FILE *f, const void *ctx)
+{
+    const golden_job *j = ctx;
+    return gc_golden_write(f, j->g, j->name);
+}
+
+/* Atomically (atomic.c): an interrupted write leaves the old file whole. */
 int gc_golden_write_file(const char *path, const gc_golden *g,
                          const char *case_name)
 {
-    size_t len = strlen(path) + 16;
-    char *tmp = malloc(len);
-    if (!tmp) return GC_ENOMEM;
-    snprintf(tmp, len, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) { free(tmp); return GC_EIO; }
-    mode_t um = umask(0);
-    umask(um);
-    fchmod(fd, 0666 & ~um);
-    FILE *f = fdopen(fd, "w");
-    if (!f) { close(fd); unlink(tmp); free(tmp); return GC_EIO; }
-    int st = gc_golden_write(f, g, case_name);
-    if (fflush(f) != 0 || fsync(fileno(f)) != 0) st = GC_EIO;
-    if (fclose(f) != 0) st = GC_EIO;
-    if (!st && rename(tmp, path) != 0) st = GC_EIO;
-    if (st) unlink(tmp);
-    free(tmp);
-    return st;
+    golden_job j = {g, case_name};
+    return gc_write_atomic(path, write_golden_job, &j);
 }

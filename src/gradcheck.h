@@ -583,6 +583,12 @@ int gc_report_text(FILE *f, gc_case_report *const *r, size_t n,
 int gc_report_json(FILE *f, gc_case_report *const *r, size_t n,
                    const gc_report_options *o);
 
+/* Write a file atomically (atomic.c): fn writes the contents to a
+ * temporary file beside path, which replaces path only if fn returned 0
+ * and everything reached the disk.  Returns fn's status or GC_EIO. */
+typedef int (*gc_writer_fn)(FILE *f, const void *ctx);
+int gc_write_atomic(const char *path, gc_writer_fn fn, const void *ctx);
+
 /* Write the report to `path` atomically: a temporary file in the same
  * folder, renamed over `path` only when complete, so a failed run never
  * leaves a partial file.  path "-" writes to stdout. */

@@ -207,8 +207,20 @@ static int write_fmt(FILE *f, gc_format fmt, gc_dir_report *const *r,
                                  : write_text(f, r, n, o);
 }
 
-/* As gc_report_write (report.c): a temporary file beside path, renamed
- * over it only when complete. */
+typedef struct {
+    gc_format fmt;
+    gc_dir_report *const *r;
+    size_t n;
+    const gc_report_options *o;
+} dir_job;
+
+static int write_dir_job(FILE *f, const void *ctx)
+{
+    const dir_job *j = ctx;
+    return write_fmt(f, j->fmt, j->r, j->n, j->o);
+}
+
+/* As gc_report_write (report.c): stdout for "-", else atomically. */
 int gc_dir_report_write(const char *path, gc_format fmt,
                         gc_dir_report *const *r, size_t n,
                         const gc_report_options *o)
@@ -217,22 +229,6 @@ int gc_dir_report_write(const char *path, gc_format fmt,
         int st = write_fmt(stdout, fmt, r, n, o);
         return fflush(stdout) == 0 ? st : GC_EIO;
     }
-    size_t len = strlen(path) + 16;
-    char *tmp = malloc(len);
-    if (!tmp) return GC_ENOMEM;
-    snprintf(tmp, len, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) { free(tmp); return GC_EIO; }
-    mode_t um = umask(0);
-    umask(um);
-    fchmod(fd, 0666 & ~um);
-    FILE *f = fdopen(fd, "w");
-    if (!f) { close(fd); unlink(tmp); free(tmp); return GC_EIO; }
-    int st = write_fmt(f, fmt, r, n, o);
-    if (fflush(f) != 0 || fsync(fileno(f)) != 0) st = GC_EIO;
-    if (fclose(f) != 0) st = GC_EIO;
-    if (!st && rename(tmp, path) != 0) st = GC_EIO;
-    if (st) unlink(tmp);
-    free(tmp);
-    return st;
+    dir_job j = {fmt, r, n, o};
+    return gc_write_atomic(path, write_dir_job, &j);
 }

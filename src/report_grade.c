@@ -208,29 +208,6 @@ int gc_grade_names(FILE *f, const gc_case *c)
 
 /* ------------------------------------------------------------ files */
 
-typedef int (*writer)(FILE *f, const void *ctx);
-
-static int write_atomic(const char *path, writer fn, const void *ctx)
-{
-    size_t len = strlen(path) + 16;
-    char *tmp = malloc(len);
-    if (!tmp) return GC_ENOMEM;
-    snprintf(tmp, len, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) { free(tmp); return GC_EIO; }
-    mode_t um = umask(0);   /* mkstemp makes 0600; give the usual mode */
-    umask(um);
-    fchmod(fd, 0666 & ~um);
-    FILE *f = fdopen(fd, "w");
-    if (!f) { close(fd); unlink(tmp); free(tmp); return GC_EIO; }
-    int st = fn(f, ctx);
-    if (fflush(f) != 0 || fsync(fileno(f)) != 0) st = st ? st : GC_EIO;
-    if (fclose(f) != 0) st = st ? st : GC_EIO;
-    if (!st && rename(tmp, path) != 0) st = GC_EIO;
-    if (st) unlink(tmp);
-    free(tmp);
-    return st;
-}
 
 /* A CSV field, quoted when it needs to be (RFC 4180). */
 static void csv(FILE *f, const char *s, int last)
@@ -299,7 +276,7 @@ static int write_csv(FILE *f, const void *ctx)
 
 int gc_grade_write_csv(const char *path, const gc_grade_report *r)
 {
-    return write_atomic(path, write_csv, r);
+    return gc_write_atomic(path, write_csv, r);
 }
 
 static int write_json(FILE *f, const void *ctx)
@@ -410,7 +387,7 @@ int gc_grade_write_results(const char *dir, const gc_grade_report *r,
         snprintf(path, sizeof path, "%s/%s/results.json", dir, name);
         json_t *j = results_json(r, &r->subs[s]);
         if (!j) { st = GC_ENOMEM; break; }
-        st = write_atomic(path, write_json, j);
+        st = gc_write_atomic(path, write_json, j);
         json_decref(j);
         if (st) {
             snprintf(err->file, sizeof err->file, "%.500s", path);
