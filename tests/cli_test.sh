@@ -7,30 +7,7 @@ gc=$1
 root=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0
-failed=0
-
-ok() {   # ok DESCRIPTION COMMAND...: passes when the command succeeds
-    local desc=$1
-    shift
-    n=$((n + 1))
-    if "$@" >"$tmp/log" 2>&1; then
-        echo "ok $n - $desc"
-    else
-        echo "not ok $n - $desc"
-        sed 's/^/# /' "$tmp/log" | head -20
-        failed=$((failed + 1))
-    fi
-}
-
-# status EXPECTED CMD...: runs CMD, stdout to $tmp/out, stderr to $tmp/err
-status() {
-    local want=$1
-    shift
-    "$@" >"$tmp/out" 2>"$tmp/err"
-    local got=$?
-    [ "$got" -eq "$want" ] || { echo "exit $got, wanted $want"; cat "$tmp/err"; return 1; }
-}
+. "$(dirname "$0")/tap.sh"
 
 ok "--help answers and exits 0" \
     bash -c "'$gc' --help | grep -q 'run \\[CASE|FILE'"
@@ -108,5 +85,5 @@ ok "cases/meson.build lists every case file" bash -c "
         grep -q \"'\$b'\" '$root/cases/meson.build' || { echo \"not listed: \$b\"; exit 1; }
     done"
 
-echo "1..$n"
+done_testing
 exit 0

@@ -10,30 +10,7 @@ gc=$1
 root=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0
-failed=0
-
-ok() {   # ok DESCRIPTION COMMAND...: passes when the command succeeds
-    local desc=$1
-    shift
-    n=$((n + 1))
-    if "$@" >"$tmp/log" 2>&1; then
-        echo "ok $n - $desc"
-    else
-        echo "not ok $n - $desc"
-        sed 's/^/# /' "$tmp/log" | head -30
-        failed=$((failed + 1))
-    fi
-}
-
-# status EXPECTED CMD...: runs CMD, stdout to $tmp/out, stderr to $tmp/err
-status() {
-    local want=$1
-    shift
-    "$@" >"$tmp/out" 2>"$tmp/err"
-    local got=$?
-    [ "$got" -eq "$want" ] || { echo "exit $got, wanted $want"; cat "$tmp/out" "$tmp/err"; return 1; }
-}
+. "$(dirname "$0")/tap.sh"
 
 # --- the seeds' own answers, each folder against its case
 for d in "$root"/cases/submissions/*/; do
@@ -124,5 +101,5 @@ ok "a C submission compiles against its case's shape, whatever copy of the heade
 ok "the generated C header compiles on its own with -Wall -Werror" \
     cc -std=c11 -Wall -Wextra -Werror -fsyntax-only -x c "$tmp/gradcheck_submission.h"
 
-echo "1..$n"
+done_testing
 [ "$failed" -eq 0 ]
