@@ -42,4 +42,31 @@ big="$tmp/huge.yaml"
 { printf 'name: huge\n# '; head -c 4194304 /dev/zero | tr '\0' 'x'; printf '\n'; } > "$big"
 check "$big" "gradcheck: $big: larger than the case file limit of 4194304 bytes"
 
+# Hostile formula submissions: a submission never breaks the batch (issue 5),
+# so each is graded `invalid` with the limit named, the grade exits 0, and
+# the good submission beside them still gets its points, within the same
+# memory limit.
+python3 - "$tmp" <<'PY' 2>/dev/null || { head -c 10485760 /dev/zero | tr '\0' 'h' | sed 's/^/dL\/dw = /' > "$tmp/ten_mb.txt"; }
+import sys
+d = sys.argv[1]
+open(d + "/ten_mb.txt", "w").write("dL/dw = " + "+".join(["h[1]"] * 2100000) + "\n")
+open(d + "/deep.txt", "w").write("dL/dw = " + "(" * 100000 + "1" + ")" * 100000 + "\n")
+PY
+[ -f "$tmp/deep.txt" ] || { printf 'dL/dw = ' > "$tmp/deep.txt"; head -c 100000 /dev/zero | tr '\0' '(' >> "$tmp/deep.txt"; printf '1' >> "$tmp/deep.txt"; head -c 100000 /dev/zero | tr '\0' ')' >> "$tmp/deep.txt"; echo >> "$tmp/deep.txt"; }
+printf 'dL/dw = 2 * (z - y) * z * (1 - z) * h\n' > "$tmp/good.txt"
+n=$((n + 1))
+( ulimit -v "$limit_kb"; exec "$gc" grade --cases "$root/cases" cnn1d_000_p3 \
+    "$tmp/ten_mb.txt" "$tmp/deep.txt" "$tmp/good.txt" -v ) > "$tmp/grade.out" 2>&1
+st=$?
+if [ "$st" -eq 0 ] && grep -q "ten_mb .*invalid" "$tmp/grade.out" &&
+   grep -q "larger than .*GC_SUB_MAX_BYTES" "$tmp/grade.out" &&
+   grep -q "deep .*invalid" "$tmp/grade.out" &&
+   grep -q "GC_FX_MAX_STATEMENT\|GC_FX_MAX_DEPTH" "$tmp/grade.out" &&
+   grep -q "good .*agree" "$tmp/grade.out"; then
+    echo "ok $n - a 10 MB formula and 100000 nested parentheses are graded invalid with the limit named; the batch finishes"
+else
+    echo "not ok $n - hostile submissions (exit $st)"
+    sed 's/^/# /' "$tmp/grade.out" | head -20
+fi
+
 echo "1..$n"
