@@ -341,58 +341,37 @@ static int on_random(reader *r, const char *key, yaml_node_t *k,
                    "scale)", key);
 }
 
-static int on_tolerance(reader *r, const char *key, yaml_node_t *k,
-                        yaml_node_t *v, void *ctx)
-{
-    (void)ctx;
-    gc_tol *t = &r->c->tol;
-    double *dst = strcmp(key, "rtol") == 0 ? &t->rtol
-                : strcmp(key, "atol") == 0 ? &t->atol
-                : strcmp(key, "k") == 0 ? &t->k
-                : strcmp(key, "bar_rtol") == 0 ? &t->bar_rtol : NULL;
-    if (!dst)
-        return fail_at(r, k, "tolerance: unknown key \"%s\" (expected rtol, "
-                       "atol, k, bar_rtol)", key);
-    char what[64];
-    snprintf(what, sizeof what, "tolerance.%s", key);
-    int st = want_number(r, v, what, dst);
-    if (!st && *dst < 0)
-        return fail_at(r, v, "%s: expected a number >= 0", what);
-    return st;
-}
+/* A section of named numbers (tolerance:, step:, golden:): each key one of
+ * `names`, its value stored through the matching `dst`, and a number >= 0
+ * (or, with unit set, strictly between 0 and 1). */
+typedef struct {
+    const char *section;
+    const char *const *names;   /* NULL-terminated */
+    double *const *dst;         /* one per name */
+    int unit;
+} number_section;
 
-static int on_step(reader *r, const char *key, yaml_node_t *k,
-                   yaml_node_t *v, void *ctx)
-{
-    (void)ctx;
-    gc_step *s = &r->c->step;
-    double *dst = strcmp(key, "h_rel") == 0 ? &s->h_rel
-                : strcmp(key, "h_floor") == 0 ? &s->h_floor : NULL;
-    if (!dst)
-        return fail_at(r, k, "step: unknown key \"%s\" (expected h_rel, "
-                       "h_floor)", key);
-    char what[64];
-    snprintf(what, sizeof what, "step.%s", key);
-    int st = want_number(r, v, what, dst);
-    if (!st && !(*dst > 0 && *dst < 1))
-        return fail_at(r, v, "%s: expected a number between 0 and 1", what);
-    return st;
-}
-
-static int on_golden(reader *r, const char *key, yaml_node_t *k,
+static int on_number(reader *r, const char *key, yaml_node_t *k,
                      yaml_node_t *v, void *ctx)
 {
-    (void)ctx;
-    gc_golden_tol *t = &r->c->golden_tol;
-    double *dst = strcmp(key, "rtol") == 0 ? &t->rtol
-                : strcmp(key, "atol") == 0 ? &t->atol : NULL;
+    const number_section *ns = ctx;
+    double *dst = NULL;
+    char expected[128] = "";
+    for (size_t i = 0; ns->names[i]; i++) {
+        if (strcmp(key, ns->names[i]) == 0) dst = ns->dst[i];
+        size_t l = strlen(expected);
+        snprintf(expected + l, sizeof expected - l, "%s%s", i ? ", " : "",
+                 ns->names[i]);
+    }
     if (!dst)
-        return fail_at(r, k, "golden: unknown key \"%s\" (expected rtol, "
-                       "atol)", key);
+        return fail_at(r, k, "%s: unknown key \"%s\" (expected %s)",
+                       ns->section, key, expected);
     char what[64];
-    snprintf(what, sizeof what, "golden.%s", key);
+    snprintf(what, sizeof what, "%s.%s", ns->section, key);
     int st = want_number(r, v, what, dst);
-    if (!st && *dst < 0)
+    if (!st && ns->unit && !(*dst > 0 && *dst < 1))
+        return fail_at(r, v, "%s: expected a number between 0 and 1", what);
+    if (!st && !ns->unit && *dst < 0)
         return fail_at(r, v, "%s: expected a number >= 0", what);
     return st;
 }
@@ -820,10 +799,19 @@ static int load(reader *r, const char *path)
         free(tmp);
     }
 
-    if (s[K_TOL] && (st = each_pair(r, s[K_TOL], "tolerance", on_tolerance,
-                                    NULL)))
+    static const char *const tol_names[] = {"rtol", "atol", "k", "bar_rtol",
+                                            NULL};
+    number_section tol = {"tolerance", tol_names,
+                          (double *const[]){&c->tol.rtol, &c->tol.atol,
+                                            &c->tol.k, &c->tol.bar_rtol}, 0};
+    if (s[K_TOL] && (st = each_pair(r, s[K_TOL], "tolerance", on_number,
+                                    &tol)))
         return st;
-    if (s[K_STEP] && (st = each_pair(r, s[K_STEP], "step", on_step, NULL)))
+    static const char *const step_names[] = {"h_rel", "h_floor", NULL};
+    number_section step = {"step", step_names,
+                           (double *const[]){&c->step.h_rel,
+                                             &c->step.h_floor}, 1};
+    if (s[K_STEP] && (st = each_pair(r, s[K_STEP], "step", on_number, &step)))
         return st;
 
     size_t nd = 0;
@@ -841,7 +829,11 @@ static int load(reader *r, const char *path)
     if (s[K_GOLDEN]) {
         c->golden_tol = gc_golden_tol_default;
         c->have_golden_tol = 1;
-        if ((st = each_pair(r, s[K_GOLDEN], "golden", on_golden, NULL)))
+        static const char *const golden_names[] = {"rtol", "atol", NULL};
+        number_section gs = {"golden", golden_names,
+                             (double *const[]){&c->golden_tol.rtol,
+                                               &c->golden_tol.atol}, 0};
+        if ((st = each_pair(r, s[K_GOLDEN], "golden", on_number, &gs)))
             return st;
     }
     if (s[K_GRADING] && (st = read_grading(r, s[K_GRADING]))) return st;
