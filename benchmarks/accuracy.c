@@ -1,6 +1,5 @@
 /* accuracy.c: how close the numeric derivatives come to right analytic
- * gradients, with gradcheck's step rule and with fixed steps (README
- * "Performance", accuracy study).
+ * gradients, with gradcheck's step rule and with fixed steps (docs/performance.md, accuracy study).
  *
  * For every case in the catalogue and every derivation the case expects to
  * agree (a right derivation), at the case's given point and its random

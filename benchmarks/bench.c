@@ -1,4 +1,4 @@
-/* bench.c: how fast gradcheck checks large networks (README "Performance").
+/* bench.c: how fast gradcheck checks large networks (docs/performance.md).
  *
  * For each model (an LSTM with 32 inputs, 64 hidden units and 16 steps, a
  * 3-layer tanh MLP of about the same number of parameters, a small CNN),
@@ -249,9 +249,9 @@ static void screen(gc_exec *x, const double *theta, double *grad, size_t k,
 {
     double saved = k < np ? grad[k] : 0;
     if (k < np) grad[k] *= 1 + 1e-4;
-    gc_dir_options d = gc_dir_options_default();
-    gc_dir_point pt;
-    if (gc_dir_screen_point(x, theta, grad, NULL, &gc_tol_default, &d, &pt))
+    gc_screen_options d = gc_screen_options_default();
+    gc_screen_point pt;
+    if (gc_screen_at_point(x, theta, grad, NULL, &gc_tol_default, &d, &pt))
         return;
     if (k < np) {
         grad[k] = saved;
@@ -269,7 +269,7 @@ static void screen(gc_exec *x, const double *theta, double *grad, size_t k,
         r->dir_verdict = pt.verdict;
         r->dir_s = pt.seconds;
     }
-    gc_dir_point_clear(&pt);
+    gc_screen_point_clear(&pt);
 }
 
 static int cmp_abs(const void *a, const void *b)

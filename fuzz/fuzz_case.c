@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 gc_golden g;
                 if (gc_golden_from_report(r, &g) == GC_OK) {
                     gc_golden_write(f, &g, c->name);
-                    gc_golden_free(&g);
+                    gc_golden_clear(&g);
                 }
                 fclose(f);
             }

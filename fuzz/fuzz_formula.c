@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "gradcheck.h"
+#include "fx/fx.h"
 
 static gc_problem *P;
 static double *theta, *q;
@@ -51,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (strlen(text) == size && size <= GC_FX_MAX_STATEMENT) {
         gc_fx_value out;
         if (gc_fx_eval(P, theta, q, text, &out, &err) == GC_OK)
-            gc_fx_value_free(&out);
+            gc_fx_value_clear(&out);
     }
     free(text);
     return 0;

@@ -18,10 +18,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     gc_golden_diff d;
     if (gc_golden_compare(&g, &g, &gc_golden_tol_default, &d) == GC_OK) {
         if (!gc_golden_diff_ok(&d)) abort();   /* a file equals itself */
-        gc_golden_diff_free(&d);
+        gc_golden_diff_clear(&d);
     }
     FILE *o = fopen("/dev/null", "w");
     if (o) { gc_golden_write(o, &g, "fuzz"); fclose(o); }
-    gc_golden_free(&g);
+    gc_golden_clear(&g);
     return 0;
 }

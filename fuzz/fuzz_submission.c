@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "gradcheck.h"
+#include "fx/fx.h"
+#include "grade/submission.h"
 
 static gc_problem *P;
 static char path[64];

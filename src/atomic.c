@@ -4,8 +4,10 @@
  * target only if everything was written.  rename() within a folder is
  * atomic on POSIX file systems, so an interrupted run (killed, disk full)
  * leaves the old file whole. */
-#include "gradcheck.h"
+#include "gradcheck/status.h"
+#include "atomic.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>

@@ -21,9 +21,9 @@
  * The replay asks for exactly the points a direct gsl_deriv_central call
  * would, so each result is GSL's estimate on those loss values; it differs
  * from the serial path's only because forward_batch's losses may differ
- * from forward()'s by round-off (README "Performance").
+ * from forward()'s by round-off (docs/performance.md).
  *
- * Directional derivatives (directional.c) run the same way, a job being a
+ * Directional derivatives (screen.c) run the same way, a job being a
  * direction v on a range of entries, its copies theta + t v evaluated by
  * forward_batch_dir, and its derivative taken at t = 0 with the step rule's
  * h at scale 1, as gc_engine_direction_central takes it.
@@ -196,7 +196,7 @@ int gc_batch_param_central(gc_batch *b, const double *theta, const size_t *k,
     return run(b, theta, &J, n, out);
 }
 
-int gc_batch_dir_central(gc_batch *b, const double *theta, const size_t *a,
+int gc_batch_direction_central(gc_batch *b, const double *theta, const size_t *a,
                          const size_t *len, const double *const *v, size_t n,
                          gc_deriv *out)
 {

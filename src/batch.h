@@ -4,7 +4,8 @@
 #ifndef GRADCHECK_BATCH_H
 #define GRADCHECK_BATCH_H
 
-#include "gradcheck.h"
+#include "gradcheck/engine.h"
+#include "gradcheck/model.h"
 
 typedef struct gc_batch gc_batch;
 
@@ -24,7 +25,7 @@ int gc_batch_param_central(gc_batch *b, const double *theta, const size_t *k,
 /* out[i] = d/dt L(theta + t v_i) at t = 0, v_i moving entries a[i] ..
  * a[i]+len[i]-1 by v[i][..], as gc_engine_direction_central gives it, on
  * losses from forward_batch_dir (GC_EINVAL if the model has none). */
-int gc_batch_dir_central(gc_batch *b, const double *theta, const size_t *a,
+int gc_batch_direction_central(gc_batch *b, const double *theta, const size_t *a,
                          const size_t *len, const double *const *v, size_t n,
                          gc_deriv *out);
 

@@ -1,4 +1,4 @@
-/* case.c: reading a YAML case file (README, "Case files") into a gc_case.
+/* case.c: reading a YAML case file (docs/case-files.md) into a gc_case.
  *
  * libyaml parses the file into a node graph; this file only checks that
  * graph against the case schema and the model's layout.  Every rejection
@@ -6,8 +6,15 @@
  * expected there.  Unknown keys and keys given twice are errors: a typo in a
  * case must not silently produce a plausible report.
  */
-#include "gradcheck.h"
+#include "gradcheck/case.h"
+#include "gradcheck/engine.h"
+#include "gradcheck/layout.h"
+#include "gradcheck/model.h"
+#include "gradcheck/status.h"
+#include "gradcheck/target.h"
+#include "gradcheck/verdict.h"
 
+#include <stdio.h>
 #include <ctype.h>
 #include <errno.h>
 #include <gsl/gsl_randist.h>
@@ -557,7 +564,7 @@ static int read_assumptions(reader *r, yaml_node_t *n)
 /* ------------------------------------------------------------ grading */
 
 /* grading: {loss: NAME or [NAMES], points: N, formulas: {KEY: POINTS}}
- * (README, "Grading a homework"): what `gradcheck grade` asks of a
+ * (docs/grading.md): what `gradcheck grade` asks of a
  * submission.  Keys are checked against the model's blocks. */
 typedef struct {
     yaml_node_t *loss, *points, *formulas;
@@ -681,29 +688,11 @@ static int on_top(reader *r, const char *key, yaml_node_t *k, yaml_node_t *v,
                    "grading)", key);
 }
 
-static int load(reader *r, const char *path)
+/* name:, title: and source: */
+static int read_header(reader *r, yaml_node_t *const *s)
 {
     gc_case *c = r->c;
-    yaml_node_t *root = yaml_document_get_root_node(&r->doc);
-    if (!root) {
-        r->err->line = 1;
-        snprintf(r->err->msg, sizeof r->err->msg, "empty file: expected a "
-                 "case mapping (name:, source:, model:, ...)");
-        return GC_EINVAL;
-    }
-    if (root->type != YAML_MAPPING_NODE)
-        return fail_at(r, root, "expected a case mapping (name:, model:, "
-                       "...), found %s", kind_name(root));
-    yaml_node_t *s[K_COUNT] = {0};
-    int st = each_pair(r, root, "case", on_top, s);
-    if (st) return st;
-
-    static const int required[] = {K_NAME, K_SOURCE, K_MODEL, K_DERIVS};
-    for (size_t i = 0; i < sizeof required / sizeof *required; i++)
-        if (!s[required[i]])
-            return fail_at(r, root, "expected a \"%s:\" key",
-                           top_keys[required[i]]);
-
+    int st;
     if ((st = want_string(r, s[K_NAME], "name", &c->name))) return st;
     for (const char *p = c->name; *p; p++)
         if (!(isalnum((unsigned char)*p) || *p == '_' || *p == '-' ||
@@ -717,6 +706,14 @@ static int load(reader *r, const char *path)
         return fail_at(r, s[K_SOURCE], "source: expected both seed: (the seed "
                        "file name) and problem:");
 
+    return GC_OK;
+}
+
+/* model: and shape: into the case's problem */
+static int read_model(reader *r, yaml_node_t *root, yaml_node_t *const *s)
+{
+    gc_case *c = r->c;
+    int st;
     const char *mname = NULL;
     if ((st = want_scalar(r, s[K_MODEL], "model", &mname))) return st;
     c->model = gc_model_find(mname);
@@ -744,8 +741,17 @@ static int load(reader *r, const char *path)
         return fail_at(r, s[K_SHAPE] ? s[K_SHAPE] : root,
                        "shape: the model %s cannot be built with these "
                        "dimensions (%s)", c->model->name, gc_strstatus(st));
-    const gc_layout *L = &c->prob->layout;
 
+    return GC_OK;
+}
+
+/* params:, inputs:, points: and random:; the blocks not given are drawn
+ * from point 0 of the random stream */
+static int read_point(reader *r, yaml_node_t *root, yaml_node_t *const *s)
+{
+    gc_case *c = r->c;
+    const gc_layout *L = &c->prob->layout;
+    int st;
     c->theta = calloc(L->params.n ? L->params.n : 1, sizeof *c->theta);
     c->given = calloc(GC_MAX_BLOCKS, 1);
     unsigned char igiven[GC_MAX_BLOCKS] = {0};
@@ -799,6 +805,14 @@ static int load(reader *r, const char *path)
         free(tmp);
     }
 
+    return GC_OK;
+}
+
+/* tolerance: and step: */
+static int read_numbers(reader *r, yaml_node_t *const *s)
+{
+    gc_case *c = r->c;
+    int st;
     static const char *const tol_names[] = {"rtol", "atol", "k", "bar_rtol",
                                             NULL};
     number_section tol = {"tolerance", tol_names,
@@ -812,6 +826,36 @@ static int load(reader *r, const char *path)
                            (double *const[]){&c->step.h_rel,
                                              &c->step.h_floor}, 1};
     if (s[K_STEP] && (st = each_pair(r, s[K_STEP], "step", on_number, &step)))
+        return st;
+
+    return GC_OK;
+}
+
+static int load(reader *r, const char *path)
+{
+    gc_case *c = r->c;
+    yaml_node_t *root = yaml_document_get_root_node(&r->doc);
+    if (!root) {
+        r->err->line = 1;
+        snprintf(r->err->msg, sizeof r->err->msg, "empty file: expected a "
+                 "case mapping (name:, source:, model:, ...)");
+        return GC_EINVAL;
+    }
+    if (root->type != YAML_MAPPING_NODE)
+        return fail_at(r, root, "expected a case mapping (name:, model:, "
+                       "...), found %s", kind_name(root));
+    yaml_node_t *s[K_COUNT] = {0};
+    int st = each_pair(r, root, "case", on_top, s);
+    if (st) return st;
+
+    static const int required[] = {K_NAME, K_SOURCE, K_MODEL, K_DERIVS};
+    for (size_t i = 0; i < sizeof required / sizeof *required; i++)
+        if (!s[required[i]])
+            return fail_at(r, root, "expected a \"%s:\" key",
+                           top_keys[required[i]]);
+
+    if ((st = read_header(r, s)) || (st = read_model(r, root, s)) ||
+        (st = read_point(r, root, s)) || (st = read_numbers(r, s)))
         return st;
 
     size_t nd = 0;
@@ -1036,6 +1080,19 @@ int gc_case_load_buffer(const char *name, const unsigned char *buf,
     }
     *out = c;
     return GC_OK;
+}
+
+/* The grading: section is read here, so it is freed here. */
+const gc_golden_tol gc_golden_tol_default = {.rtol = 1e-10, .atol = 1e-12};
+
+static void gc_grading_free(gc_grading *g)
+{
+    if (!g) return;
+    for (size_t i = 0; i < g->n_loss; i++) free(g->loss[i]);
+    free(g->loss);
+    for (size_t i = 0; i < g->n_formulas; i++) free(g->formulas[i].key);
+    free(g->formulas);
+    free(g);
 }
 
 void gc_case_free(gc_case *c)

@@ -1,20 +1,68 @@
 /* catalogue.c: the folder of case files, and case names on the command
  * line. */
-#include "gradcheck.h"
+#include "gradcheck/catalogue.h"
+#include "gradcheck/status.h"
 
+#include <stdio.h>
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#ifndef GC_CASES_DIR
-#define GC_CASES_DIR "cases"
+#include <pthread.h>
+#include <unistd.h>
+
+/* Where the data is (src/meson.build sets these): a program run from the
+ * build tree reads the source tree's cases/ and golden/, so that an edit
+ * is seen without installing; an installed one reads <datadir>/gradcheck/,
+ * where meson install put them. */
+#ifndef GC_SOURCE_ROOT
+#define GC_SOURCE_ROOT "."
 #endif
+#ifndef GC_BUILD_ROOT
+#define GC_BUILD_ROOT ""
+#endif
+#ifndef GC_DATA_DIR
+#define GC_DATA_DIR "/usr/local/share/gradcheck"
+#endif
+
+static pthread_once_t data_once = PTHREAD_ONCE_INIT;
+static const char *data_root = GC_DATA_DIR;
+
+/* Whether this process's executable lies inside the build tree. */
+static void find_data_root(void)
+{
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    size_t b = strlen(GC_BUILD_ROOT);
+    if (n > 0 && b > 0 && (size_t)n > b) {
+        exe[n] = '\0';
+        if (strncmp(exe, GC_BUILD_ROOT, b) == 0 && exe[b] == '/')
+            data_root = GC_SOURCE_ROOT;
+    }
+}
+
+/* The folder: $env if set and not empty, else root/sub (kept static). */
+static const char *data_dir(const char *env, const char *sub,
+                            char *buf, size_t n)
+{
+    const char *e = getenv(env);
+    if (e && *e) return e;
+    pthread_once(&data_once, find_data_root);
+    snprintf(buf, n, "%s/%s", data_root, sub);
+    return buf;
+}
 
 const char *gc_cases_dir(void)
 {
-    const char *e = getenv("GRADCHECK_CASES");
-    return (e && *e) ? e : GC_CASES_DIR;
+    static char buf[4200];
+    return data_dir("GRADCHECK_CASES", "cases", buf, sizeof buf);
+}
+
+const char *gc_golden_dir(void)
+{
+    static char buf[4200];
+    return data_dir("GRADCHECK_GOLDEN", "golden", buf, sizeof buf);
 }
 
 static int by_name(const void *a, const void *b)

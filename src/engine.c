@@ -11,7 +11,7 @@
  * magnitudes of f and machine epsilon.  If round-off dominates it retries
  * once with the step that balances the two, h_opt = h (round/(2 trunc))^(1/3),
  * and reports the sum of both estimates as abserr.  So the engine only has
- * to pick a sensible starting step (README, "Step size"):
+ * to pick a sensible starting step (docs/verdicts.md#step-size):
  *
  *   h = h_rel * max(|x|, h_floor), rounded down to a power of two,
  *
@@ -57,7 +57,10 @@
  * No globals: an engine is a per-thread workspace (parameter copy, model
  * scratch), allocated once; nothing is allocated per entry.
  */
-#include "gradcheck.h"
+#include "gradcheck/engine.h"
+#include "gradcheck/model.h"
+#include "gradcheck/status.h"
+#include "gradcheck/verdict.h"
 #include "replay.h"
 
 #include <gsl/gsl_deriv.h>

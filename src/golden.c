@@ -1,5 +1,5 @@
 /* golden.c: golden files, the reviewed baseline of every reported value
- * (README, "Golden files and the nightly job").
+ * (docs/golden.md).
  *
  * A golden file is text, one row per reported value, tab-separated:
  *
@@ -12,8 +12,17 @@
  * round-trip; no timings, no machine names.  This format is ours and
  * line-based, so its reader is written here by hand.
  */
-#include "gradcheck.h"
+#include "gradcheck/case.h"
+#include "gradcheck/engine.h"
+#include "gradcheck/golden.h"
+#include "gradcheck/layout.h"
+#include "gradcheck/model.h"
+#include "gradcheck/run.h"
+#include "gradcheck/status.h"
+#include "gradcheck/verdict.h"
+#include "atomic.h"
 
+#include <stdio.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -21,12 +30,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-const gc_golden_tol gc_golden_tol_default = {.rtol = 1e-10, .atol = 1e-12};
 
 static const char *const kinds[] = {"verdict", "entry", "quantity",
                                     "jacobian", "claim"};
 
-void gc_golden_free(gc_golden *g)
+void gc_golden_clear(gc_golden *g)
 {
     if (!g) return;
     for (size_t i = 0; i < g->n; i++) {
@@ -131,7 +139,7 @@ int gc_golden_from_report(const gc_case_report *r, gc_golden *g)
         st = add(g, GC_GOLDEN_CLAIM, "-", -1, c->claim->name, c->claim->stated,
                  c->actual, c->verdict);
     }
-    if (st) gc_golden_free(g);
+    if (st) gc_golden_clear(g);
     return st;
 }
 
@@ -288,7 +296,7 @@ int gc_golden_read_stream(FILE *f, const char *name, gc_golden *g,
     }
     free(line);
     if (!st && ferror(f)) st = fail(err, ln, 0, "read error");
-    if (st) gc_golden_free(g);
+    if (st) gc_golden_clear(g);
     return st;
 }
 
@@ -395,7 +403,7 @@ int gc_golden_compare(const gc_golden *golden, const gc_golden *got,
     return st;
 }
 
-void gc_golden_diff_free(gc_golden_diff *d)
+void gc_golden_diff_clear(gc_golden_diff *d)
 {
     if (!d) return;
     free(d->rows);

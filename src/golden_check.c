@@ -1,20 +1,15 @@
 /* golden_check.c: checking a case against its golden file, and updating
  * the golden file on purpose. */
-#include "gradcheck.h"
+#include "gradcheck/case.h"
+#include "gradcheck/catalogue.h"
+#include "gradcheck/golden.h"
+#include "gradcheck/run.h"
+#include "gradcheck/status.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#ifndef GC_GOLDEN_DIR
-#define GC_GOLDEN_DIR "golden"
-#endif
-
-const char *gc_golden_dir(void)
-{
-    const char *e = getenv("GRADCHECK_GOLDEN");
-    return (e && *e) ? e : GC_GOLDEN_DIR;
-}
 
 static char *join(const char *dir, const char *name, const char *ext)
 {
@@ -57,9 +52,9 @@ void gc_golden_check_free(gc_golden_check *g)
 {
     if (!g) return;
     gc_case_report_free(g->report);
-    gc_golden_free(&g->got);
-    gc_golden_free(&g->golden);
-    gc_golden_diff_free(&g->diff);
+    gc_golden_clear(&g->got);
+    gc_golden_clear(&g->golden);
+    gc_golden_diff_clear(&g->diff);
     free(g->path);
     free(g);
 }

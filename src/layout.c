@@ -1,10 +1,12 @@
 /* layout.c: named blocks of entries in a flat vector, and entry names in the
  * homework's index notation (W1[0][1]). */
-#include "gradcheck.h"
+#include "gradcheck/layout.h"
+#include "gradcheck/status.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 int gc_blocks_add(gc_blocks *b, const char *name, int rank,

@@ -19,7 +19,11 @@
  * threads here already use every core, and nested BLAS threads would only
  * compete with them.
  */
-#include "gradcheck.h"
+#include "gradcheck/engine.h"
+#include "gradcheck/exec.h"
+#include "gradcheck/model.h"
+#include "gradcheck/status.h"
+#include "gradcheck/verdict.h"
 #include "batch.h"
 #include "parallel.h"
 #include "replay.h"
@@ -36,7 +40,7 @@ extern void openblas_set_num_threads(int) __attribute__((weak));
 /* Entries in flight per thread when batching: up to 4 * 64 = 256 copies
  * per forward_batch call, which keeps the matrix products large enough to
  * run near the BLAS's speed and the copies' state (an LSTM's h, c and gate
- * pre-activations) inside the L2 cache (README "Performance"). */
+ * pre-activations) inside the L2 cache (docs/performance.md). */
 enum { BATCH_WIDTH = 64 };
 /* Entries handed out at a time: large enough that a batching thread keeps
  * its slots full, small enough to balance the threads' loads. */
@@ -157,7 +161,7 @@ static int run_chunk(job *j, worker *w, size_t a, size_t b)
     gc_exec *x = j->x;
     const size_t *idx = x->idx;
     if (j->dout)   /* directions, batched */
-        return gc_batch_dir_central(w->b, j->theta, j->da + a, j->dlen + a,
+        return gc_batch_direction_central(w->b, j->theta, j->da + a, j->dlen + a,
                                     j->dv + a, b - a, j->dout + a);
     if (j->fn) {
         for (size_t i = a; i < b; i++) {

@@ -3,7 +3,9 @@
 #ifndef GRADCHECK_PARALLEL_H
 #define GRADCHECK_PARALLEL_H
 
-#include "gradcheck.h"
+#include "gradcheck/engine.h"
+#include "gradcheck/exec.h"
+#include "gradcheck/model.h"
 
 /* fn(e, i, ctx) for every i < n, on the exec's threads, e being the
  * calling thread's engine.  Calls for different i may run at the same time

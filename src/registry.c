@@ -1,60 +1,20 @@
 /* registry.c: the table of models, lookup by name, and problem set-up. */
-#include "gradcheck.h"
+#include "gradcheck/layout.h"
+#include "gradcheck/model.h"
+#include "gradcheck/status.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-extern const gc_model_type gc_model_tanh_net_004_q1;
-extern const gc_model_type gc_model_shared_chain_004_q2;
-extern const gc_model_type gc_model_backprop_003_3;
-extern const gc_model_type gc_model_lstm_scalar_003_2;
-extern const gc_model_type gc_model_relu_net_003_1;
-extern const gc_model_type gc_model_gru_bptt_001_6_5;
-extern const gc_model_type gc_model_conv_backprop_001_5_6;
-extern const gc_model_type gc_model_jac_comp_002_1_2e;
-extern const gc_model_type gc_model_jac_sum_002_1_2d;
-extern const gc_model_type gc_model_activations_002_1_2c;
-extern const gc_model_type gc_model_tanh_sig_bce_002_1_1_2b;
-extern const gc_model_type gc_model_tanh_sig_mse_002_1_1_2a;
-extern const gc_model_type gc_model_relu3_reg_002_1_1_1;
-extern const gc_model_type gc_model_conv_sigmoid_000_p4;
-extern const gc_model_type gc_model_cnn1d_000_p3;
-extern const gc_model_type gc_model_xor_relu_000_p1;
-extern const gc_model_type gc_model_residual_rnn_001_6_3;
-extern const gc_model_type gc_model_rnn_grad_001_6_2;
-extern const gc_model_type gc_model_maxpool_001_5_5;
-extern const gc_model_type gc_model_swish_001_4_4;
-extern const gc_model_type gc_model_leaky_relu_001_4_3;
-extern const gc_model_type gc_model_sigmoid_chain_000_p2;
-extern const gc_model_type gc_model_rnn_bptt_000_p5;
-extern const gc_model_type gc_model_lstm_001_6_4;
+#define GC_MODEL(file, object) extern const gc_model_type object;
+#include "models/models.def"
+#undef GC_MODEL
 
-/* Every model, in catalogue order. */
+/* Every model, in catalogue order (models/models.def). */
 const gc_model_type *const gc_models[] = {
-    &gc_model_sigmoid_chain_000_p2,
-    &gc_model_rnn_bptt_000_p5,
-    &gc_model_lstm_001_6_4,
-    &gc_model_tanh_net_004_q1,
-    &gc_model_leaky_relu_001_4_3,
-    &gc_model_swish_001_4_4,
-    &gc_model_maxpool_001_5_5,
-    &gc_model_rnn_grad_001_6_2,
-    &gc_model_residual_rnn_001_6_3,
-    &gc_model_xor_relu_000_p1,
-    &gc_model_cnn1d_000_p3,
-    &gc_model_conv_sigmoid_000_p4,
-    &gc_model_relu3_reg_002_1_1_1,
-    &gc_model_tanh_sig_mse_002_1_1_2a,
-    &gc_model_tanh_sig_bce_002_1_1_2b,
-    &gc_model_activations_002_1_2c,
-    &gc_model_jac_sum_002_1_2d,
-    &gc_model_jac_comp_002_1_2e,
-    &gc_model_conv_backprop_001_5_6,
-    &gc_model_gru_bptt_001_6_5,
-    &gc_model_relu_net_003_1,
-    &gc_model_lstm_scalar_003_2,
-    &gc_model_backprop_003_3,
-    &gc_model_shared_chain_004_q2,
+#define GC_MODEL(file, object) &object,
+#include "models/models.def"
+#undef GC_MODEL
     NULL
 };
 

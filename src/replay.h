@@ -5,7 +5,8 @@
 #ifndef GRADCHECK_REPLAY_H
 #define GRADCHECK_REPLAY_H
 
-#include "gradcheck.h"
+#include "gradcheck/engine.h"
+#include "gradcheck/verdict.h"
 
 /* derive()'s status when the replay lacks values (never a GSL status). */
 #define GC_REPLAY_MORE (-2)

@@ -1,6 +1,10 @@
 /* report.c: writing a report to a file atomically, in the chosen format. */
-#include "gradcheck.h"
+#include "gradcheck/report.h"
+#include "gradcheck/run.h"
+#include "gradcheck/status.h"
+#include "atomic.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static int write_fmt(FILE *f, gc_format fmt, gc_case_report *const *r,

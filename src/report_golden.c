@@ -1,8 +1,13 @@
 /* report_golden.c: golden comparisons as a terminal table with a summary,
  * as TAP (one test point per derivation and claim, a YAML block of the
  * numbers on failure) and as JUnit XML written with libxml2. */
-#include "gradcheck.h"
+#include "gradcheck/golden.h"
+#include "gradcheck/report.h"
+#include "gradcheck/status.h"
+#include "gradcheck/verdict.h"
+#include "atomic.h"
 
+#include <stdio.h>
 #include <libxml/xmlwriter.h>
 #include <math.h>
 #include <stdlib.h>

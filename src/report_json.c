@@ -1,9 +1,17 @@
-/* report_json.c: the JSON report (README, "JSON report schema"), built with
+/* report_json.c: the JSON report (docs/reports.md#json-report-schema-format-json-schema-1), built with
  * jansson.  Non-finite numbers, which JSON cannot carry, are written as the
  * strings "NaN", "Infinity" and "-Infinity"; their entries' verdict is
  * always "nonfinite". */
-#include "gradcheck.h"
+#include "gradcheck/case.h"
+#include "gradcheck/engine.h"
+#include "gradcheck/layout.h"
+#include "gradcheck/model.h"
+#include "gradcheck/report.h"
+#include "gradcheck/run.h"
+#include "gradcheck/status.h"
+#include "gradcheck/verdict.h"
 
+#include <stdio.h>
 #include <jansson.h>
 #include <math.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* report_text.c: the terminal report (README, "Reading a report").
+/* report_text.c: the terminal report (docs/reports.md).
  *
  * Per case: a header line, then per derivation its verdict against the
  * expected one, a table with one row per parameter block (the worst entry
@@ -6,8 +6,16 @@
  * error and the block's verdict), per-point verdicts, and where the
  * derivation claims intermediate quantities, the first place it goes wrong
  * walking backwards from the loss.  -v adds every entry. */
-#include "gradcheck.h"
+#include "gradcheck/case.h"
+#include "gradcheck/engine.h"
+#include "gradcheck/layout.h"
+#include "gradcheck/model.h"
+#include "gradcheck/report.h"
+#include "gradcheck/run.h"
+#include "gradcheck/status.h"
+#include "gradcheck/verdict.h"
 
+#include <stdio.h>
 #include <math.h>
 #include <string.h>
 

@@ -6,8 +6,16 @@
  * homework's stated numbers with computed ones.  The entries of a point are
  * checked on every thread the options allow (parallel.c); Jacobians and
  * claims, a handful of entries each, on the calling thread. */
-#include "gradcheck.h"
+#include "gradcheck/case.h"
+#include "gradcheck/engine.h"
+#include "gradcheck/exec.h"
+#include "gradcheck/layout.h"
+#include "gradcheck/model.h"
+#include "gradcheck/run.h"
+#include "gradcheck/status.h"
+#include "gradcheck/verdict.h"
 
+#include <stdio.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

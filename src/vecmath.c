@@ -2,7 +2,7 @@
  *
  * A batched LSTM forward pass spends more time in exp and tanh than in its
  * matrix products when they are called one value at a time (glibc: about
- * 10 ns for exp, 19 ns for tanh on the machine of README "Performance",
+ * 10 ns for exp, 19 ns for tanh on the machine of docs/performance.md,
  * against 5 tanh/sigmoid per unit and step).  glibc's libmvec has vector
  * versions (_ZGVdN4v_exp, _ZGVdN4v_tanh: four doubles in an AVX2 register,
  * within 4 ulps by glibc's own tests; 1.7 ulps the most we saw), used here

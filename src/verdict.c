@@ -1,4 +1,4 @@
-/* verdict.c: the verdict rule (README, "Verdicts").
+/* verdict.c: the verdict rule (docs/verdicts.md).
  *
  * An entry's analytic value a is compared with the numeric central
  * difference n, whose error estimate is abserr.  With m = max(|a|, |n|):
@@ -17,12 +17,12 @@
  * error bars, the loss has a kink at this point (ReLU, max, |x| exactly at a
  * hinge) and the entry is a `kink`, which never counts against a derivation.
  */
-#include "gradcheck.h"
+#include "gradcheck/verdict.h"
 
 #include <math.h>
 #include <string.h>
 
-/* Defaults (README, "Choosing the tolerances"): GSL's 5-point central rule
+/* Defaults (docs/verdicts.md#choosing-the-tolerances): GSL's 5-point central rule
  * with our step resolves smooth losses to ~1e-10 relative, so 1e-7 leaves
  * three orders of headroom while still seeing a wrong factor of (1+1e-6). */
 const gc_tol gc_tol_default = {

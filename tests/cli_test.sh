@@ -85,5 +85,14 @@ ok "cases/meson.build lists every case file" bash -c "
         grep -q \"'\$b'\" '$root/cases/meson.build' || { echo \"not listed: \$b\"; exit 1; }
     done"
 
+# Installed data (docs/layout.md): a program outside the build tree reads
+# <datadir>/gradcheck/, not the source tree; GRADCHECK_CASES overrides.
+cp "$gc" "$tmp/gradcheck-installed"
+libdir=$(dirname "$gc")
+ok "a program outside the build tree looks for the installed cases" \
+    bash -c "LD_LIBRARY_PATH='$libdir' '$tmp/gradcheck-installed' run tanh_net_004_q1 2>&1 | grep -q 'share/gradcheck/cases'"
+ok "GRADCHECK_CASES overrides it" \
+    bash -c "GRADCHECK_CASES='$root/cases' GRADCHECK_GOLDEN='$root/golden' LD_LIBRARY_PATH='$libdir' '$tmp/gradcheck-installed' golden check tanh_net_004_q1 >/dev/null"
+
 done_testing
 exit 0

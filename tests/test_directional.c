@@ -1,4 +1,4 @@
-/* test_directional.c: directional screening finds and names wrong entries,
+/* test_screen.c: directional screening finds and names wrong entries,
  * passes correct gradients, and spends far fewer forward passes than the
  * full per-entry check. */
 #include <gsl/gsl_randist.h>
@@ -63,7 +63,7 @@ static size_t largest_in(const fixture *f, const char *name)
     return best;
 }
 
-static int named(const gc_dir_point *pt, size_t k, gc_verdict *v)
+static int named(const gc_screen_point *pt, size_t k, gc_verdict *v)
 {
     for (size_t i = 0; i < pt->n_named; i++)
         if (pt->named[i] == k) {
@@ -78,16 +78,16 @@ static const long dims[] = {6, 10, 4};   /* 680 parameters */
 START_TEST(correct_gradient_agrees_without_bisection)
 {
     fixture f = make(dims, 2);
-    gc_dir_options d = gc_dir_options_default();
-    gc_dir_point pt;
-    ck_assert_int_eq(gc_dir_screen_point(f.x, f.theta, f.grad, NULL,
+    gc_screen_options d = gc_screen_options_default();
+    gc_screen_point pt;
+    ck_assert_int_eq(gc_screen_at_point(f.x, f.theta, f.grad, NULL,
                                          &gc_tol_default, &d, &pt), GC_OK);
     ck_assert_int_eq(pt.verdict, GC_AGREE);
     ck_assert_uint_eq(pt.n_screens, f.p->layout.params.n_blocks);
     ck_assert_uint_eq(pt.n_named, 0);
     /* 12 blocks x 3 directions x 8 passes, and the odd retry */
     ck_assert_uint_le(pt.passes, 12 * 3 * 8 * 3 / 2);
-    gc_dir_point_clear(&pt);
+    gc_screen_point_clear(&pt);
     unmake(&f);
 }
 END_TEST
@@ -97,9 +97,9 @@ START_TEST(one_entry_off_by_1e_4_is_named)
     fixture f = make(dims, 2);
     size_t k = largest_in(&f, "U_c");
     f.grad[k] *= 1 + 1e-4;
-    gc_dir_options d = gc_dir_options_default();
-    gc_dir_point pt;
-    ck_assert_int_eq(gc_dir_screen_point(f.x, f.theta, f.grad, NULL,
+    gc_screen_options d = gc_screen_options_default();
+    gc_screen_point pt;
+    ck_assert_int_eq(gc_screen_at_point(f.x, f.theta, f.grad, NULL,
                                          &gc_tol_default, &d, &pt), GC_OK);
     gc_verdict v;
     ck_assert(named(&pt, k, &v));
@@ -109,7 +109,7 @@ START_TEST(one_entry_off_by_1e_4_is_named)
     ck_assert_uint_le(pt.n_named, d.leaf);
     /* the full check would spend about 8 passes on each of 680 entries */
     ck_assert_uint_lt(pt.passes, 680 * 8 / 4);
-    gc_dir_point_clear(&pt);
+    gc_screen_point_clear(&pt);
     unmake(&f);
 }
 END_TEST
@@ -125,15 +125,15 @@ START_TEST(two_opposite_errors_are_both_named)
     double e = 1e-4 * fmax(fabs(f.grad[k1]), fabs(f.grad[k2]));
     f.grad[k1] += e;
     f.grad[k2] -= e;
-    gc_dir_options d = gc_dir_options_default();
-    gc_dir_point pt;
-    ck_assert_int_eq(gc_dir_screen_point(f.x, f.theta, f.grad, NULL,
+    gc_screen_options d = gc_screen_options_default();
+    gc_screen_point pt;
+    ck_assert_int_eq(gc_screen_at_point(f.x, f.theta, f.grad, NULL,
                                          &gc_tol_default, &d, &pt), GC_OK);
     gc_verdict v1, v2;
     ck_assert(named(&pt, k1, &v1) && named(&pt, k2, &v2));
     ck_assert_int_eq(v1, GC_DISAGREE);
     ck_assert_int_eq(v2, GC_DISAGREE);
-    gc_dir_point_clear(&pt);
+    gc_screen_point_clear(&pt);
     unmake(&f);
 }
 END_TEST
@@ -146,11 +146,11 @@ START_TEST(threads_do_not_change_screening)
     size_t k = largest_in(&a, "b_i");
     a.grad[k] *= 1 + 1e-3;
     b.grad[k] *= 1 + 1e-3;
-    gc_dir_options d = gc_dir_options_default();
-    gc_dir_point pa, pb;
-    ck_assert_int_eq(gc_dir_screen_point(a.x, a.theta, a.grad, NULL,
+    gc_screen_options d = gc_screen_options_default();
+    gc_screen_point pa, pb;
+    ck_assert_int_eq(gc_screen_at_point(a.x, a.theta, a.grad, NULL,
                                          &gc_tol_default, &d, &pa), GC_OK);
-    ck_assert_int_eq(gc_dir_screen_point(b.x, b.theta, b.grad, NULL,
+    ck_assert_int_eq(gc_screen_at_point(b.x, b.theta, b.grad, NULL,
                                          &gc_tol_default, &d, &pb), GC_OK);
     ck_assert_uint_eq(pa.n_screens, pb.n_screens);
     for (size_t i = 0; i < pa.n_screens; i++) {
@@ -162,8 +162,8 @@ START_TEST(threads_do_not_change_screening)
     }
     ck_assert_uint_eq(pa.n_named, pb.n_named);
     ck_assert_uint_eq(pa.passes, pb.passes);
-    gc_dir_point_clear(&pa);
-    gc_dir_point_clear(&pb);
+    gc_screen_point_clear(&pa);
+    gc_screen_point_clear(&pb);
     unmake(&a);
     unmake(&b);
 }
@@ -180,15 +180,15 @@ START_TEST(batched_screening_matches_serial)
     size_t k = largest_in(&a, "U_o");
     a.grad[k] *= 1 + 1e-4;
     b.grad[k] *= 1 + 1e-4;
-    gc_dir_options d = gc_dir_options_default();
-    gc_dir_point pa, pb;
-    ck_assert_int_eq(gc_dir_screen_point(a.x, a.theta, a.grad, NULL,
+    gc_screen_options d = gc_screen_options_default();
+    gc_screen_point pa, pb;
+    ck_assert_int_eq(gc_screen_at_point(a.x, a.theta, a.grad, NULL,
                                          &gc_tol_default, &d, &pa), GC_OK);
-    ck_assert_int_eq(gc_dir_screen_point(b.x, b.theta, b.grad, NULL,
+    ck_assert_int_eq(gc_screen_at_point(b.x, b.theta, b.grad, NULL,
                                          &gc_tol_default, &d, &pb), GC_OK);
     ck_assert_uint_eq(pa.n_screens, pb.n_screens);
     for (size_t i = 0; i < pa.n_screens; i++) {
-        const gc_dir_screen *x = &pa.screens[i], *y = &pb.screens[i];
+        const gc_screen_block *x = &pa.screens[i], *y = &pb.screens[i];
         ck_assert_uint_eq(x->a, y->a);
         ck_assert_int_eq(x->verdict, y->verdict);
         for (int r = 0; r < x->n_dirs; r++)
@@ -199,14 +199,14 @@ START_TEST(batched_screening_matches_serial)
     ck_assert(named(&pb, k, &v));
     ck_assert_int_eq(v, GC_DISAGREE);
     ck_assert_uint_eq(pa.n_named, pb.n_named);
-    gc_dir_point_clear(&pa);
-    gc_dir_point_clear(&pb);
+    gc_screen_point_clear(&pa);
+    gc_screen_point_clear(&pb);
     unmake(&a);
     unmake(&b);
 }
 END_TEST
 
-/* A case through gc_dir_run_case: the seed derivation of Problem 6.4 is
+/* A case through gc_screen_run_case: the seed derivation of Problem 6.4 is
  * wrong and the corrected one right, as in the full mode. */
 START_TEST(case_verdicts_as_full_mode)
 {
@@ -215,13 +215,13 @@ START_TEST(case_verdicts_as_full_mode)
     ck_assert_int_eq(gc_case_load(tu_path("cases/lstm_001_6_4.yaml"), &c,
                                   &err), GC_OK);
     gc_run_options o = gc_run_options_default();
-    gc_dir_options d = gc_dir_options_default();
-    gc_dir_report *r = NULL;
-    ck_assert_int_eq(gc_dir_run_case(c, &o, &d, &r, &err), GC_OK);
+    gc_screen_options d = gc_screen_options_default();
+    gc_screen_report *r = NULL;
+    ck_assert_int_eq(gc_screen_run_case(c, &o, &d, &r, &err), GC_OK);
     ck_assert_uint_eq(r->unmet, 0);
     for (size_t i = 0; i < r->n_derivs; i++)
         ck_assert_int_eq(r->derivs[i].verdict, r->derivs[i].expect);
-    gc_dir_report_free(r);
+    gc_screen_report_free(r);
     gc_case_free(c);
 }
 END_TEST

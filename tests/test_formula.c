@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "gradcheck.h"
+#include "fx/fx.h"
 #include "testutil.h"
 
 static gc_case *cnn;             /* cnn1d_000_p3: x = (1, -0.5, 0.3, 2, -1, 0.7) */
@@ -42,7 +43,7 @@ static double value(const char *expr)
                   err.msg);
     ck_assert_msg(v.rank == 0, "%s: rank %d", expr, v.rank);
     double x = v.v[0];
-    gc_fx_value_free(&v);
+    gc_fx_value_clear(&v);
     return x;
 }
 
@@ -106,14 +107,14 @@ START_TEST(fx_indexing_follows_the_blocks_bases)
     ck_assert_int_eq(gc_fx_eval(c->prob, c->theta, NULL, "x[0][1]", &v, &err),
                      GC_OK);
     ck_assert_double_eq(v.v[0], 0.37);
-    gc_fx_value_free(&v);
+    gc_fx_value_clear(&v);
     ck_assert_int_eq(gc_fx_eval(c->prob, c->theta, NULL, "o[1]", &v, &err),
                      GC_OK);                       /* row t = 1: (1, 0, 0) */
     ck_assert_int_eq(v.rank, 1);
     ck_assert_int_eq(v.base[0], 1);
     ck_assert_double_eq(v.v[0], 1.0);
     ck_assert_double_eq(v.v[1], 0.0);
-    gc_fx_value_free(&v);
+    gc_fx_value_clear(&v);
     ck_assert_int_eq(gc_fx_eval(c->prob, c->theta, NULL, "x[4][1]", &v, &err),
                      GC_EINVAL);                   /* T = 4: t = 0..3 */
     ck_assert_ptr_nonnull(strstr(err.msg, "0..3"));
@@ -121,7 +122,7 @@ START_TEST(fx_indexing_follows_the_blocks_bases)
     ck_assert_int_eq(gc_fx_eval(c->prob, c->theta, NULL, "T - 1", &v, &err),
                      GC_OK);                       /* dims are constants */
     ck_assert_double_eq(v.v[0], 3);
-    gc_fx_value_free(&v);
+    gc_fx_value_clear(&v);
     gc_case_free(c);
 }
 END_TEST

@@ -31,7 +31,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    gc_golden_free(&G);
+    gc_golden_clear(&G);
     gc_case_report_free(R);
     gc_case_free(C);
 }
@@ -76,8 +76,8 @@ START_TEST(golden_round_trip_is_exact)
                      GC_OK);
     ck_assert_uint_eq(d.unchanged, G.n);
     ck_assert(gc_golden_diff_ok(&d));
-    gc_golden_diff_free(&d);
-    gc_golden_free(&back);
+    gc_golden_diff_clear(&d);
+    gc_golden_clear(&back);
 }
 END_TEST
 
@@ -95,14 +95,14 @@ START_TEST(golden_one_ulp_caught_only_at_zero_tolerance)
     ck_assert_str_eq(d.rows[0].column, "numeric");
     ck_assert_str_eq(d.rows[0].golden->name, G.rows[i].name);
     ck_assert(!gc_golden_diff_ok(&d));
-    gc_golden_diff_free(&d);
+    gc_golden_diff_clear(&d);
     /* with the default tolerance, one ulp is "changed within tolerance" */
     gc_golden_compare(&G, &got, &gc_golden_tol_default, &d);
     ck_assert_uint_eq(d.beyond, 0);
     ck_assert_uint_eq(d.within, 1);
     ck_assert(gc_golden_diff_ok(&d));
-    gc_golden_diff_free(&d);
-    gc_golden_free(&got);
+    gc_golden_diff_clear(&d);
+    gc_golden_clear(&got);
 }
 END_TEST
 
@@ -118,8 +118,8 @@ START_TEST(golden_relative_change_1e9_caught_by_default)
     gc_golden_compare(&G, &got, &gc_golden_tol_default, &d);
     ck_assert_uint_eq(d.beyond, 1);
     ck_assert_double_eq_tol(d.rows[0].rel_diff, 1e-9, 1e-12);
-    gc_golden_diff_free(&d);
-    gc_golden_free(&got);
+    gc_golden_diff_clear(&d);
+    gc_golden_clear(&got);
 }
 END_TEST
 
@@ -135,8 +135,8 @@ START_TEST(golden_changed_verdict)
     ck_assert_uint_eq(d.verdicts_changed, 1);
     ck_assert_uint_eq(d.beyond, 1);
     ck_assert_str_eq(d.rows[0].column, "verdict");
-    gc_golden_diff_free(&d);
-    gc_golden_free(&got);
+    gc_golden_diff_clear(&d);
+    gc_golden_clear(&got);
 }
 END_TEST
 
@@ -151,8 +151,8 @@ START_TEST(golden_added_and_removed_rows)
     ck_assert_uint_eq(d.removed, 1);
     ck_assert_uint_eq(d.added, 1);
     ck_assert(!gc_golden_diff_ok(&d));
-    gc_golden_diff_free(&d);
-    gc_golden_free(&got);
+    gc_golden_diff_clear(&d);
+    gc_golden_clear(&got);
 }
 END_TEST
 
@@ -223,7 +223,7 @@ START_TEST(golden_interrupted_update_keeps_old_file)
     gc_error err;
     ck_assert_int_eq(gc_golden_read(path, &back, &err), GC_OK);
     ck_assert_uint_eq(back.n, G.n);
-    gc_golden_free(&back);
+    gc_golden_clear(&back);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "test $(ls -A %s | wc -l) -eq 1 && rm -r %s",
              dir, dir);

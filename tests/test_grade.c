@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "gradcheck.h"
+#include "fx/fx.h"
 #include "testutil.h"
 
 static gc_case *load(const char *rel)

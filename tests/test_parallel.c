@@ -1,6 +1,6 @@
 /* test_parallel.c: checking entries on several threads and with batched
  * forward passes gives the serial path's results: to the bit without
- * batching, and within round-off (explained in README "Performance")
+ * batching, and within round-off (explained in docs/performance.md)
  * with it. */
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>

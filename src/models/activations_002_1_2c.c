@@ -21,7 +21,9 @@
  * so dL/dx_<act>_i = <act>'(x_<act>_i).  Points are numbered from 1.  No
  * quantities.
  */
-#include "../gradcheck.h"
+#include "gradcheck/layout.h"
+#include "gradcheck/model.h"
+#include "gradcheck/status.h"
 #include "nn.h"
 
 enum { D_N };

@@ -22,8 +22,12 @@
  * dC/dz^l against quantity_grads is the check of every delta^l, delta^L
  * first when walking back from the loss.
  */
-#include "../gradcheck.h"
+#include "gradcheck/layout.h"
+#include "gradcheck/model.h"
+#include "gradcheck/status.h"
 #include "nn.h"
+
+#include <stdio.h>
 
 #define MAXL 6
 

@@ -56,7 +56,9 @@
  * dL/dh = dL/dz dz/dh as its own factors imply (2(z - y) w^T times its
  * sigma' of s).
  */
-#include "../gradcheck.h"
+#include "gradcheck/layout.h"
+#include "gradcheck/model.h"
+#include "gradcheck/status.h"
 #include "nn.h"
 
 enum { V, W };     /* parameter blocks */

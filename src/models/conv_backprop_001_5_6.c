@@ -70,7 +70,9 @@
  * delta^(1); the rot180 ones and corrected also claim dL/dX1, the factor
  * f' multiplies (seed's last line has no such factor, so it claims none).
  */
-#include "../gradcheck.h"
+#include "gradcheck/layout.h"
+#include "gradcheck/model.h"
+#include "gradcheck/status.h"
 #include "nn.h"
 
 enum { D_D, D_M, D_N, D_U, D_V, D_FLIP };

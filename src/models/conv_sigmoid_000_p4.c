@@ -40,7 +40,9 @@
  * dE/dY = (o - z) sigma'(s) W, line [2] (the seed's error is in the last
  * rewriting, after every back-propagated quantity is right).
  */
-#include "../gradcheck.h"
+#include "gradcheck/layout.h"
+#include "gradcheck/model.h"
+#include "gradcheck/status.h"
 #include "nn.h"
 
 enum { DN, DK };   /* dims */

@@ -75,8 +75,12 @@
  * within a step: r (r_t), a_z (z-gate pre-activation), h_tilde (h~_t),
  * h (h_t), o (V h_t + b_v), y (y_t).
  */
-#include "../gradcheck.h"
+#include "gradcheck/layout.h"
+#include "gradcheck/model.h"
+#include "gradcheck/status.h"
 #include "nn.h"
+
+#include <stdio.h>
 
 enum { D_NIN, D_N, D_K, D_T };
 

@@ -31,7 +31,9 @@
  * needs but no derivation claims a gradient of.
  * Quantities: f, g, h (sum); f, h (composition).
  */
-#include "../gradcheck.h"
+#include "gradcheck/layout.h"
+#include "gradcheck/model.h"
+#include "gradcheck/status.h"
 #include "nn.h"
 
 enum { D_N };

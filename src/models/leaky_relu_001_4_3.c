@@ -19,7 +19,9 @@
  * side, and its one-sided differences (1 and gamma) differ: that entry is a
  * `kink` and does not count against the derivation.
  */
-#include "../gradcheck.h"
+#include "gradcheck/layout.h"
+#include "gradcheck/model.h"
+#include "gradcheck/status.h"
 
 enum { D_N };
 

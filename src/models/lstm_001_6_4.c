@@ -76,7 +76,9 @@
  *   delta_{t-1} = U_f^T delta_{f,t} + U_i^T delta_{i,t} + U_c^T delta_{c~,t}
  *               + U_o^T delta_{o,t}.
  */
-#include "../gradcheck.h"
+#include "gradcheck/layout.h"
+#include "gradcheck/model.h"
+#include "gradcheck/status.h"
 #include "nn.h"
 
 #include "../vecmath.h"

@@ -70,7 +70,9 @@
  * Quantities (each T entries, time-major): z_f, z_i, z_o, z_c
  * (pre-activations), c, h.
  */
-#include "../gradcheck.h"
+#include "gradcheck/layout.h"
+#include "gradcheck/model.h"
+#include "gradcheck/status.h"
 #include "nn.h"
 
 #include <math.h>

@@ -25,7 +25,9 @@
  * `corrected`: the same vector; nothing in it is wrong (at a tie it is one
  * subgradient, which is all that can be asked).
  */
-#include "../gradcheck.h"
+#include "gradcheck/layout.h"
+#include "gradcheck/model.h"
+#include "gradcheck/status.h"
 
 enum { D_D };
 

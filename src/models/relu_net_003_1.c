@@ -39,7 +39,9 @@
  * Quantities, in forward order: z (4), fz = f(z) (4), u (2), fu = f(u) (2),
  * o (2), each tapped right after it is computed.
  */
-#include "../gradcheck.h"
+#include "gradcheck/layout.h"
+#include "gradcheck/model.h"
+#include "gradcheck/status.h"
 #include "nn.h"
 
 enum { P_W, P_V };                       /* parameter blocks */

@@ -47,7 +47,9 @@
  *
  * Quantities for localisation: h (T x n, time-major, time from 1).
  */
-#include "../gradcheck.h"
+#include "gradcheck/layout.h"
+#include "gradcheck/model.h"
+#include "gradcheck/status.h"
 #include "nn.h"
 
 enum { D_NIN, D_N, D_T };

@@ -66,7 +66,9 @@
  *  - delta_k in (5.8)-(5.16) depends on t (delta_k = dE_t/ds_k); written
  *    delta_k^(t) here.
  */
-#include "../gradcheck.h"
+#include "gradcheck/layout.h"
+#include "gradcheck/model.h"
+#include "gradcheck/status.h"
 #include "nn.h"
 
 enum { D_NIN, D_M, D_K, D_T };

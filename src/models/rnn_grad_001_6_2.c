@@ -42,7 +42,9 @@
  *   dL/dh_k,  g_{T+1} = 0;  dL/dU = sum_k g_k h_{k-1}^T,
  *   dL/dW = sum_k g_k x_k^T,  dL/db = sum_k g_k.
  */
-#include "../gradcheck.h"
+#include "gradcheck/layout.h"
+#include "gradcheck/model.h"
+#include "gradcheck/status.h"
 #include "nn.h"
 
 enum { D_NIN, D_N, D_T };

@@ -40,7 +40,9 @@
  * x2 = (x^(2)_2, x^(2)_3) (indices 2, 3; x2[3] is y^).  Both derivations
  * claim (b) for x1 and x2[2], and de/dy^ = 2 Delta (from (a)) for x2[3].
  */
-#include "../gradcheck.h"
+#include "gradcheck/layout.h"
+#include "gradcheck/model.h"
+#include "gradcheck/status.h"
 #include "nn.h"
 
 enum { D_THETA };

@@ -37,7 +37,9 @@
  * Quantities exposed for localisation: h1, h2, h3, each tapped right after
  * it is computed, so a tap on h1 carries through h2, h3 and o.
  */
-#include "../gradcheck.h"
+#include "gradcheck/layout.h"
+#include "gradcheck/model.h"
+#include "gradcheck/status.h"
 #include "nn.h"
 
 enum { W1, W2, W3, W4, B1, B2, B3, B4 };   /* parameter blocks, in order */

@@ -17,7 +17,9 @@
  * it covers x only.  It is right.
  * `corrected`: the same dL/dx_i and dL/dbeta above.
  */
-#include "../gradcheck.h"
+#include "gradcheck/layout.h"
+#include "gradcheck/model.h"
+#include "gradcheck/status.h"
 #include "nn.h"
 
 enum { D_N };

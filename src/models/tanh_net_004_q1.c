@@ -26,7 +26,9 @@
  * units are not quantities: they are constants).  The derivation claims
  * de/ds^(l) = delta^(l) and de/dx^(l) = [W^(l+1) delta^(l+1)]_1^{d^(l)}.
  */
-#include "../gradcheck.h"
+#include "gradcheck/layout.h"
+#include "gradcheck/model.h"
+#include "gradcheck/status.h"
 #include "../vecmath.h"
 #include "nn.h"
 

@@ -73,7 +73,9 @@
  * implies), so the report names s2 as the first wrong quantity of the seed.
  * Jacobians stated: dy~/ds2 (y_tilde by s2) and da1/ds1 (a1 by s1).
  */
-#include "../gradcheck.h"
+#include "gradcheck/layout.h"
+#include "gradcheck/model.h"
+#include "gradcheck/status.h"
 #include "nn.h"
 
 enum { D_N, D_D, D_K };

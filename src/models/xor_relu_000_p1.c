@@ -33,7 +33,9 @@
  * differentiable in w11, w12, b1, w21, w22, b2 there: those entries are
  * kinks (the one-sided derivatives differ), whatever side is picked.
  */
-#include "../gradcheck.h"
+#include "gradcheck/layout.h"
+#include "gradcheck/model.h"
+#include "gradcheck/status.h"
 #include "nn.h"
 
 enum { W11, W12, B1, W21, W22, B2, W01, W02, B0 };   /* parameter blocks */

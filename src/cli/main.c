@@ -2,8 +2,17 @@
  * and maps results to exit codes: 0 every verdict as its case expects,
  * 1 some verdict is not, 2 usage or input error. */
 #define _GNU_SOURCE
-#include "gradcheck.h"
+#include "gradcheck/case.h"
+#include "gradcheck/catalogue.h"
+#include "gradcheck/golden.h"
+#include "gradcheck/grade.h"
+#include "gradcheck/model.h"
+#include "gradcheck/report.h"
+#include "gradcheck/run.h"
+#include "gradcheck/screen.h"
+#include "gradcheck/status.h"
 
+#include <stdio.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -24,7 +33,7 @@ static const char usage_text[] =
 "  golden check [CASE ...]   compare every reported value with golden/CASE.golden\n"
 "  golden update [CASE ...]  rewrite golden files that differ (refused when CI is set)\n"
 "  grade CASE SUBMISSION ... grade students' formula (.txt) or C (.c) submissions,\n"
-"                            files or folders (README, \"Grading a homework\")\n"
+"                            files or folders (docs/grading.md)\n"
 "\n"
 "run options:\n"
 "  -f, --format text|json    report format (default text)\n"
@@ -67,7 +76,7 @@ static const char usage_text[] =
 "      --cases DIR           case folder\n"
 "\n"
 "A CASE is a name from 'gradcheck list' or a path to a .yaml case file.\n"
-"Verdicts: agree, disagree, kink, nonfinite, inconclusive (see README).\n"
+"Verdicts: agree, disagree, kink, nonfinite, inconclusive (docs/verdicts.md).\n"
 "exit status: 0 every verdict as its case expects, 1 some verdict is not,\n"
 "2 usage or input error.\n";
 
@@ -306,7 +315,7 @@ static int cmd_golden(int argc, char **argv)
                 printf("%s: updated, %zu row%s changed:\n", g->path,
                        d.n_rows, d.n_rows == 1 ? "" : "s");
                 gc_golden_report_changes(stdout, &d);
-                gc_golden_diff_free(&d);
+                gc_golden_diff_clear(&d);
             }
             continue;
         }
@@ -340,13 +349,13 @@ static int cmd_golden(int argc, char **argv)
     return ret;
 }
 
-/* --mode directional: screen every case's derivations (directional.c);
+/* --mode directional: screen every case's derivations (screen.c);
  * ov holds --rtol, --atol, --k, --bar-rtol (negative: the case's). */
 static int run_directional(gc_case **cases, size_t n, gc_run_options *ro,
                            const double ov[4], const char *out,
                            gc_format fmt, const gc_report_options *rep)
 {
-    gc_dir_report **r = calloc(n ? n : 1, sizeof *r);
+    gc_screen_report **r = calloc(n ? n : 1, sizeof *r);
     int ret = EXIT_TROUBLE;
     gc_error err;
     if (!r) {
@@ -354,7 +363,7 @@ static int run_directional(gc_case **cases, size_t n, gc_run_options *ro,
         return EXIT_TROUBLE;
     }
     for (size_t i = 0; i < n; i++) {
-        gc_dir_options d = gc_dir_options_default();
+        gc_screen_options d = gc_screen_options_default();
         d.seed = ro->seed >= 0 ? (unsigned long)ro->seed : cases[i]->seed_rng;
         ro->have_tol = ov[0] >= 0 || ov[1] >= 0 || ov[2] >= 0 || ov[3] >= 0;
         ro->tol = cases[i]->tol;
@@ -362,12 +371,12 @@ static int run_directional(gc_case **cases, size_t n, gc_run_options *ro,
         if (ov[1] >= 0) ro->tol.atol = ov[1];
         if (ov[2] >= 0) ro->tol.k = ov[2];
         if (ov[3] >= 0) ro->tol.bar_rtol = ov[3];
-        if (gc_dir_run_case(cases[i], ro, &d, &r[i], &err)) {
+        if (gc_screen_run_case(cases[i], ro, &d, &r[i], &err)) {
             print_error(&err);
             goto done;
         }
     }
-    if (gc_dir_report_write(out, fmt, r, n, rep)) {
+    if (gc_screen_report_write(out, fmt, r, n, rep)) {
         fprintf(stderr, "gradcheck: %s: cannot write the report: %s\n",
                 strcmp(out, "-") ? out : "standard output", strerror(errno));
         goto done;
@@ -376,7 +385,7 @@ static int run_directional(gc_case **cases, size_t n, gc_run_options *ro,
     for (size_t i = 0; i < n; i++)
         if (r[i]->unmet) ret = EXIT_UNMET;
 done:
-    for (size_t i = 0; i < n; i++) gc_dir_report_free(r[i]);
+    for (size_t i = 0; i < n; i++) gc_screen_report_free(r[i]);
     free(r);
     return ret;
 }

@@ -1,12 +1,19 @@
-/* report_dir.c: the report of a directional screening (--mode directional,
- * README "Directional mode"), as text or JSON, written atomically.
+/* report_screen.c: the report of a directional screening (--mode directional,
+ * docs/screening.md), as text or JSON, written atomically.
  *
  * Text, per case and derivation: the verdict against the expected one, the
  * entries screened and named, the forward passes spent; per point the parts
  * whose screen did not agree (all parts with -v), and the named entries
  * with their per-entry checks.  JSON carries everything. */
-#include "gradcheck.h"
+#include "gradcheck/engine.h"
+#include "gradcheck/layout.h"
+#include "gradcheck/report.h"
+#include "gradcheck/screen.h"
+#include "gradcheck/status.h"
+#include "gradcheck/verdict.h"
+#include "atomic.h"
 
+#include <stdio.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
@@ -32,7 +39,7 @@ static void name_range(const gc_blocks *P, size_t a, size_t b, char *buf,
     snprintf(buf, n, "%s..%s", x, y);
 }
 
-static void screen_row(FILE *f, const gc_blocks *P, const gc_dir_screen *s)
+static void screen_row(FILE *f, const gc_blocks *P, const gc_screen_block *s)
 {
     char nm[200];
     name_range(P, s->a, s->b, nm, sizeof nm);
@@ -46,7 +53,7 @@ static void screen_row(FILE *f, const gc_blocks *P, const gc_dir_screen *s)
             gc_verdict_name(s->verdict));
 }
 
-static void text_point(FILE *f, const gc_blocks *P, const gc_dir_point *pt,
+static void text_point(FILE *f, const gc_blocks *P, const gc_screen_point *pt,
                        size_t p, const gc_report_options *o)
 {
     size_t shown = 0;
@@ -75,11 +82,11 @@ static void text_point(FILE *f, const gc_blocks *P, const gc_dir_point *pt,
     }
 }
 
-static int write_text(FILE *f, gc_dir_report *const *rs, size_t n,
+static int write_text(FILE *f, gc_screen_report *const *rs, size_t n,
                       const gc_report_options *o)
 {
     for (size_t i = 0; i < n; i++) {
-        const gc_dir_report *r = rs[i];
+        const gc_screen_report *r = rs[i];
         const gc_blocks *P = &r->c->prob->layout.params;
         fprintf(f, "%s: %s\n  directional screening: %d directions per part "
                 "(seed %lu), parts of <= %zu entries checked one by one; "
@@ -87,7 +94,7 @@ static int write_text(FILE *f, gc_dir_report *const *rs, size_t n,
                 r->dir.directions, r->dir.seed, r->dir.leaf, r->n_points,
                 r->threads);
         for (size_t d = 0; d < r->n_derivs; d++) {
-            const gc_dir_derivation *dd = &r->derivs[d];
+            const gc_screen_derivation *dd = &r->derivs[d];
             if (!dd->n_claimed) {
                 fprintf(f, "  derivation %-10s not screened (it states only "
                         "Jacobians: use --mode full)\n", dd->type->name);
@@ -112,14 +119,14 @@ static json_t *jnum(double x)
     return json_real(x);
 }
 
-static json_t *jpoint(const gc_blocks *P, const gc_dir_point *pt, size_t p)
+static json_t *jpoint(const gc_blocks *P, const gc_screen_point *pt, size_t p)
 {
     json_t *o = json_pack("{s:I, s:s, s:I, s:f}", "point", (json_int_t)p,
                           "verdict", gc_verdict_name(pt->verdict), "passes",
                           (json_int_t)pt->passes, "seconds", pt->seconds);
     json_t *sc = json_array(), *nm = json_array();
     for (size_t i = 0; i < pt->n_screens; i++) {
-        const gc_dir_screen *s = &pt->screens[i];
+        const gc_screen_block *s = &pt->screens[i];
         char a[96], b[96];
         gc_entry_name(P, s->a, a, sizeof a);
         gc_entry_name(P, s->b - 1, b, sizeof b);
@@ -158,7 +165,7 @@ static json_t *jpoint(const gc_blocks *P, const gc_dir_point *pt, size_t p)
     return o;
 }
 
-static int write_json(FILE *f, gc_dir_report *const *rs, size_t n)
+static int write_json(FILE *f, gc_screen_report *const *rs, size_t n)
 {
     json_t *root = json_pack("{s:s, s:i, s:s}", "gradcheck",
                              GRADCHECK_VERSION, "schema", 1, "mode",
@@ -166,11 +173,11 @@ static int write_json(FILE *f, gc_dir_report *const *rs, size_t n)
     json_t *cases = json_array();
     size_t unmet = 0;
     for (size_t i = 0; i < n; i++) {
-        const gc_dir_report *r = rs[i];
+        const gc_screen_report *r = rs[i];
         const gc_blocks *P = &r->c->prob->layout.params;
         json_t *ds = json_array();
         for (size_t d = 0; d < r->n_derivs; d++) {
-            const gc_dir_derivation *dd = &r->derivs[d];
+            const gc_screen_derivation *dd = &r->derivs[d];
             json_t *pts = json_array();
             for (size_t p = 0; dd->n_claimed && p < r->n_points; p++)
                 json_array_append_new(pts, jpoint(P, &dd->points[p], p));
@@ -200,7 +207,7 @@ static int write_json(FILE *f, gc_dir_report *const *rs, size_t n)
     return st || ferror(f) ? GC_EIO : GC_OK;
 }
 
-static int write_fmt(FILE *f, gc_format fmt, gc_dir_report *const *r,
+static int write_fmt(FILE *f, gc_format fmt, gc_screen_report *const *r,
                      size_t n, const gc_report_options *o)
 {
     return fmt == GC_FORMAT_JSON ? write_json(f, r, n)
@@ -209,7 +216,7 @@ static int write_fmt(FILE *f, gc_format fmt, gc_dir_report *const *r,
 
 typedef struct {
     gc_format fmt;
-    gc_dir_report *const *r;
+    gc_screen_report *const *r;
     size_t n;
     const gc_report_options *o;
 } dir_job;
@@ -221,8 +228,8 @@ static int write_dir_job(FILE *f, const void *ctx)
 }
 
 /* As gc_report_write (report.c): stdout for "-", else atomically. */
-int gc_dir_report_write(const char *path, gc_format fmt,
-                        gc_dir_report *const *r, size_t n,
+int gc_screen_report_write(const char *path, gc_format fmt,
+                        gc_screen_report *const *r, size_t n,
                         const gc_report_options *o)
 {
     if (strcmp(path, "-") == 0) {

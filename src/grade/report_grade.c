@@ -1,10 +1,14 @@
-/* report_grade.c: the gradebook of a grading run (README, "Grading a
- * homework"): a table and the instructor's summary on the terminal, a CSV
+/* report_grade.c: the gradebook of a grading run (docs/grading.md): a table and the instructor's summary on the terminal, a CSV
  * file, and one Gradescope results.json per submission.  Files are written
  * atomically (a temporary file in the same folder, then rename), so an
  * interrupted run never leaves a half-written gradebook. */
-#include "gradcheck.h"
+#include "gradcheck/case.h"
+#include "gradcheck/grade.h"
+#include "gradcheck/layout.h"
+#include "gradcheck/status.h"
+#include "atomic.h"
 
+#include <stdio.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* directional.c: screening parameter blocks along random directions, and
+/* screen.c: screening parameter blocks along random directions, and
  * localising a wrong entry by bisection.
  *
  * For a block B of parameter entries and a direction v supported on B, the
@@ -16,7 +16,7 @@
  * wrong entries' errors are small against rtol ||g_B||_2, or when several
  * errors nearly cancel along v.  Several independent directions (3 by
  * default) make an unlucky near-cancellation improbable; they do nothing
- * for errors below the block's tolerance (README "Directional mode").
+ * for errors below the block's tolerance (docs/screening.md).
  *
  * A block that does not agree along every direction is halved and both
  * halves are screened with fresh directions; the wrong entries' share of
@@ -37,9 +37,18 @@
  * derivatives of one level run together on the exec's threads, batched
  * through the model's forward_batch_dir when the exec batches (batch.c).
  */
-#include "gradcheck.h"
+#include "gradcheck/case.h"
+#include "gradcheck/engine.h"
+#include "gradcheck/exec.h"
+#include "gradcheck/layout.h"
+#include "gradcheck/model.h"
+#include "gradcheck/run.h"
+#include "gradcheck/screen.h"
+#include "gradcheck/status.h"
+#include "gradcheck/verdict.h"
 #include "parallel.h"
 
+#include <stdio.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <math.h>
@@ -48,9 +57,9 @@
 #include <string.h>
 #include <time.h>
 
-gc_dir_options gc_dir_options_default(void)
+gc_screen_options gc_screen_options_default(void)
 {
-    gc_dir_options d = {.directions = 3, .seed = 1, .leaf = 4};
+    gc_screen_options d = {.directions = 3, .seed = 1, .leaf = 4};
     return d;
 }
 
@@ -69,7 +78,7 @@ typedef struct {
     const gc_tol *tol;
     const gc_step *step;
     int R;
-    gc_dir_screen *s;      /* this level's parts */
+    gc_screen_block *s;      /* this level's parts */
     const double *v;       /* v of part s, direction r: v + r*np + s->a */
     size_t np;
     const size_t *named;   /* confirm: entries to check */
@@ -85,7 +94,7 @@ static int screen_level(gc_exec *x, const level *L, size_t n, size_t *ja,
 {
     size_t R = (size_t)L->R;
     for (size_t i = 0; i < n * R; i++) {
-        const gc_dir_screen *s = &L->s[i / R];
+        const gc_screen_block *s = &L->s[i / R];
         ja[i] = s->a;
         jlen[i] = s->b - s->a;
         jv[i] = L->v + (i % R) * L->np + s->a;
@@ -93,7 +102,7 @@ static int screen_level(gc_exec *x, const level *L, size_t n, size_t *ja,
     int st = gc_exec_direction_central(x, L->theta, ja, jlen, jv, n * R, jd);
     if (st) return st;
     for (size_t i = 0; i < n * R; i++) {
-        gc_dir_screen *s = &L->s[i / R];
+        gc_screen_block *s = &L->s[i / R];
         int r = (int)(i % R);
         double a = 0;
         for (size_t k = 0; k < jlen[i]; k++) a += L->grad[s->a + k] * jv[i][k];
@@ -115,7 +124,7 @@ static int confirm_task(gc_engine *e, size_t i, void *ctx)
                                  &L->entries[i]);
 }
 
-void gc_dir_point_clear(gc_dir_point *pt)
+void gc_screen_point_clear(gc_screen_point *pt)
 {
     if (!pt) return;
     free(pt->screens);
@@ -128,12 +137,12 @@ void gc_dir_point_clear(gc_dir_point *pt)
 }
 
 /* Append n parts to the list of screens. */
-static int grow(gc_dir_screen **s, size_t *n, size_t *cap, size_t more)
+static int grow(gc_screen_block **s, size_t *n, size_t *cap, size_t more)
 {
     if (*n + more <= *cap) return GC_OK;
     size_t c = *cap ? *cap : 64;
     while (c < *n + more) c *= 2;
-    gc_dir_screen *t = realloc(*s, c * sizeof *t);
+    gc_screen_block *t = realloc(*s, c * sizeof *t);
     if (!t) return GC_ENOMEM;
     *s = t;
     *cap = c;
@@ -147,15 +156,15 @@ static double now(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-int gc_dir_screen_point(gc_exec *x, const double *theta, const double *grad,
+int gc_screen_at_point(gc_exec *x, const double *theta, const double *grad,
                         const unsigned char *claimed, const gc_tol *tol,
-                        const gc_dir_options *d, gc_dir_point *out)
+                        const gc_screen_options *d, gc_screen_point *out)
 {
     const gc_problem *p = gc_exec_problem(x);
     const gc_blocks *B = &p->layout.params;
     size_t np = B->n;
-    int R = d->directions < 1 ? 1 : d->directions > GC_DIR_MAX
-                                        ? GC_DIR_MAX : d->directions;
+    int R = d->directions < 1 ? 1 : d->directions > GC_SCREEN_MAX_DIRS
+                                        ? GC_SCREEN_MAX_DIRS : d->directions;
     size_t leaf = d->leaf ? d->leaf : 1;
     double t0 = now();
     size_t passes0 = gc_exec_passes(x);
@@ -166,7 +175,7 @@ int gc_dir_screen_point(gc_exec *x, const double *theta, const double *grad,
     out->n_screens = out->n_named = 0;
     out->verdict = GC_AGREE;
 
-    gc_dir_screen *cur = NULL, *next = NULL;
+    gc_screen_block *cur = NULL, *next = NULL;
     size_t n_cur = 0, n_next = 0, cap_cur = 0, cap_next = 0, cap_all = 0;
     size_t *ja = NULL, *jlen = NULL, cap_jobs = 0;   /* one level's jobs */
     const double **jv = NULL;
@@ -186,7 +195,7 @@ int gc_dir_screen_point(gc_exec *x, const double *theta, const double *grad,
             size_t a = k;
             while (k < end && (!claimed || claimed[k])) k++;
             if (k > a && !(st = grow(&cur, &n_cur, &cap_cur, 1)))
-                cur[n_cur++] = (gc_dir_screen){.a = a, .b = k, .depth = 0,
+                cur[n_cur++] = (gc_screen_block){.a = a, .b = k, .depth = 0,
                                                .n_dirs = R};
         }
     }
@@ -194,7 +203,7 @@ int gc_dir_screen_point(gc_exec *x, const double *theta, const double *grad,
         /* fresh directions for every part of this level */
         for (size_t i = 0; i < n_cur; i++)
             for (int r = 0; r < R; r++) {
-                gc_dir_screen *s = &cur[i];
+                gc_screen_block *s = &cur[i];
                 gsl_rng_set(rng, (unsigned long)mix(
                     mix(mix(mix(d->seed) ^ s->a) ^ s->b) ^ (uint64_t)r));
                 double *vr = v + (size_t)r * np + s->a;
@@ -218,7 +227,7 @@ int gc_dir_screen_point(gc_exec *x, const double *theta, const double *grad,
         if ((st = screen_level(x, &L, n_cur, ja, jlen, jv, jd))) break;
         n_next = 0;
         for (size_t i = 0; i < n_cur && !st; i++) {
-            gc_dir_screen *s = &cur[i];
+            gc_screen_block *s = &cur[i];
             s->verdict = GC_AGREE;
             for (int r = 0; r < R && s->verdict == GC_AGREE; r++)
                 s->verdict = s->dverdict[r];
@@ -229,10 +238,10 @@ int gc_dir_screen_point(gc_exec *x, const double *theta, const double *grad,
             }
             size_t mid = s->a + (s->b - s->a) / 2;
             if ((st = grow(&next, &n_next, &cap_next, 2))) break;
-            next[n_next++] = (gc_dir_screen){.a = s->a, .b = mid,
+            next[n_next++] = (gc_screen_block){.a = s->a, .b = mid,
                                              .depth = s->depth + 1,
                                              .n_dirs = R};
-            next[n_next++] = (gc_dir_screen){.a = mid, .b = s->b,
+            next[n_next++] = (gc_screen_block){.a = mid, .b = s->b,
                                              .depth = s->depth + 1,
                                              .n_dirs = R};
         }
@@ -241,7 +250,7 @@ int gc_dir_screen_point(gc_exec *x, const double *theta, const double *grad,
             break;
         memcpy(out->screens + out->n_screens, cur, n_cur * sizeof *cur);
         out->n_screens += n_cur;
-        gc_dir_screen *t = cur;
+        gc_screen_block *t = cur;
         cur = next;
         next = t;
         size_t tc = cap_cur;
@@ -279,12 +288,12 @@ int gc_dir_screen_point(gc_exec *x, const double *theta, const double *grad,
     free(v);
     free(mark);
     gsl_rng_free(rng);
-    if (st) gc_dir_point_clear(out);
+    if (st) gc_screen_point_clear(out);
     return st;
 }
 
-int gc_dir_run_case(const gc_case *c, const gc_run_options *opt,
-                    const gc_dir_options *d, gc_dir_report **out,
+int gc_screen_run_case(const gc_case *c, const gc_run_options *opt,
+                    const gc_screen_options *d, gc_screen_report **out,
                     gc_error *err)
 {
     *out = NULL;
@@ -297,7 +306,7 @@ int gc_dir_run_case(const gc_case *c, const gc_run_options *opt,
     unsigned char *claimed = NULL;
     int st = GC_ENOMEM;
 
-    gc_dir_report *r = calloc(1, sizeof *r);
+    gc_screen_report *r = calloc(1, sizeof *r);
     if (!r) return GC_ENOMEM;
     r->c = c;
     r->tol = opt->have_tol ? opt->tol : c->tol;
@@ -316,7 +325,7 @@ int gc_dir_run_case(const gc_case *c, const gc_run_options *opt,
 
     for (size_t i = 0; i < c->n_derivs; i++) {
         const gc_derivation_type *t = c->derivs[i].type;
-        gc_dir_derivation *dd = &r->derivs[r->n_derivs++];
+        gc_screen_derivation *dd = &r->derivs[r->n_derivs++];
         dd->type = t;
         dd->expect = c->derivs[i].expect;
         dd->verdict = GC_AGREE;
@@ -336,7 +345,7 @@ int gc_dir_run_case(const gc_case *c, const gc_run_options *opt,
         }
         size_t counts[GC_N_VERDICTS] = {0};
         for (size_t p = 0; p < r->n_points; p++) {
-            gc_dir_point *pt = &dd->points[p];
+            gc_screen_point *pt = &dd->points[p];
             pt->theta = malloc((np ? np : 1) * sizeof *pt->theta);
             if (!pt->theta) { st = GC_ENOMEM; goto done; }
             if (p == 0) memcpy(pt->theta, c->theta, np * sizeof *pt->theta);
@@ -350,7 +359,7 @@ int gc_dir_run_case(const gc_case *c, const gc_run_options *opt,
                 st = GC_EDERIV;
                 goto done;
             }
-            if ((st = gc_dir_screen_point(x, pt->theta, grad, claimed,
+            if ((st = gc_screen_at_point(x, pt->theta, grad, claimed,
                                           &r->tol, d, pt)))
                 goto done;
             for (int v = 0; v < GC_N_VERDICTS; v++) counts[v] += pt->counts[v];
@@ -372,21 +381,21 @@ done:
     if (st) {
         if (!err->msg[0])
             snprintf(err->msg, sizeof err->msg, "%s", gc_strstatus(st));
-        gc_dir_report_free(r);
+        gc_screen_report_free(r);
         return st;
     }
     *out = r;
     return GC_OK;
 }
 
-void gc_dir_report_free(gc_dir_report *r)
+void gc_screen_report_free(gc_screen_report *r)
 {
     if (!r) return;
     for (size_t i = 0; i < r->n_derivs; i++) {
-        gc_dir_derivation *dd = &r->derivs[i];
+        gc_screen_derivation *dd = &r->derivs[i];
         for (size_t p = 0; dd->points && p < r->n_points; p++) {
             free(dd->points[p].theta);
-            gc_dir_point_clear(&dd->points[p]);
+            gc_screen_point_clear(&dd->points[p]);
         }
         free(dd->points);
     }

@@ -1,5 +1,4 @@
-/* grade.c: grading submissions against a case (README, "Grading a
- * homework").
+/* grade.c: grading submissions against a case (docs/grading.md).
  *
  * Every answer of every submission is checked entry by entry, with the
  * engine's verdict rule (gc_engine_check_param for dL/d(parameter),
@@ -19,8 +18,19 @@
  * other; a C submission runs in the sandbox, so no submission can stop the
  * batch.
  */
-#include "gradcheck.h"
+#include "gradcheck/case.h"
+#include "gradcheck/engine.h"
+#include "gradcheck/grade.h"
+#include "gradcheck/layout.h"
+#include "gradcheck/model.h"
+#include "gradcheck/status.h"
+#include "gradcheck/target.h"
+#include "gradcheck/verdict.h"
+#include "fx/fx.h"
+#include "grade/csub.h"
+#include "grade/submission.h"
 
+#include <stdio.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -48,16 +58,6 @@ void gc_grade_item_verdict(const gc_grade_item *it, char *buf, size_t n)
                  it->detail);
     else
         snprintf(buf, n, "%s", gc_grade_verdict_name(it->verdict));
-}
-
-void gc_grading_free(gc_grading *g)
-{
-    if (!g) return;
-    for (size_t i = 0; i < g->n_loss; i++) free(g->loss[i]);
-    free(g->loss);
-    for (size_t i = 0; i < g->n_formulas; i++) free(g->formulas[i].key);
-    free(g->formulas);
-    free(g);
 }
 
 gc_grade_options gc_grade_options_default(void)
@@ -408,12 +408,12 @@ static int grade_c(grader *g, gc_submission *sub, graded *s, char **notes,
         snprintf(err->file, sizeof err->file, "%s", sub->path);
         snprintf(err->msg, sizeof err->msg, "%s", r.message ? r.message
                  : "cannot compile or run C submissions here");
-        gc_csub_result_free(&r);
+        gc_csub_result_clear(&r);
         return st;
     }
     if (r.verdict != GC_GRADE_AGREE) {
         whole(s, r.verdict, r.detail, r.message);
-        gc_csub_result_free(&r);
+        gc_csub_result_clear(&r);
         return GC_OK;
     }
     if (r.message && (st = append_note(notes, r.message))) goto done;
@@ -458,7 +458,7 @@ static int grade_c(grader *g, gc_submission *sub, graded *s, char **notes,
         }
     }
 done:
-    gc_csub_result_free(&r);
+    gc_csub_result_clear(&r);
     return st;
 }
 
@@ -601,6 +601,113 @@ static int assemble(const gc_grade_report *r, graded *s, gc_grade_result *res)
     return GC_OK;
 }
 
+/* The grading points (the case's own, then random ones), the names of
+ * the loss, and the quantities' values at each point. */
+static int grader_points(grader *g, gc_grade_report *r)
+{
+    const gc_case *c = g->c;
+    const gc_grade_options *o = g->o;
+    const gc_layout *L = &c->prob->layout;
+    const gc_grading *gd = c->grading;
+    long extra = o->points >= 0 ? o->points
+               : gd && gd->points >= 0 ? gd->points
+               : c->points > 3 ? c->points : 3;
+    g->n_points = 1 + (size_t)extra;
+    g->seed = o->seed >= 0 ? o->seed : (long)c->seed_rng;
+    r->n_points = g->n_points;
+    r->seed = g->seed;
+    g->loss = gd && gd->n_loss ? gd->loss[0] : "L";
+    size_t nd = 0;
+    while (gc_loss_names_default[nd]) nd++;
+    g->losses = calloc(nd + (gd ? gd->n_loss : 0) + 1, sizeof *g->losses);
+    if (!g->losses) return GC_ENOMEM;
+    for (size_t i = 0; i < nd; i++)
+        g->losses[g->n_losses++] = gc_loss_names_default[i];
+    for (size_t i = 0; gd && i < gd->n_loss; i++)
+        g->losses[g->n_losses++] = gd->loss[i];
+    g->theta = calloc(g->n_points, sizeof *g->theta);
+    g->q = calloc(g->n_points, sizeof *g->q);
+    if (!g->theta || !g->q) return GC_ENOMEM;
+    int st = gc_engine_alloc(c->prob, &g->e);
+    if (st) return st;
+    for (size_t p = 0; p < g->n_points; p++) {
+        g->theta[p] = malloc((L->params.n ? L->params.n : 1) * sizeof(double));
+        g->q[p] = calloc(L->quantities.n ? L->quantities.n : 1, sizeof(double));
+        if (!g->theta[p] || !g->q[p]) return GC_ENOMEM;
+        if (p == 0) memcpy(g->theta[0], c->theta, L->params.n * sizeof(double));
+        else gc_case_point(c, (unsigned long)g->seed, (long)p, g->theta[p]);
+        gc_engine_loss(g->e, g->theta[p], NULL, g->q[p]);
+    }
+    return GC_OK;
+}
+
+/* The answers the case's grading: section asks for, with their points. */
+static int grader_case_keys(grader *g, gc_grade_report *r)
+{
+    const gc_grading *gd = g->c->grading;
+    for (size_t i = 0; gd && i < gd->n_formulas; i++) {
+        gc_target t;
+        char msg[300];
+        int st;
+        if (gc_target_parse(g->c->prob, gd->formulas[i].key, g->loss,
+                            g->losses, &t, msg, sizeof msg) == GC_OK &&
+            (st = add_key(r, &t, gd->formulas[i].points)))
+            return st;
+    }
+    return GC_OK;
+}
+
+/* Grade the submission at path into gs; *sub receives it.  Without fixed
+ * keys, the answers it gives become keys of the report. */
+static int grade_one(grader *g, gc_grade_report *r, const char *path,
+                     int fixed_keys, gc_submission **sub, graded *gs,
+                     gc_grade_result *res, gc_error *err)
+{
+    const gc_case *c = g->c;
+    int st = gc_submission_load(path, sub);
+    if (st) return st;
+    gc_submission *s = *sub;
+    char buf[1024];
+    if (s->bad) {
+        where(&s->error, buf, sizeof buf);
+        whole(gs, GC_GRADE_INVALID, NULL, buf);
+    } else if (s->case_name && strcmp(s->case_name, c->name) != 0) {
+        snprintf(buf, sizeof buf, "the submission answers case %s, not "
+                 "%s", s->case_name, c->name);
+        whole(gs, GC_GRADE_INVALID, NULL, buf);
+    } else if (s->kind == GC_SUB_C) {
+        if (!fixed_keys && (st = c_keys(g, r))) return st;
+        if ((st = grade_c(g, s, gs, &res->notes, err))) return st;
+    } else if ((st = grade_formulas(g, s, gs, &res->notes))) {
+        return st;
+    }
+    if (!fixed_keys)
+        for (size_t k = 0; k < gs->n; k++)
+            if (key_index(r, gs->g[k].it.target.key) < 0 &&
+                (st = add_key(r, &gs->g[k].it.target, 1.0)))
+                return st;
+    return GC_OK;
+}
+
+/* The report's row of a graded submission, once every key is known, with
+ * its expect: entries checked. */
+static int grade_row(grader *g, gc_grade_report *r, graded *gs,
+                     gc_grade_result *res)
+{
+    int st = assemble(r, gs, res);
+    if (st) return st;
+    for (size_t x = 0; x < res->sub->n_expect; x++) {
+        char why[512];
+        if (!expectation_met(g, res, &res->sub->expect[x], why,
+                             sizeof why)) {
+            res->unmet++;
+            if ((st = append_note(&res->unmet_text, why))) return st;
+        }
+    }
+    r->unmet += res->unmet;
+    return GC_OK;
+}
+
 int gc_grade(const gc_case *c, char *const *args, size_t n_args,
              const gc_grade_options *o, gc_grade_report **out, gc_error *err)
 {
@@ -630,98 +737,26 @@ int gc_grade(const gc_case *c, char *const *args, size_t n_args,
     st = GC_ENOMEM;
     if (!r || !gs || !subs) goto done;
     r->c = c;
-    const gc_layout *L = &c->prob->layout;
-
-    /* the points: the case's own and the random ones */
-    const gc_grading *gd = c->grading;
-    long extra = o->points >= 0 ? o->points
-               : gd && gd->points >= 0 ? gd->points
-               : c->points > 3 ? c->points : 3;
-    g.n_points = 1 + (size_t)extra;
-    g.seed = o->seed >= 0 ? o->seed : (long)c->seed_rng;
-    r->n_points = g.n_points;
-    r->seed = g.seed;
-    g.loss = gd && gd->n_loss ? gd->loss[0] : "L";
-    size_t nd = 0;
-    while (gc_loss_names_default[nd]) nd++;
-    g.losses = calloc(nd + (gd ? gd->n_loss : 0) + 1, sizeof *g.losses);
-    if (!g.losses) goto done;
-    for (size_t i = 0; i < nd; i++)
-        g.losses[g.n_losses++] = gc_loss_names_default[i];
-    for (size_t i = 0; gd && i < gd->n_loss; i++)
-        g.losses[g.n_losses++] = gd->loss[i];
-    g.theta = calloc(g.n_points, sizeof *g.theta);
-    g.q = calloc(g.n_points, sizeof *g.q);
-    if (!g.theta || !g.q) goto done;
-    if ((st = gc_engine_alloc(c->prob, &g.e))) goto done;
-    st = GC_ENOMEM;
-    for (size_t p = 0; p < g.n_points; p++) {
-        g.theta[p] = malloc((L->params.n ? L->params.n : 1) * sizeof(double));
-        g.q[p] = calloc(L->quantities.n ? L->quantities.n : 1, sizeof(double));
-        if (!g.theta[p] || !g.q[p]) goto done;
-        if (p == 0) memcpy(g.theta[0], c->theta, L->params.n * sizeof(double));
-        else gc_case_point(c, (unsigned long)g.seed, (long)p, g.theta[p]);
-        gc_engine_loss(g.e, g.theta[p], NULL, g.q[p]);
-    }
-
-    /* the answers a submission must give, with their points */
-    if (gd && gd->n_formulas) {
-        for (size_t i = 0; i < gd->n_formulas; i++) {
-            gc_target t;
-            char msg[300];
-            if (gc_target_parse(c->prob, gd->formulas[i].key, g.loss,
-                                g.losses, &t, msg, sizeof msg) == GC_OK &&
-                (st = add_key(r, &t, gd->formulas[i].points)))
-                goto done;
-        }
-    }
+    if ((st = grader_points(&g, r)) || (st = grader_case_keys(&g, r)))
+        goto done;
     int fixed_keys = r->n_keys > 0;
 
-    /* grade */
+    st = GC_ENOMEM;
     r->subs = calloc(n_paths, sizeof *r->subs);
     if (!r->subs) goto done;
     for (size_t i = 0; i < n_paths; i++) {
         if (o->progress) o->progress(o->progress_ctx, i, n_paths, paths[i]);
         double ts = seconds();
         gc_grade_result *res = &r->subs[r->n_subs++];
-        if ((st = gc_submission_load(paths[i], &subs[i]))) goto done;
-        gc_submission *s = subs[i];
-        char buf[1024];
-        if (s->bad) {
-            where(&s->error, buf, sizeof buf);
-            whole(&gs[i], GC_GRADE_INVALID, NULL, buf);
-        } else if (s->case_name && strcmp(s->case_name, c->name) != 0) {
-            snprintf(buf, sizeof buf, "the submission answers case %s, not "
-                     "%s", s->case_name, c->name);
-            whole(&gs[i], GC_GRADE_INVALID, NULL, buf);
-        } else if (s->kind == GC_SUB_C) {
-            if (!fixed_keys && (st = c_keys(&g, r))) goto done;
-            if ((st = grade_c(&g, s, &gs[i], &res->notes, err))) goto done;
-        } else if ((st = grade_formulas(&g, s, &gs[i], &res->notes))) {
+        if ((st = grade_one(&g, r, paths[i], fixed_keys, &subs[i], &gs[i],
+                            res, err)))
             goto done;
-        }
-        if (!fixed_keys)
-            for (size_t k = 0; k < gs[i].n; k++)
-                if (key_index(r, gs[i].g[k].it.target.key) < 0 &&
-                    (st = add_key(r, &gs[i].g[k].it.target, 1.0)))
-                    goto done;
         res->seconds = seconds() - ts;
     }
-    /* rows, once every key is known */
     for (size_t i = 0; i < n_paths; i++) {
-        gc_grade_result *res = &r->subs[i];
-        res->sub = subs[i];
+        r->subs[i].sub = subs[i];
         subs[i] = NULL;
-        if ((st = assemble(r, &gs[i], res))) goto done;
-        for (size_t x = 0; x < res->sub->n_expect; x++) {
-            char why[512];
-            if (!expectation_met(&g, res, &res->sub->expect[x], why,
-                                 sizeof why)) {
-                res->unmet++;
-                if ((st = append_note(&res->unmet_text, why))) goto done;
-            }
-        }
-        r->unmet += res->unmet;
+        if ((st = grade_row(&g, r, &gs[i], &r->subs[i]))) goto done;
     }
     for (size_t k = 0; k < r->n_keys; k++) r->max_score += r->points[k];
     r->seconds = seconds() - t0;

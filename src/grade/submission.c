@@ -1,4 +1,4 @@
-/* submission.c: reading submission files (README, "Grading a homework").
+/* submission.c: reading submission files (docs/grading.md).
  *
  * A submission is one file: formulas (any name but *.c; .txt by
  * convention) or C (*.c).  Its header lines name what it answers and who
@@ -17,8 +17,12 @@
  * batch over one bad file: a submission that cannot be read is kept with
  * its error, and grade.c grades all its answers `invalid`.
  */
-#include "gradcheck.h"
+#include "gradcheck/grade.h"
+#include "gradcheck/status.h"
+#include "fx/fx.h"
+#include "grade/submission.h"
 
+#include <stdio.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>

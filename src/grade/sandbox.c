@@ -23,7 +23,9 @@
  * "Sandbox limits").
  */
 #define _GNU_SOURCE
-#include "gradcheck.h"
+#include "gradcheck/grade.h"
+#include "gradcheck/status.h"
+#include "grade/sandbox.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -268,7 +270,7 @@ int gc_sandbox_run(char *const argv[], char *const envp[], const char *dir,
     return GC_OK;
 }
 
-void gc_sandbox_result_free(gc_sandbox_result *r)
+void gc_sandbox_result_clear(gc_sandbox_result *r)
 {
     if (!r) return;
     free(r->result);

@@ -1,0 +1,35 @@
+/* gradcheck/report.h: writing a run's report (text, JSON), atomically. */
+#ifndef GRADCHECK_REPORT_H
+#define GRADCHECK_REPORT_H
+
+#include <stdio.h>
+#include "gradcheck/run.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum { GC_FORMAT_TEXT, GC_FORMAT_JSON } gc_format;
+
+typedef struct {
+    int verbose;             /* every entry, not only the worst per block */
+    int color;               /* ANSI colour */
+} gc_report_options;
+
+/* Write reports of n cases to f; returns GC_EIO on a write error. */
+GC_EXPORT int gc_report_text(FILE *f, gc_case_report *const *r, size_t n,
+                   const gc_report_options *o);
+GC_EXPORT int gc_report_json(FILE *f, gc_case_report *const *r, size_t n,
+                   const gc_report_options *o);
+
+/* Write the report to `path` atomically: a temporary file in the same
+ * folder, renamed over `path` only when complete, so a failed run never
+ * leaves a partial file.  path "-" writes to stdout. */
+GC_EXPORT int gc_report_write(const char *path, gc_format fmt,
+                    gc_case_report *const *r, size_t n,
+                    const gc_report_options *o);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* GRADCHECK_REPORT_H */

@@ -1,0 +1,298 @@
+/* builtins.c: the builtin functions in one place: the table the parser
+ * looks names up in, the scalar functions, and the evaluation of a call. */
+#include "fx/fx_impl.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+/* To add a builtin: its id in fx_impl.h's enum, a row here, its name in
+ * fx_builtin_names, and its evaluation in the family's fx_call helper
+ * below (a unary function: unary_fn only). */
+const fx_builtin fx_builtins[] = {
+    {"exp", B_EXP, 1, 1}, {"log", B_LOG, 1, 1}, {"ln", B_LOG, 1, 1},
+    {"sqrt", B_SQRT, 1, 1}, {"abs", B_ABS, 1, 1}, {"tanh", B_TANH, 1, 1},
+    {"sigmoid", B_SIGMOID, 1, 1}, {"sigma", B_SIGMOID, 1, 1},
+    {"relu", B_RELU, 1, 1}, {"ReLU", B_RELU, 1, 1},
+    {"step", B_STEP, 1, 1}, {"sign", B_SIGN, 1, 1},
+    {"dtanh", B_DTANH, 1, 1}, {"dsigmoid", B_DSIGMOID, 1, 1},
+    {"dsigma", B_DSIGMOID, 1, 1}, {"drelu", B_DRELU, 1, 1},
+    {"sin", B_SIN, 1, 1}, {"cos", B_COS, 1, 1}, {"erf", B_ERF, 1, 1},
+    {"Phi", B_PHI_CDF, 1, 1}, {"phi", B_PHI_PDF, 1, 1},
+    {"min", B_MIN, 1, 2}, {"max", B_MAX, 1, 2},
+    {"lrelu", B_LRELU, 2, 2}, {"dlrelu", B_DLRELU, 2, 2},
+    {"kdelta", B_DELTA, 2, 2}, {"hadamard", B_HADAMARD, 2, 2},
+    {"softmax", B_SOFTMAX, 1, 1}, {"sum", B_SUM, 1, 4}, {"prod", B_PROD, 1, 4},
+    {"transpose", B_TRANSPOSE, 1, 1}, {"matmul", B_MATMUL, 2, 2},
+    {"outer", B_OUTER, 2, 2}, {"dot", B_DOT, 2, 2}, {"diag", B_DIAG, 1, 1},
+    {"eye", B_EYE, 1, 1}, {"ones", B_ONES, 1, 2}, {"zeros", B_ZEROS, 1, 2},
+    {"norm", B_NORM, 1, 1}, {"if", B_IF, 3, 3},
+};
+
+const char fx_builtin_names[] =
+    "exp, log, sqrt, abs, tanh, sigmoid, relu, step, sign, dtanh, dsigmoid, "
+    "drelu, lrelu, dlrelu, sin, cos, erf, Phi, phi, min, max, softmax, sum, "
+    "prod, transpose, matmul, outer, dot, hadamard, diag, eye, ones, zeros, "
+    "norm, kdelta, if";
+
+int fx_builtin_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof fx_builtins / sizeof *fx_builtins; i++)
+        if (strcmp(fx_builtins[i].name, name) == 0) return (int)i;
+    return -1;
+}
+
+static double sigmoid(double u)
+{
+    if (u >= 0) return 1.0 / (1.0 + exp(-u));
+    double e = exp(u);
+    return e / (1.0 + e);
+}
+
+static double f_relu(double u) { return u > 0 ? u : 0.0; }
+/* Heaviside step with step(0) = 0: relu'(0) is taken from the left. */
+static double f_step(double u) { return u > 0 ? 1.0 : 0.0; }
+static double f_sign(double u) { return u > 0 ? 1.0 : u < 0 ? -1.0 : 0.0; }
+static double f_dtanh(double u) { double t = tanh(u); return 1.0 - t * t; }
+/* sigma'(u) = sigma(u) sigma(-u): no cancellation in 1 - sigma(u) */
+static double f_dsigmoid(double u) { return sigmoid(u) * sigmoid(-u); }
+static double f_Phi(double u) { return 0.5 * erfc(-u / sqrt(2.0)); }
+static double f_phi(double u) { return exp(-0.5 * u * u) / sqrt(2.0 * FX_PI); }
+
+static double (*const unary_fn[B_N_UNARY])(double) = {
+    [B_EXP] = exp, [B_LOG] = log, [B_SQRT] = sqrt, [B_ABS] = fabs,
+    [B_TANH] = tanh, [B_SIGMOID] = sigmoid, [B_RELU] = f_relu,
+    [B_STEP] = f_step, [B_SIGN] = f_sign, [B_DTANH] = f_dtanh,
+    [B_DSIGMOID] = f_dsigmoid, [B_DRELU] = f_step, [B_SIN] = sin,
+    [B_COS] = cos, [B_ERF] = erf, [B_PHI_CDF] = f_Phi, [B_PHI_PDF] = f_phi,
+};
+
+static int want_rank(ev *E, const node *at, const val *v, int lo, int hi,
+                     const char *what)
+{
+    char d[96];
+    if (v->rank < lo || v->rank > hi)
+        return fx_fail(E->err, at->line, at->col, GC_EINVAL, "%s, found %s",
+                       what, fx_describe(v, d, sizeof d));
+    return GC_OK;
+}
+
+static int size_arg(ev *E, const node *at, const val *v, size_t *out)
+{
+    long n;
+    int st = fx_as_index(E, at, v, &n);
+    if (st) return st;
+    if (n < 0 || (size_t)n > GC_FX_MAX_TENSOR)
+        return fx_fail(E->err, at->line, at->col,
+                       n < 0 ? GC_EINVAL : GC_ELIMIT, "a size must be from 0 "
+                       "to %zu (GC_FX_MAX_TENSOR), found %ld",
+                       (size_t)GC_FX_MAX_TENSOR, n);
+    *out = (size_t)n;
+    return GC_OK;
+}
+
+/* ------------------------------------------------- calls, by family */
+
+/* if(c, a, b): only the branch taken is evaluated, so if(i == 0, 1, x[i])
+ * never indexes x[0]. */
+static int call_if(ev *E, const node *n, val *out)
+{
+    val c;
+    char d[96];
+    int st = fx_eval(E, n->kid[0], &c);
+    if (st) return st;
+    if (c.rank != 0)
+        return fx_fail(E->err, n->kid[0]->line, n->kid[0]->col, GC_EINVAL,
+                       "the condition of if must be one number, found %s",
+                       fx_describe(&c, d, sizeof d));
+    return fx_eval(E, n->kid[c.v[0] != 0 ? 1 : 2], out);
+}
+
+/* The unary functions (unary_fn), entry by entry. */
+static int call_unary(ev *E, const node *n, const val *a, val *out)
+{
+    int st = fx_new_val(E, n, a[0].rank, a[0].shape, a[0].base, out);
+    if (st) return st;
+    for (size_t i = 0; i < out->size; i++)
+        out->v[i] = unary_fn[n->op](a[0].v[i]);
+    return GC_OK;
+}
+
+/* Entry by entry on two arguments, a scalar applying to every entry:
+ * min(a, b), max(a, b), lrelu, dlrelu, kdelta (1 where equal), hadamard. */
+static int call_binary(ev *E, const node *n, const val *a, val *out)
+{
+    int id = n->op;
+    int op = id == B_MIN ? 'm' : id == B_MAX ? 'M' : id == B_LRELU ? 'l'
+           : id == B_DLRELU ? 'L' : id == B_DELTA ? OP_EQ : '*';
+    return fx_binary(E, n, 0, 0, op, &a[0], &a[1], out, 0);
+}
+
+/* To a scalar: min(v), max(v), sum(v), prod(v), norm(v) (Euclidean),
+ * dot(a, b). */
+static int call_reduce(ev *E, const node *n, const val *a, val *out)
+{
+    int id = n->op;
+    char d[96], d2[96];
+    double s;
+    switch (id) {
+    case B_MIN: case B_MAX:
+        if (a[0].size == 0)
+            return fx_fail(E->err, n->line, n->col, GC_EINVAL, "%s of no "
+                           "entries", n->name);
+        s = a[0].v[0];
+        for (size_t i = 1; i < a[0].size; i++)
+            s = id == B_MIN ? fmin(s, a[0].v[i]) : fmax(s, a[0].v[i]);
+        break;
+    case B_DOT:
+        if (!fx_same_shape(&a[0], &a[1]))
+            return fx_fail(E->err, n->line, n->col, GC_EINVAL, "dot needs "
+                           "two values of the same shape, found %s and %s",
+                           fx_describe(&a[0], d, sizeof d),
+                           fx_describe(&a[1], d2, sizeof d2));
+        s = 0;
+        for (size_t i = 0; i < a[0].size; i++) s += a[0].v[i] * a[1].v[i];
+        break;
+    default:   /* sum, prod, norm */
+        s = id == B_PROD ? 1 : 0;
+        for (size_t i = 0; i < a[0].size; i++)
+            s = id == B_PROD ? s * a[0].v[i]
+              : id == B_SUM ? s + a[0].v[i] : s + a[0].v[i] * a[0].v[i];
+        if (id == B_NORM) s = sqrt(s);
+    }
+    return fx_scalar_val(E, n, s, out);
+}
+
+/* softmax(v)_i = exp(v_i - m) / sum_j exp(v_j - m), m = max_j v_j so that
+ * no exp overflows. */
+static int call_softmax(ev *E, const node *n, const val *a, val *out)
+{
+    int st;
+    if ((st = want_rank(E, n, &a[0], 1, 1, "softmax takes a vector")) ||
+        (st = fx_new_val(E, n, 1, a[0].shape, a[0].base, out)))
+        return st;
+    double m = -INFINITY, s = 0;
+    for (size_t i = 0; i < a[0].size; i++) m = fmax(m, a[0].v[i]);
+    for (size_t i = 0; i < a[0].size; i++)
+        s += out->v[i] = exp(a[0].v[i] - m);
+    for (size_t i = 0; i < a[0].size; i++) out->v[i] /= s;
+    return GC_OK;
+}
+
+/* transpose(A): a scalar or vector is its own transpose. */
+static int call_transpose(ev *E, const node *n, const val *a, val *out)
+{
+    int st;
+    if ((st = want_rank(E, n, &a[0], 0, 2, "transpose takes a scalar, "
+                        "vector or matrix")))
+        return st;
+    if (a[0].rank < 2) { *out = a[0]; return GC_OK; }
+    size_t sh[2] = {a[0].shape[1], a[0].shape[0]};
+    int bs[2] = {a[0].base[1], a[0].base[0]};
+    if ((st = fx_new_val(E, n, 2, sh, bs, out))) return st;
+    for (size_t i = 0; i < sh[0]; i++)
+        for (size_t j = 0; j < sh[1]; j++)
+            out->v[i * sh[1] + j] = a[0].v[j * sh[0] + i];
+    return GC_OK;
+}
+
+/* outer(a, b): the axes of a, then those of b. */
+static int call_outer(ev *E, const node *n, const val *a, val *out)
+{
+    int rank = a[0].rank + a[1].rank, st;
+    if (rank > GC_FX_MAX_RANK)
+        return fx_fail(E->err, n->line, n->col, GC_EINVAL, "the outer "
+                       "product would have %d axes (at most %d)", rank,
+                       GC_FX_MAX_RANK);
+    size_t sh[GC_FX_MAX_RANK];
+    int bs[GC_FX_MAX_RANK];
+    for (int i = 0; i < a[0].rank; i++) {
+        sh[i] = a[0].shape[i];
+        bs[i] = a[0].base[i];
+    }
+    for (int i = 0; i < a[1].rank; i++) {
+        sh[a[0].rank + i] = a[1].shape[i];
+        bs[a[0].rank + i] = a[1].base[i];
+    }
+    if ((st = fx_new_val(E, n, rank, sh, bs, out))) return st;
+    for (size_t i = 0; i < a[0].size; i++)
+        for (size_t j = 0; j < a[1].size; j++)
+            out->v[i * a[1].size + j] = a[0].v[i] * a[1].v[j];
+    return GC_OK;
+}
+
+/* diag(v): the diagonal matrix of a vector; diag(A): the diagonal of a
+ * square matrix. */
+static int call_diag(ev *E, const node *n, const val *a, val *out)
+{
+    char d[96];
+    int st;
+    if ((st = want_rank(E, n, &a[0], 1, 2, "diag takes a vector (to make "
+                        "a diagonal matrix) or a square matrix")))
+        return st;
+    if (a[0].rank == 2) {
+        if (a[0].shape[0] != a[0].shape[1])
+            return fx_fail(E->err, n->line, n->col, GC_EINVAL, "diag of "
+                           "a matrix needs a square one, found %s",
+                           fx_describe(&a[0], d, sizeof d));
+        if ((st = fx_new_val(E, n, 1, a[0].shape, a[0].base, out)))
+            return st;
+        for (size_t i = 0; i < a[0].shape[0]; i++)
+            out->v[i] = a[0].v[i * a[0].shape[0] + i];
+        return GC_OK;
+    }
+    size_t sh[2] = {a[0].shape[0], a[0].shape[0]};
+    int bs[2] = {a[0].base[0], a[0].base[0]};
+    if ((st = fx_new_val(E, n, 2, sh, bs, out))) return st;
+    memset(out->v, 0, out->size * sizeof *out->v);
+    for (size_t i = 0; i < sh[0]; i++) out->v[i * sh[0] + i] = a[0].v[i];
+    return GC_OK;
+}
+
+/* eye(n), ones(n), ones(n, m), zeros(n), zeros(n, m): axes numbered
+ * from 1. */
+static int call_construct(ev *E, const node *n, const val *a, val *out)
+{
+    int id = n->op, rank = 1, st;
+    size_t sh[2];
+    if ((st = size_arg(E, n->kid[0], &a[0], &sh[0]))) return st;
+    if (id == B_EYE) { sh[1] = sh[0]; rank = 2; }
+    else if (n->n == 2) {
+        if ((st = size_arg(E, n->kid[1], &a[1], &sh[1]))) return st;
+        rank = 2;
+    }
+    if ((st = fx_new_val(E, n, rank, sh, NULL, out))) return st;
+    for (size_t i = 0; i < out->size; i++)
+        out->v[i] = id == B_ONES ? 1.0
+                  : id == B_ZEROS ? 0.0 : (i % (sh[0] + 1) == 0);
+    return GC_OK;
+}
+
+int fx_call(ev *E, const node *n, val *out)
+{
+    val a[2];
+    int st;
+    if (n->op == B_IF) return call_if(E, n, out);
+    for (int i = 0; i < n->n && i < 2; i++)
+        if ((st = fx_eval(E, n->kid[i], &a[i]))) return st;
+    int id = n->op;
+    if (id < B_N_UNARY) return call_unary(E, n, a, out);
+    switch (id) {
+    case B_MIN: case B_MAX:
+        return n->n == 2 ? call_binary(E, n, a, out)
+                         : call_reduce(E, n, a, out);
+    case B_LRELU: case B_DLRELU: case B_DELTA: case B_HADAMARD:
+        return call_binary(E, n, a, out);
+    case B_SUM: case B_PROD: case B_NORM: case B_DOT:
+        return call_reduce(E, n, a, out);
+    case B_SOFTMAX: return call_softmax(E, n, a, out);
+    case B_TRANSPOSE: return call_transpose(E, n, a, out);
+    case B_MATMUL: return fx_matmul(E, n, 0, 0, &a[0], &a[1], out);
+    case B_OUTER: return call_outer(E, n, a, out);
+    case B_DIAG: return call_diag(E, n, a, out);
+    case B_EYE: case B_ONES: case B_ZEROS:
+        return call_construct(E, n, a, out);
+    }
+    return fx_fail(E->err, n->line, n->col, GC_EINVAL, "internal: builtin "
+                   "%d", id);
+}

@@ -1,0 +1,469 @@
+/* compile.c: a submission into a program: statements split by indentation,
+ * each read as an answer (dL/dv[i] = ...) or a definition (a[k] = ...). */
+#include "fx/fx_impl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int grow(void **arr, size_t n, size_t elem)
+{
+    if (n & (n - 1)) return GC_OK;        /* not a power of two: room left */
+    size_t cap = n ? 2 * n : 4;
+    void *p = realloc(*arr, cap * elem);
+    if (!p) return GC_ENOMEM;
+    *arr = p;
+    return GC_OK;
+}
+
+static int is_loss(const gc_fx_program *P, const char *name)
+{
+    const char *const *l = P->losses ? P->losses : gc_loss_names_default;
+    for (size_t i = 0; l[i]; i++)
+        if (strcmp(l[i], name) == 0) return 1;
+    return 0;
+}
+
+static void loss_list(const gc_fx_program *P, char *buf, size_t n)
+{
+    const char *const *l = P->losses ? P->losses : gc_loss_names_default;
+    buf[0] = 0;
+    for (size_t i = 0; l[i]; i++) {
+        size_t k = strlen(buf);
+        snprintf(buf + k, n - k, "%s%s", i ? ", " : "", l[i]);
+    }
+}
+
+static answer *find_answer(gc_fx_program *P, const char *key)
+{
+    for (size_t i = 0; i < P->n_ans; i++)
+        if (strcmp(P->ans[i].t.key, key) == 0) return &P->ans[i];
+    return NULL;
+}
+
+static int add_note(gc_fx_program *P, const gc_error *e)
+{
+    if (grow((void **)&P->notes, P->n_notes, sizeof *P->notes))
+        return GC_ENOMEM;
+    P->notes[P->n_notes++] = *e;
+    return GC_OK;
+}
+
+
+/* Parse one index list [a][b, c] on the left-hand side. */
+typedef struct {
+    int n;
+    int is_name[GC_MAX_RANK + 1];
+    char name[GC_MAX_RANK + 1][GC_NAME_MAX];
+    long value[GC_MAX_RANK + 1];
+    long line[GC_MAX_RANK + 1], col[GC_MAX_RANK + 1];
+} lhs_indices;
+
+static int parse_lhs_indices(parser *ps, lhs_indices *ix, int names_only)
+{
+    int st;
+    ix->n = 0;
+    while (ps->lx.t.k == T_LB) {
+        if ((st = fx_lex(&ps->lx))) return st;
+        for (;;) {
+            token t = ps->lx.t;
+            if (ix->n > GC_MAX_RANK)
+                return fx_fail(ps->err, t.line, t.col, GC_EINVAL, "more "
+                               "than %d indices", GC_MAX_RANK);
+            int neg = 0;
+            if (!names_only && t.k == T_OP && t.op == '-') {
+                neg = 1;
+                if ((st = fx_lex(&ps->lx))) return st;
+                t = ps->lx.t;
+            }
+            if (t.k == T_NAME && !neg) {
+                ix->is_name[ix->n] = 1;
+                snprintf(ix->name[ix->n], GC_NAME_MAX, "%s", t.name);
+            } else if (t.k == T_NUM && !names_only && t.integer &&
+                       t.num <= 1e9) {
+                ix->is_name[ix->n] = 0;
+                ix->value[ix->n] = neg ? -(long)t.num : (long)t.num;
+            } else {
+                return fx_expect(ps, -1, names_only
+                                 ? "an index name such as i or k"
+                                 : "an index name (i, k) or a whole number");
+            }
+            ix->line[ix->n] = t.line;
+            ix->col[ix->n] = t.col;
+            ix->n++;
+            if ((st = fx_lex(&ps->lx))) return st;
+            if (ps->lx.t.k != T_COMMA) break;
+            if ((st = fx_lex(&ps->lx))) return st;
+        }
+        if ((st = fx_expect(ps, T_RB, "']' or ','"))) return st;
+    }
+    return GC_OK;
+}
+
+/* Bind a side's indices: free names get slots, numbers are checked
+ * against the block's range. */
+static int bind_indices(parser *ps, const lhs_indices *ix,
+                        const gc_block *b, const char *side, statement *s,
+                        int at)
+{
+    int st;
+    if (ix->n > b->rank)
+        return fx_fail(ps->err, ix->line[ix->n - 1], ix->col[ix->n - 1],
+                       GC_EINVAL, "%s has %d ind%s, found %d", b->name,
+                       b->rank, b->rank == 1 ? "ex" : "ices", ix->n);
+    (void)side;
+    for (int a = 0; a < ix->n; a++) {
+        if (ix->is_name[a]) {
+            if ((st = fx_check_new_index(ps, ix->name[a], ix->line[a],
+                                         ix->col[a])))
+                return st;
+            if ((st = fx_push_index(ps, ix->name[a], &s->slot[at + a])))
+                return st;
+        } else {
+            long lo = b->base[a], hi = b->base[a] + (long)b->shape[a] - 1;
+            if (ix->value[a] < lo || ix->value[a] > hi)
+                return fx_fail(ps->err, ix->line[a], ix->col[a], GC_EINVAL,
+                               "index %ld is out of range: %s has indices "
+                               "%ld..%ld along this axis", ix->value[a],
+                               b->name, lo, hi);
+            s->slot[at + a] = -1;
+            s->fixed[at + a] = ix->value[a];
+        }
+    }
+    return GC_OK;
+}
+
+/* The statement may not be longer than GC_FX_MAX_STATEMENT. */
+static int check_length(parser *ps, const token *first, size_t len)
+{
+    if (len > GC_FX_MAX_STATEMENT)
+        return fx_fail(ps->err, first->line, first->col, GC_ELIMIT, "the "
+                       "statement has %zu characters, more than %d "
+                       "(GC_FX_MAX_STATEMENT)", len, GC_FX_MAX_STATEMENT);
+    return GC_OK;
+}
+
+/* The target of an answer's left-hand side dX[...]/dY[...] (first and
+ * second the names, ix1 and ix2 their indices), keyed with its fixed
+ * indices; *x_loss says whether X is the loss. */
+static int answer_target(parser *ps, const token *first,
+                         const lhs_indices *ix1, const token *second,
+                         const lhs_indices *ix2, gc_target *t, int *x_loss)
+{
+    gc_fx_program *P = ps->P;
+    if (first->name[0] != 'd' || !first->name[1] || second->name[0] != 'd' ||
+        !second->name[1])
+        return fx_fail(ps->err, first->line, first->col, GC_EINVAL,
+                       "expected dL/dv, dL/dv[i] or dq[i]/dv[j] on the left "
+                       "(d glued to the names), found %s/%s", first->name,
+                       second->name);
+    const char *x = first->name + 1, *y = second->name + 1;
+    *x_loss = !gc_blocks_find(&P->p->layout.quantities, x);
+    if (*x_loss && !is_loss(P, x)) {
+        char ll[128];
+        loss_list(P, ll, sizeof ll);
+        return fx_fail(ps->err, first->line, first->col + 1, GC_EINVAL,
+                       "%s is neither a name of the loss (%s; a 'loss:' line "
+                       "adds one) nor a quantity of model %s", x, ll,
+                       P->p->model->name);
+    }
+    char msg[256];
+    if (gc_target_resolve(P->p, x, y, P->loss, *x_loss, t, msg, sizeof msg))
+        return fx_fail(ps->err, second->line, second->col + 1, GC_EINVAL,
+                       "%s", msg);
+    if (t->n > GC_FX_MAX_TENSOR)
+        return fx_fail(ps->err, first->line, first->col, GC_ELIMIT, "%s has "
+                       "more than %zu entries (GC_FX_MAX_TENSOR)", t->key,
+                       (size_t)GC_FX_MAX_TENSOR);
+    /* the answer it belongs to: target and fixed indices */
+    int f1[GC_MAX_RANK + 1], f2[GC_MAX_RANK + 1];
+    char sx[48], sy[48];
+    for (int a = 0; a < ix1->n; a++) f1[a] = ix1->is_name[a];
+    for (int a = 0; a < ix2->n; a++) f2[a] = ix2->is_name[a];
+    gc_target_key_suffix(sx, sizeof sx, ix1->n, f1, ix1->value);
+    gc_target_key_suffix(sy, sizeof sy, ix2->n, f2, ix2->value);
+    char *slash = strchr(t->key, '/');
+    char head[GC_NAME_MAX + 2];
+    snprintf(head, sizeof head, "%.*s", (int)(slash - t->key), t->key);
+    snprintf(t->key, sizeof t->key, "%.32s%.47s/d%.31s%.47s", head, sx, y,
+             sy);
+    return GC_OK;
+}
+
+/* The answer keyed t->key, added (no statements yet) if it is new. */
+static int answer_for(gc_fx_program *P, const gc_target *t, long line,
+                      answer **out)
+{
+    answer *A = find_answer(P, t->key);
+    if (!A) {
+        if (grow((void **)&P->ans, P->n_ans, sizeof *P->ans))
+            return GC_ENOMEM;
+        A = &P->ans[P->n_ans++];
+        memset(A, 0, sizeof *A);
+        A->t = *t;
+        A->line = line;
+        A->given = calloc(t->n ? t->n : 1, sizeof *A->given);
+        if (!A->given) return GC_ENOMEM;
+    }
+    *out = A;
+    return GC_OK;
+}
+
+/* Mark the entries statement S gives: each at most once across the
+ * answer's statements. */
+static int mark_given(parser *ps, answer *A, const statement *S,
+                      const token *first)
+{
+    odometer o;
+    fx_odo_init(&o, &A->t, S);
+    do {
+        size_t ol, orest, wl, wrest;
+        fx_combo_entries(&A->t, S, &o, &ol, &orest, &wl, &wrest);
+        for (size_t i = 0; i < orest; i++)
+            for (size_t k = 0; k < wrest; k++) {
+                size_t flat = (ol + i) * A->t.wrt->size + wl + k;
+                if (A->given[flat]) {
+                    char en[160];
+                    fx_target_entry_name(ps->P, &A->t, flat, en, sizeof en);
+                    return fx_fail(ps->err, first->line, first->col,
+                                   GC_EINVAL, "%s is already given on line "
+                                   "%ld", en, A->given[flat]);
+                }
+                A->given[flat] = first->line;
+            }
+    } while (fx_odo_next(&o));
+    return GC_OK;
+}
+
+/* An answer dX[...]/dY[...] = expr; first and ix1 (X and its indices)
+ * are read, the '/' is current.  *A is set as soon as the answer is
+ * known, so that an error after it marks the answer invalid. */
+static int compile_answer(parser *ps, const token *first,
+                          const lhs_indices *ix1, size_t len, answer **A)
+{
+    gc_fx_program *P = ps->P;
+    lhs_indices ix2;
+    memset(&ix2, 0, sizeof ix2);
+    int st, x_loss = 0;
+    if ((st = fx_lex(&ps->lx))) return st;
+    token second = ps->lx.t;
+    if (second.k != T_NAME)
+        return fx_expect(ps, -1, "dv after dL/ (the block differentiated "
+                         "with respect to)");
+    if ((st = fx_lex(&ps->lx))) return st;
+    if ((st = parse_lhs_indices(ps, &ix2, 0))) return st;
+    gc_target t;
+    if ((st = answer_target(ps, first, ix1, &second, &ix2, &t, &x_loss)) ||
+        (st = answer_for(P, &t, first->line, A)))
+        return st;
+    if (x_loss && ix1->n)
+        return fx_fail(ps->err, ix1->line[0], ix1->col[0], GC_EINVAL, "the "
+                       "loss %s is a scalar: write d%s/%s[i], not "
+                       "d%s[...]/...", first->name + 1, first->name + 1,
+                       second.name, first->name + 1);
+    statement *S = fx_arena_alloc(&P->nodes, sizeof *S);
+    if (!S) return GC_ENOMEM;
+    memset(S, 0, sizeof *S);
+    S->line = first->line;
+    S->n_of = ix1->n;
+    S->n_wrt = ix2.n;
+    if ((t.of && (st = bind_indices(ps, ix1, t.of, "of", S, 0))) ||
+        (st = bind_indices(ps, &ix2, t.wrt, "wrt", S, ix1->n)) ||
+        (st = fx_expect(ps, T_ASSIGN, "'=' after the left-hand side")) ||
+        (st = check_length(ps, first, len)) ||
+        (st = fx_parse_formula(ps, &S->body)) ||
+        (st = mark_given(ps, *A, S, first)))
+        return st;
+    if (grow((void **)&(*A)->st, (*A)->n_st, sizeof *(*A)->st))
+        return GC_ENOMEM;
+    (*A)->st[(*A)->n_st++] = S;
+    return GC_OK;
+}
+
+/* A definition's name must be new: not defined above, not a block, a
+ * dimension, a function or pi.  D gives the name up when it is taken. */
+static int check_def_name(parser *ps, const token *first, definition *D)
+{
+    gc_fx_program *P = ps->P;
+    const char *name = first->name;
+    int fam;
+    if (fx_find_def(P, name, (int)P->n_defs - 1) >= 0) {
+        D->name[0] = 0;   /* the first definition keeps the name */
+        return fx_fail(ps->err, first->line, first->col, GC_EINVAL, "%s is "
+                       "defined twice", name);
+    }
+    if (fx_find_block(P->p, name, &fam) || fx_find_dim(P->p, name) >= 0 ||
+        fx_builtin_find(name) >= 0 || strcmp(name, "pi") == 0) {
+        D->name[0] = 0;
+        return fx_fail(ps->err, first->line, first->col, GC_EINVAL, "%s is "
+                       "already %s: choose another name", name,
+                       fx_builtin_find(name) >= 0 ? "a function"
+                       : fx_find_block(P->p, name, &fam)
+                           ? "a block of the model" : "a dimension or pi");
+    }
+    return GC_OK;
+}
+
+/* A definition name[i][j] = expr; first and ix1 (the name and its
+ * indices) are read.  It stays broken (its uses are errors) unless it
+ * compiles. */
+static int compile_definition(parser *ps, const token *first,
+                              const lhs_indices *ix1, size_t len)
+{
+    gc_fx_program *P = ps->P;
+    int st;
+    if (grow((void **)&P->defs, P->n_defs, sizeof *P->defs))
+        return GC_ENOMEM;
+    definition *D = &P->defs[P->n_defs++];
+    memset(D, 0, sizeof *D);
+    snprintf(D->name, sizeof D->name, "%s", first->name);
+    D->line = first->line;
+    D->broken = 1;            /* until it compiles */
+    D->gen = (unsigned)-1;
+    if ((st = check_def_name(ps, first, D))) return st;
+    if (ps->lx.t.k != T_ASSIGN)
+        return fx_expect(ps, T_ASSIGN, "'=' (a definition name = ..., or an "
+                         "answer dL/dv = ...)");
+    D->n_params = ix1->n;
+    for (int a = 0; a < ix1->n; a++)
+        if ((st = fx_check_new_index(ps, ix1->name[a], ix1->line[a],
+                                     ix1->col[a])) ||
+            (st = fx_push_index(ps, ix1->name[a], &D->slot[a])))
+            return st;
+    if ((st = fx_lex(&ps->lx)) || (st = check_length(ps, first, len)))
+        return st;
+    ps->n_defs_visible = (int)P->n_defs - 1;    /* not itself */
+    if ((st = fx_parse_formula(ps, &D->body))) return st;
+    D->broken = 0;
+    return GC_OK;
+}
+
+/* One statement: text[0..len) starting at (line, col) of the file.  One
+ * that cannot be read makes its answer invalid or, if it is no answer, a
+ * note; only allocation failure fails the program. */
+static int compile_statement(gc_fx_program *P, const char *text, size_t len,
+                             long line, long col)
+{
+    gc_error err;
+    memset(&err, 0, sizeof err);
+    snprintf(err.file, sizeof err.file, "%s", P->file);
+    parser ps;
+    fx_parser_init(&ps, P, &err, text, len, line, col);
+    ps.n_defs_visible = (int)P->n_defs;
+    answer *A = NULL;
+    lhs_indices ix1;
+    int st, is_answer = 0;
+
+    if ((st = fx_lex(&ps.lx))) goto bad;
+    token first = ps.lx.t;
+    if (first.k != T_NAME) {
+        st = fx_expect(&ps, -1, "an answer dL/dv = ... or a definition "
+                       "name = ...");
+        goto bad;
+    }
+    if ((st = fx_lex(&ps.lx))) goto bad;
+    {
+        /* look ahead: an answer has a '/' before the '=' */
+        lexer save = ps.lx;
+        if ((st = parse_lhs_indices(&ps, &ix1, 0))) goto bad;
+        if (ps.lx.t.k == T_OP && ps.lx.t.op == '/') is_answer = 1;
+        else {
+            ps.lx = save;
+            if ((st = parse_lhs_indices(&ps, &ix1, 1))) goto bad;
+        }
+    }
+    st = is_answer ? compile_answer(&ps, &first, &ix1, len, &A)
+                   : compile_definition(&ps, &first, &ix1, len);
+    if (!st) return GC_OK;
+bad:
+    if (st == GC_ENOMEM) return GC_ENOMEM;
+    if (A) {
+        if (!A->bad) {
+            A->bad = 1;
+            A->err = err;
+        }
+        return GC_OK;
+    }
+    return add_note(P, &err);
+}
+
+static int line_blank(const char *s, const char *end)
+{
+    while (s < end && (*s == ' ' || *s == '\t' || *s == '\r')) s++;
+    return s == end || *s == '#' || *s == '\n';
+}
+
+static size_t indent_of(const char *s, const char *end)
+{
+    size_t n = 0;
+    while (s + n < end && (s[n] == ' ' || s[n] == '\t')) n++;
+    return n;
+}
+
+int gc_fx_compile(const gc_problem *p, const char *file, const char *text,
+                  size_t len, const char *loss, const char *const *losses,
+                  gc_fx_program **out, gc_error *err)
+{
+    *out = NULL;
+    memset(err, 0, sizeof *err);
+    snprintf(err->file, sizeof err->file, "%s", file ? file : "formula");
+    if (len > GC_SUB_MAX_BYTES)
+        return fx_fail(err, 0, 0, GC_ELIMIT, "the submission has %zu bytes, "
+                       "more than %zu (GC_SUB_MAX_BYTES)", len,
+                       (size_t)GC_SUB_MAX_BYTES);
+    gc_fx_program *P = calloc(1, sizeof *P);
+    if (!P) return GC_ENOMEM;
+    P->p = p;
+    snprintf(P->file, sizeof P->file, "%s", err->file);
+    P->loss = loss ? loss : "L";
+    P->losses = losses;
+
+    /* Statements: a line at the indentation of the statement's first line
+     * starts a new one; more indented lines continue it. */
+    const char *s = text, *end = text + len;
+    long line = 1, count = 0;
+    int st = GC_OK;
+    while (s < end && !st) {
+        const char *eol = memchr(s, '\n', (size_t)(end - s));
+        if (!eol) eol = end;
+        if (line_blank(s, eol)) {
+            s = eol < end ? eol + 1 : end;
+            line++;
+            continue;
+        }
+        size_t ind = indent_of(s, eol);
+        const char *start = s + ind, *stop = eol;
+        long first_line = line;
+        s = eol < end ? eol + 1 : end;
+        line++;
+        while (s < end) {
+            const char *e2 = memchr(s, '\n', (size_t)(end - s));
+            if (!e2) e2 = end;
+            if (!line_blank(s, e2) && indent_of(s, e2) <= ind) break;
+            stop = e2;
+            s = e2 < end ? e2 + 1 : end;
+            line++;
+        }
+        if (++count > GC_SUB_MAX_STATEMENTS) {
+            st = fx_fail(err, first_line, 1, GC_ELIMIT, "more than %d "
+                         "statements (GC_SUB_MAX_STATEMENTS)",
+                         GC_SUB_MAX_STATEMENTS);
+            break;
+        }
+        st = compile_statement(P, start, (size_t)(stop - start), first_line,
+                               (long)ind + 1);
+    }
+    if (st) {
+        if (st == GC_ENOMEM) snprintf(err->msg, sizeof err->msg,
+                                      "out of memory");
+        gc_fx_program_free(P);
+        return st;
+    }
+    P->slots = calloc(P->n_slots ? (size_t)P->n_slots : 1, sizeof *P->slots);
+    if (!P->slots) {
+        gc_fx_program_free(P);
+        return GC_ENOMEM;
+    }
+    *out = P;
+    return GC_OK;
+}

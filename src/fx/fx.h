@@ -1,0 +1,79 @@
+/* fx.h: internal to libgradcheck (not installed).  The formula language
+ * (src/fx/): values, one-expression evaluation, and compiled programs of
+ * definitions and answers, as grading uses them. */
+#ifndef GRADCHECK_FX_H
+#define GRADCHECK_FX_H
+
+#include "gradcheck/case.h"
+#include "gradcheck/target.h"
+
+/* Limits of the formula language, each checked before anything is
+ * allocated for it; an error names the limit. */
+#define GC_FX_MAX_STATEMENT 4000      /* characters of one statement */
+#define GC_FX_MAX_DEPTH 64            /* nesting: ( [ calls, unary signs, ^ */
+#define GC_FX_MAX_TENSOR ((size_t)1 << 20)  /* entries of one value */
+#define GC_FX_MAX_SUM 1000000L        /* terms of one sum(...) or prod(...) */
+#define GC_FX_MAX_WORK 50000000.0     /* operations per answer per point */
+#define GC_FX_MAX_MEMORY ((size_t)256 << 20)  /* bytes of values in flight */
+#define GC_FX_MAX_RANK 4
+#define GC_SUB_MAX_BYTES ((size_t)256 << 10) /* one submission file */
+#define GC_SUB_MAX_STATEMENTS 256     /* statements in one file */
+
+/* A value of the formula language: a scalar (rank 0) or an array whose
+ * axes carry the index of their first entry (homework notation). */
+typedef struct {
+    int rank;
+    size_t shape[GC_FX_MAX_RANK];
+    int base[GC_FX_MAX_RANK];
+    size_t size;
+    double *v;               /* owned by whoever filled the value */
+} gc_fx_value;
+
+void gc_fx_value_clear(gc_fx_value *v);
+
+/* Evaluate one expression (no definitions, no free indices) with the
+ * problem's names bound to theta, its inputs and the quantity values q (q
+ * may be NULL when the expression names no quantity).  On success *out
+ * holds a fresh value (free with gc_fx_value_clear).  On failure returns
+ * GC_EINVAL (syntax, names, shapes, indices), GC_ELIMIT (a limit, named in
+ * the message) or GC_ENOMEM, with err's line and column inside expr. */
+int gc_fx_eval(const gc_problem *p, const double *theta, const double *q,
+               const char *expr, gc_fx_value *out, gc_error *err);
+
+/* The formulas of one submission, compiled against a problem. */
+typedef struct gc_fx_program gc_fx_program;
+
+/* Compile the statements of a formula submission (definitions and
+ * answers; docs/formula-language.md).  Lines holding only a header
+ * ("case: ...") must have been blanked by the caller.  loss names the loss
+ * in answer keys; losses (NULL: gc_loss_names_default) are the names
+ * accepted for it, read during the call only.  A statement that
+ * cannot be read makes its answer invalid (gc_fx_answer_error), not the
+ * program; only allocation failure and the file-level limits fail. */
+int gc_fx_compile(const gc_problem *p, const char *file, const char *text,
+                  size_t len, const char *loss, const char *const *losses,
+                  gc_fx_program **out, gc_error *err);
+void gc_fx_program_free(gc_fx_program *prog);
+
+size_t gc_fx_n_answers(const gc_fx_program *prog);
+const gc_target *gc_fx_answer_target(const gc_fx_program *prog, size_t i);
+long gc_fx_answer_line(const gc_fx_program *prog, size_t i);
+/* The reason the answer cannot be evaluated at all (a syntax error, an
+ * unknown name, entries given twice or not at all), or NULL. */
+const gc_error *gc_fx_answer_error(const gc_fx_program *prog, size_t i);
+/* Lines that are no answer and could not be read (a broken definition, a
+ * left-hand side that is neither); n_notes of them. */
+size_t gc_fx_n_notes(const gc_fx_program *prog);
+const gc_error *gc_fx_note(const gc_fx_program *prog, size_t i);
+
+/* Evaluate answer i at a point: values[target.n] receives the answer's
+ * derivative entries (row-major; Jacobians of by wrt).  Definitions are
+ * evaluated once per point: call gc_fx_set_point first.  Returns
+ * GC_EINVAL/GC_ELIMIT with err at the formula's position, or
+ * GC_ENOMEM. */
+void gc_fx_set_point(gc_fx_program *prog, const double *theta,
+                     const double *q);
+int gc_fx_answer_eval(gc_fx_program *prog, size_t i, double *values,
+                      gc_error *err);
+
+#endif /* GRADCHECK_FX_H */

@@ -1,0 +1,238 @@
+/* program.c: a compiled program: its answers and notes, the entries each
+ * statement gives, and answers evaluated at a point. */
+#include "fx/fx_impl.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The name of entry (of_i, wrt_k) of a target, for messages. */
+void fx_target_entry_name(const gc_fx_program *P, const gc_target *t,
+                          size_t flat, char *buf, size_t n)
+{
+    const gc_layout *L = &P->p->layout;
+    const gc_blocks *wf = t->wrt_param ? &L->params : &L->quantities;
+    char w[64], o[64];
+    size_t k = flat % t->wrt->size, i = flat / t->wrt->size;
+    gc_entry_name(wf, t->wrt->offset + k, w, sizeof w);
+    if (t->kind == GC_TARGET_JACOBIAN) {
+        gc_entry_name(&L->quantities, t->of->offset + i, o, sizeof o);
+        snprintf(buf, n, "d%s/d%s", o, w);
+    } else {
+        snprintf(buf, n, "%.*s%s", (int)(strchr(t->key, '/') - t->key + 2),
+                 t->key, w);
+    }
+}
+
+void fx_odo_init(odometer *o, const gc_target *t, const statement *s)
+{
+    memset(o, 0, sizeof *o);
+    o->n_ax = (size_t)(s->n_of + s->n_wrt);
+    for (int a = 0; a < s->n_of + s->n_wrt; a++) {
+        const gc_block *b = a < s->n_of ? t->of : t->wrt;
+        int ax = a < s->n_of ? a : a - s->n_of;
+        if (s->slot[a] < 0) {
+            o->len[a] = 1;
+            o->first[a] = s->fixed[a];
+        } else {
+            o->len[a] = b->shape[ax];
+            o->first[a] = b->base[ax];
+        }
+    }
+}
+
+int fx_odo_next(odometer *o)
+{
+    for (size_t a = o->n_ax; a-- > 0;) {
+        if (++o->cur[a] < o->len[a]) return 1;
+        o->cur[a] = 0;
+    }
+    return 0;
+}
+
+/* The entries one combination covers: the remaining (trailing) axes of
+ * `of` times those of `wrt`, row-major.  *of_lin and *w_lin are the flat
+ * indices, within `of` and `wrt`, of the first covered entry; entry (r, k)
+ * of the combination is target entry (of_lin + r) * size(wrt) + w_lin + k. */
+void fx_combo_entries(const gc_target *t, const statement *s,
+                      const odometer *o, size_t *of_lin, size_t *of_rest,
+                      size_t *w_lin, size_t *w_rest)
+{
+    size_t ol = 0, orest = 1, wl = 0, wrest = 1;
+    if (t->of) {
+        for (int a = 0; a < t->of->rank; a++) {
+            if (a < s->n_of) {
+                size_t i = (size_t)(o->first[a] - t->of->base[a]) + o->cur[a];
+                ol = ol * t->of->shape[a] + i;
+            } else {
+                ol *= t->of->shape[a];
+                orest *= t->of->shape[a];
+            }
+        }
+    }
+    for (int a = 0; a < t->wrt->rank; a++) {
+        int k = s->n_of + a;
+        if (a < s->n_wrt) {
+            size_t i = (size_t)(o->first[k] - t->wrt->base[a]) + o->cur[k];
+            wl = wl * t->wrt->shape[a] + i;
+        } else {
+            wl *= t->wrt->shape[a];
+            wrest *= t->wrt->shape[a];
+        }
+    }
+    *of_lin = ol;
+    *of_rest = orest;
+    *w_lin = wl;
+    *w_rest = wrest;
+}
+
+void gc_fx_program_free(gc_fx_program *P)
+{
+    if (!P) return;
+    for (size_t i = 0; i < P->n_ans; i++) {
+        free(P->ans[i].st);
+        free(P->ans[i].given);
+    }
+    free(P->ans);
+    free(P->defs);
+    free(P->notes);
+    free(P->slots);
+    fx_arena_clear(&P->nodes);
+    fx_arena_clear(&P->point);
+    fx_arena_clear(&P->scratch);
+    free(P);
+}
+
+size_t gc_fx_n_answers(const gc_fx_program *P) { return P->n_ans; }
+
+const gc_target *gc_fx_answer_target(const gc_fx_program *P, size_t i)
+{
+    return i < P->n_ans ? &P->ans[i].t : NULL;
+}
+
+long gc_fx_answer_line(const gc_fx_program *P, size_t i)
+{
+    return i < P->n_ans ? P->ans[i].line : 0;
+}
+
+const gc_error *gc_fx_answer_error(const gc_fx_program *P, size_t i)
+{
+    return i < P->n_ans && P->ans[i].bad ? &P->ans[i].err : NULL;
+}
+
+size_t gc_fx_n_notes(const gc_fx_program *P) { return P->n_notes; }
+
+const gc_error *gc_fx_note(const gc_fx_program *P, size_t i)
+{
+    return i < P->n_notes ? &P->notes[i] : NULL;
+}
+
+void gc_fx_set_point(gc_fx_program *P, const double *theta, const double *q)
+{
+    P->fam[FAM_PARAM] = theta;
+    P->fam[FAM_INPUT] = P->p->inputs;
+    P->fam[FAM_QUANTITY] = q;
+    P->gen++;
+    if (P->gen == (unsigned)-1) P->gen = 0;
+    fx_arena_clear(&P->point);
+    P->point.over = 0;
+}
+
+/* The value v, computed for one combination, against the entries it must
+ * give: the remaining axes of `of` then of `wrt`.  Axes of length 1 may
+ * be left out or added (a 3-vector for a 3 x 1 matrix), and a Jacobian may
+ * also come as the size(of) x size(wrt) matrix. */
+static int fits(const val *v, const gc_target *t, const statement *s,
+                size_t orest, size_t wrest)
+{
+    if (v->size != orest * wrest) return 0;
+    size_t want[2 * GC_MAX_RANK];
+    int n = 0;
+    if (t->of)
+        for (int a = s->n_of; a < t->of->rank; a++)
+            if (t->of->shape[a] != 1) want[n++] = t->of->shape[a];
+    for (int a = s->n_wrt; a < t->wrt->rank; a++)
+        if (t->wrt->shape[a] != 1) want[n++] = t->wrt->shape[a];
+    int m = 0, ok = 1;
+    for (int a = 0; a < v->rank; a++) {
+        if (v->shape[a] == 1) continue;
+        if (m >= n || v->shape[a] != want[m]) { ok = 0; break; }
+        m++;
+    }
+    if (ok && m == n) return 1;
+    /* the flattened Jacobian matrix */
+    return t->of && v->rank == 2 && v->shape[0] == orest &&
+           v->shape[1] == wrest;
+}
+
+static void want_text(const gc_target *t, const statement *s, char *buf,
+                      size_t n)
+{
+    val w = {0};
+    if (t->of)
+        for (int a = s->n_of; a < t->of->rank; a++)
+            w.shape[w.rank++] = t->of->shape[a];
+    for (int a = s->n_wrt; a < t->wrt->rank && w.rank < GC_FX_MAX_RANK; a++)
+        w.shape[w.rank++] = t->wrt->shape[a];
+    fx_describe(&w, buf, n);
+}
+
+int gc_fx_answer_eval(gc_fx_program *P, size_t i, double *values,
+                      gc_error *err)
+{
+    memset(err, 0, sizeof *err);
+    snprintf(err->file, sizeof err->file, "%s", P->file);
+    if (i >= P->n_ans) return GC_EINVAL;
+    answer *A = &P->ans[i];
+    if (A->bad) { *err = A->err; return GC_EINVAL; }
+    for (size_t k = 0; k < A->t.n; k++) values[k] = NAN;
+    ev E = {.P = P, .err = err};
+    int st = GC_OK;
+    for (size_t si = 0; si < A->n_st && !st; si++) {
+        statement *S = A->st[si];
+        odometer o;
+        fx_odo_init(&o, &A->t, S);
+        do {
+            for (size_t a = 0; a < o.n_ax; a++)
+                if (S->slot[a] >= 0)
+                    P->slots[S->slot[a]] = (double)(o.first[a] +
+                                                    (long)o.cur[a]);
+            arena_mark m = fx_arena_save(&P->scratch);
+            val v;
+            if ((st = fx_eval(&E, S->body, &v))) break;
+            size_t ol, orest, wl, wrest;
+            fx_combo_entries(&A->t, S, &o, &ol, &orest, &wl, &wrest);
+            if (!fits(&v, &A->t, S, orest, wrest)) {
+                char d1[96], d2[96];
+                want_text(&A->t, S, d2, sizeof d2);
+                st = fx_fail(err, S->body->line, S->body->col, GC_EINVAL,
+                             "the formula gives %s where %s%s needs %s%s",
+                             fx_describe(&v, d1, sizeof d1), A->t.key,
+                             o.n_ax ? " per entry" : "", d2,
+                             o.n_ax || !A->t.wrt->rank ? ""
+                             : " (or write one entry: ...[i] = ...)");
+                break;
+            }
+            size_t e = 0;
+            for (size_t r = 0; r < orest; r++)
+                for (size_t k = 0; k < wrest; k++, e++) {
+                    size_t flat = (ol + r) * A->t.wrt->size + wl + k;
+                    values[flat] = v.v[e];
+                    if (!isfinite(v.v[e])) {
+                        char en[160];
+                        fx_target_entry_name(P, &A->t, flat, en, sizeof en);
+                        st = fx_fail(err, S->line, 1, GC_EINVAL, "%s "
+                                     "evaluates to %s", en,
+                                     isnan(v.v[e]) ? "NaN" : "an infinity");
+                        break;
+                    }
+                }
+            fx_arena_restore(&P->scratch, m);
+            if (st) break;
+        } while (fx_odo_next(&o));
+    }
+    fx_arena_clear(&P->scratch);
+    P->scratch.over = 0;
+    return st;
+}

@@ -1,0 +1,194 @@
+/* values.c: arithmetic on values under the limits: fresh values, entry by
+ * entry operations with scalars broadcast, the matrix product. */
+#include "fx/fx_impl.h"
+
+#include <math.h>
+#include <string.h>
+
+int fx_no_memory(ev *E, const node *at)
+{
+    if (E->P->scratch.over || E->P->point.over)
+        return fx_fail(E->err, at->line, at->col, GC_ELIMIT, "the values of "
+                       "this formula need more than %zu MiB "
+                       "(GC_FX_MAX_MEMORY)", (size_t)GC_FX_MAX_MEMORY >> 20);
+    return fx_fail(E->err, at->line, at->col, GC_ENOMEM, "out of memory");
+}
+
+int fx_charge(ev *E, const node *at, double ops)
+{
+    E->work += ops;
+    if (E->work > GC_FX_MAX_WORK)
+        return fx_fail(E->err, at->line, at->col, GC_ELIMIT, "needs more than "
+                       "%.0f operations at one point (GC_FX_MAX_WORK)",
+                       GC_FX_MAX_WORK);
+    return GC_OK;
+}
+
+/* A fresh value of the given shape in the scratch arena (limits first). */
+int fx_new_val(ev *E, const node *at, int rank, const size_t *shape,
+               const int *base, val *out)
+{
+    size_t size = 1;
+    for (int i = 0; i < rank; i++) {
+        if (shape[i] && size > GC_FX_MAX_TENSOR / shape[i]) {
+            size = GC_FX_MAX_TENSOR + 1;
+            break;
+        }
+        size *= shape[i];
+    }
+    if (size > GC_FX_MAX_TENSOR) {
+        char d[96];
+        val tmp = {.rank = rank};
+        for (int i = 0; i < rank; i++) tmp.shape[i] = shape[i];
+        return fx_fail(E->err, at->line, at->col, GC_ELIMIT, "%s has more "
+                       "than %zu entries (GC_FX_MAX_TENSOR)",
+                       fx_describe(&tmp, d, sizeof d),
+                       (size_t)GC_FX_MAX_TENSOR);
+    }
+    int st = fx_charge(E, at, (double)size);
+    if (st) return st;
+    memset(out, 0, sizeof *out);
+    out->rank = rank;
+    for (int i = 0; i < rank; i++) {
+        out->shape[i] = shape[i];
+        out->base[i] = base ? base[i] : 1;
+    }
+    out->size = size;
+    out->v = fx_arena_alloc(&E->P->scratch, size * sizeof(double));
+    if (!out->v) return fx_no_memory(E, at);
+    return GC_OK;
+}
+
+int fx_same_shape(const val *a, const val *b)
+{
+    if (a->rank != b->rank) return 0;
+    for (int i = 0; i < a->rank; i++)
+        if (a->shape[i] != b->shape[i]) return 0;
+    return 1;
+}
+
+/* A whole number that can index: rank 0, finite, integral. */
+int fx_as_index(ev *E, const node *at, const val *v, long *out)
+{
+    char d[96];
+    if (v->rank != 0)
+        return fx_fail(E->err, at->line, at->col, GC_EINVAL, "an index must "
+                       "be one whole number, found %s",
+                       fx_describe(v, d, sizeof d));
+    double x = v->v[0];
+    if (!isfinite(x) || x != floor(x) || fabs(x) > 1e9)
+        return fx_fail(E->err, at->line, at->col, GC_EINVAL, "an index must "
+                       "be a whole number, found %.17g", x);
+    *out = (long)x;
+    return GC_OK;
+}
+
+static double apply2(int op, double a, double b)
+{
+    switch (op) {
+    case '+': return a + b;
+    case '-': return a - b;
+    case '*': return a * b;
+    case '/': return a / b;
+    case '^': return pow(a, b);
+    case '<': return a < b;
+    case '>': return a > b;
+    case OP_LE: return a <= b;
+    case OP_GE: return a >= b;
+    case OP_EQ: return a == b;
+    case OP_NE: return a != b;
+    case 'm': return fmin(a, b);
+    case 'M': return fmax(a, b);
+    case 'l': return a > 0 ? a : b * a;    /* lrelu(x, alpha) */
+    case 'L': return a > 0 ? 1.0 : b;      /* dlrelu(x, alpha), x = 0 left */
+    default: return NAN;
+    }
+}
+
+static const char *verb(int op)
+{
+    switch (op) {
+    case '+': return "add";
+    case '-': return "subtract";
+    case '*': return "multiply entry by entry";
+    case '/': return "divide entry by entry";
+    case '^': return "raise entry by entry";
+    case 'm': case 'M': return "take min/max of";
+    case 'l': case 'L': return "apply lrelu to";
+    default: return "compare";
+    }
+}
+
+/* a op b entry by entry; a scalar on either side applies to every entry.
+ * dst may be a itself when a is a temporary of the result's shape. */
+int fx_binary(ev *E, const node *at, long ol, long oc, int op,
+              const val *a, const val *b, val *out, int in_place)
+{
+    char da[96], db[96];
+    if (a->rank && b->rank && !fx_same_shape(a, b))
+        return fx_fail(E->err, ol ? ol : at->line, ol ? oc : at->col,
+                       GC_EINVAL, "cannot %s %s and %s (shapes must match, or "
+                       "one side be a scalar%s)", verb(op),
+                       fx_describe(a, da, sizeof da),
+                       fx_describe(b, db, sizeof db),
+                       op == '*' ? "; matmul(A, B) or A @ B is the matrix "
+                                   "product, outer(a, b) the outer product"
+                                 : "");
+    const val *shape = a->rank ? a : b;
+    val r;
+    int st;
+    if (in_place && a->rank == shape->rank) {
+        r = *a;
+        if ((st = fx_charge(E, at, (double)r.size))) return st;
+    } else if ((st = fx_new_val(E, at, shape->rank, shape->shape, shape->base,
+                                &r)))
+        return st;
+    for (size_t i = 0; i < r.size; i++)
+        r.v[i] = apply2(op, a->v[a->rank ? i : 0], b->v[b->rank ? i : 0]);
+    *out = r;
+    return GC_OK;
+}
+
+int fx_scalar_val(ev *E, const node *at, double x, val *out)
+{
+    int st = fx_new_val(E, at, 0, NULL, NULL, out);
+    if (!st) out->v[0] = x;
+    return st;
+}
+
+int fx_matmul(ev *E, const node *at, long ol, long oc, const val *a,
+              const val *b, val *out)
+{
+    char da[96], db[96];
+    long l = ol ? ol : at->line, c = ol ? oc : at->col;
+    if (a->rank == 0 || b->rank == 0 || a->rank > 2 || b->rank > 2)
+        return fx_fail(E->err, l, c, GC_EINVAL, "the matrix product needs "
+                       "vectors or matrices, found %s and %s (use * with a "
+                       "scalar)", fx_describe(a, da, sizeof da),
+                       fx_describe(b, db, sizeof db));
+    /* a vector is a row on the left and a column on the right */
+    size_t n = a->rank == 2 ? a->shape[0] : 1;
+    size_t k = a->rank == 2 ? a->shape[1] : a->shape[0];
+    size_t k2 = b->shape[0];
+    size_t m = b->rank == 2 ? b->shape[1] : 1;
+    if (k != k2)
+        return fx_fail(E->err, l, c, GC_EINVAL, "cannot multiply %s by %s: "
+                       "%zu columns against %zu rows",
+                       fx_describe(a, da, sizeof da),
+                       fx_describe(b, db, sizeof db), k, k2);
+    size_t shape[2];
+    int base[2], rank = 0;
+    if (a->rank == 2) { shape[rank] = n; base[rank++] = a->base[0]; }
+    if (b->rank == 2) { shape[rank] = m; base[rank++] = b->base[1]; }
+    int st = fx_new_val(E, at, rank, shape, base, out);
+    if (st) return st;
+    if ((st = fx_charge(E, at, (double)(n * m * k)))) return st;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < m; j++) {
+            double s = 0;
+            for (size_t q = 0; q < k; q++)
+                s += a->v[i * k + q] * b->v[q * m + j];
+            out->v[i * m + j] = s;
+        }
+    return GC_OK;
+}
