@@ -371,6 +371,37 @@ START_TEST(fx_program_errors_stay_with_their_statement)
 }
 END_TEST
 
+/* A definition may hide a block or a dimension of the model (a student's
+ * deltas d1, d2, d3 where the layer sizes are d1, d2, d3): from its line
+ * on the name is the student's and the answers using it say so; a
+ * function's name cannot be redefined, and the answer using it says why. */
+START_TEST(fx_definitions_hide_model_names_and_say_so)
+{
+    gc_fx_program *P = compile(
+        "h[k] = 10 k\n"                  /* 1: hides the quantity h */
+        "dL/dw[k] = h[k]\n"              /* 2: 10, 20, 30, 40 */
+        "sigmoid = 3\n"                  /* 3: a function's name */
+        "dL/dv[i] = sigmoid\n"           /* 4: uses it */
+        "dz/dw = 2 ones(4)\n");          /* 5: nothing hidden */
+    gc_error err;
+    double vals[8];
+    long i = answer(P, "dL/dw");
+    ck_assert_int_eq(gc_fx_answer_eval(P, (size_t)i, vals, &err), GC_OK);
+    for (int k = 0; k < 4; k++) ck_assert_double_eq(vals[k], 10 * (k + 1));
+    ck_assert_str_eq(gc_fx_answer_note(P, (size_t)i), "h is your definition "
+                     "on line 1, not the model's quantity h");
+    i = answer(P, "dL/dv");
+    const gc_error *e = gc_fx_answer_error(P, (size_t)i);
+    ck_assert_ptr_nonnull(e);
+    ck_assert_ptr_nonnull(strstr(e->msg, "uses sigmoid, whose definition on "
+                                 "line 3 cannot be read (sigmoid is already a "
+                                 "function: choose another name)"));
+    ck_assert_ptr_null(gc_fx_answer_note(P, (size_t)answer(P, "dz/dw")));
+    ck_assert_int_eq(gc_fx_n_notes(P), 1);    /* line 3 */
+    gc_fx_program_free(P);
+}
+END_TEST
+
 START_TEST(fx_program_file_limits)
 {
     /* more statements than GC_SUB_MAX_STATEMENTS: the file is refused */
@@ -417,6 +448,7 @@ static Suite *suite(void)
     tcase_add_test(tc, fx_program_answers_definitions_and_jacobians);
     tcase_add_test(tc, fx_program_errors_stay_with_their_statement);
     tcase_add_test(tc, fx_program_file_limits);
+    tcase_add_test(tc, fx_definitions_hide_model_names_and_say_so);
     suite_add_tcase(s, tc);
     return s;
 }

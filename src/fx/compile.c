@@ -280,35 +280,43 @@ static int compile_answer(parser *ps, const token *first,
     return GC_OK;
 }
 
-/* A definition's name must be new: not defined above, not a block, a
- * dimension, a function or pi.  D gives the name up when it is taken. */
+/* A definition's name must not be defined above, a function or pi.  It
+ * may hide a block or a dimension of the model (a student's d1, d2, d3
+ * for the deltas of a network whose layer sizes are d1, d2, d3): from its
+ * line on the name is the student's, and every answer that uses it says
+ * so (gc_fx_answer_note).  A definition named like a function or pi keeps
+ * its name but stays broken, so an answer that uses the name is invalid
+ * with the reason in its own message.  A second definition of a name
+ * gives the name up: the first one keeps it. */
 static int check_def_name(parser *ps, const token *first, definition *D)
 {
     gc_fx_program *P = ps->P;
     const char *name = first->name;
-    int fam;
+    int fam, dim;
+    const gc_block *b;
     if (fx_find_def(P, name, (int)P->n_defs - 1) >= 0) {
-        D->name[0] = 0;   /* the first definition keeps the name */
+        D->name[0] = 0;
         return fx_fail(ps->err, first->line, first->col, GC_EINVAL, "%s is "
                        "defined twice", name);
     }
-    if (fx_find_block(P->p, name, &fam) || fx_find_dim(P->p, name) >= 0 ||
-        fx_builtin_find(name) >= 0 || strcmp(name, "pi") == 0) {
-        D->name[0] = 0;
+    if (fx_builtin_find(name) >= 0 || strcmp(name, "pi") == 0)
         return fx_fail(ps->err, first->line, first->col, GC_EINVAL, "%s is "
                        "already %s: choose another name", name,
-                       fx_builtin_find(name) >= 0 ? "a function"
-                       : fx_find_block(P->p, name, &fam)
-                           ? "a block of the model" : "a dimension or pi");
-    }
+                       fx_builtin_find(name) >= 0 ? "a function" : "pi");
+    if ((b = fx_find_block(P->p, name, &fam)))
+        snprintf(D->shadows, sizeof D->shadows, "the model's %s %s",
+                 fx_fam_noun(fam), b->name);
+    else if ((dim = fx_find_dim(P->p, name)) >= 0)
+        snprintf(D->shadows, sizeof D->shadows, "the model's dimension %s "
+                 "= %ld", name, P->p->dims[dim]);
     return GC_OK;
 }
 
 /* A definition name[i][j] = expr; first and ix1 (the name and its
  * indices) are read.  It stays broken (its uses are errors) unless it
  * compiles. */
-static int compile_definition(parser *ps, const token *first,
-                              const lhs_indices *ix1, size_t len)
+static int define(parser *ps, const token *first, const lhs_indices *ix1,
+                  size_t len)
 {
     gc_fx_program *P = ps->P;
     int st;
@@ -336,6 +344,19 @@ static int compile_definition(parser *ps, const token *first,
     if ((st = fx_parse_formula(ps, &D->body))) return st;
     D->broken = 0;
     return GC_OK;
+}
+
+/* define(), keeping why a broken definition cannot be read for the
+ * messages of the answers that use it. */
+static int compile_definition(parser *ps, const token *first,
+                              const lhs_indices *ix1, size_t len)
+{
+    size_t d = ps->P->n_defs;
+    int st = define(ps, first, ix1, len);
+    if (st && st != GC_ENOMEM && ps->P->n_defs > d)
+        snprintf(ps->P->defs[d].why, sizeof ps->P->defs[d].why, "%.190s",
+                 ps->err->msg);
+    return st;
 }
 
 /* One statement: text[0..len) starting at (line, col) of the file.  One
@@ -385,6 +406,50 @@ bad:
         return GC_OK;
     }
     return add_note(P, &err);
+}
+
+/* Mark the definitions node n uses, directly or through other
+ * definitions. */
+static void uses_defs(const gc_fx_program *P, const node *n,
+                      unsigned char *seen)
+{
+    if (!n) return;
+    if (n->k == N_DEF && !seen[n->def]) {
+        seen[n->def] = 1;
+        uses_defs(P, P->defs[n->def].body, seen);
+    }
+    for (int i = 0; i < n->n; i++) uses_defs(P, n->kid[i], seen);
+}
+
+/* Each answer's note: the definitions it uses that hide a model name. */
+static int shadow_notes(gc_fx_program *P)
+{
+    int any = 0;
+    for (size_t d = 0; d < P->n_defs; d++) any |= P->defs[d].shadows[0] != 0;
+    if (!any || !P->n_ans) return GC_OK;
+    unsigned char *seen = malloc(P->n_defs);
+    if (!seen) return GC_ENOMEM;
+    for (size_t a = 0; a < P->n_ans; a++) {
+        answer *A = &P->ans[a];
+        memset(seen, 0, P->n_defs);
+        for (size_t i = 0; i < A->n_st; i++) uses_defs(P, A->st[i]->body, seen);
+        char buf[1024];
+        size_t l = 0;
+        buf[0] = 0;
+        for (size_t d = 0; d < P->n_defs && l < sizeof buf; d++) {
+            if (!seen[d] || !P->defs[d].shadows[0]) continue;
+            l += (size_t)snprintf(buf + l, sizeof buf - l, "%s%s is your "
+                                  "definition on line %ld, not %s",
+                                  l ? "; " : "", P->defs[d].name,
+                                  P->defs[d].line, P->defs[d].shadows);
+        }
+        if (l && !(A->note = strdup(buf))) {
+            free(seen);
+            return GC_ENOMEM;
+        }
+    }
+    free(seen);
+    return GC_OK;
 }
 
 static int line_blank(const char *s, const char *end)
@@ -460,7 +525,7 @@ int gc_fx_compile(const gc_problem *p, const char *file, const char *text,
         return st;
     }
     P->slots = calloc(P->n_slots ? (size_t)P->n_slots : 1, sizeof *P->slots);
-    if (!P->slots) {
+    if (!P->slots || shadow_notes(P)) {
         gc_fx_program_free(P);
         return GC_ENOMEM;
     }

@@ -61,6 +61,10 @@ long gc_fx_answer_line(const gc_fx_program *prog, size_t i);
 /* The reason the answer cannot be evaluated at all (a syntax error, an
  * unknown name, entries given twice or not at all), or NULL. */
 const gc_error *gc_fx_answer_error(const gc_fx_program *prog, size_t i);
+/* What the answer's formulas mean by a name the model also has: "d3 is
+ * your definition on line 2, not the model's dimension d3 = 1" (a
+ * definition hides a block or a dimension from its line on), or NULL. */
+const char *gc_fx_answer_note(const gc_fx_program *prog, size_t i);
 /* Lines that are no answer and could not be read (a broken definition, a
  * left-hand side that is neither); n_notes of them. */
 size_t gc_fx_n_notes(const gc_fx_program *prog);

@@ -115,6 +115,9 @@ typedef struct {
     node *body;
     long line;
     int broken;
+    char why[200];        /* broken: why it cannot be read */
+    char shadows[96];     /* the model name it hides ("the model's
+                             dimension d3 = 1"), or "" */
     unsigned gen;         /* point generation of the cached value */
     val cache;
 } definition;
@@ -133,6 +136,8 @@ typedef struct {
     statement **st;
     size_t n_st;
     long *given;          /* per entry: line of the statement giving it */
+    char *note;           /* the definitions it uses that hide a model
+                             name, or NULL (gc_fx_answer_note) */
     int bad;
     gc_error err;
 } answer;

@@ -292,8 +292,8 @@ static int parse_ref(parser *ps, const token *t, node **out)
     if (d >= 0) {
         if (P->defs[d].broken)
             return fx_fail(ps->err, t->line, t->col, GC_EINVAL, "uses %s, "
-                           "whose definition on line %ld cannot be read",
-                           t->name, P->defs[d].line);
+                           "whose definition on line %ld cannot be read (%s)",
+                           t->name, P->defs[d].line, P->defs[d].why);
         if (!(n = new_node(ps, N_DEF, t->line, t->col))) return GC_ENOMEM;
         n->def = d;
         n->name = P->defs[d].name;

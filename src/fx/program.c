@@ -93,6 +93,7 @@ void gc_fx_program_free(gc_fx_program *P)
     for (size_t i = 0; i < P->n_ans; i++) {
         free(P->ans[i].st);
         free(P->ans[i].given);
+        free(P->ans[i].note);
     }
     free(P->ans);
     free(P->defs);
@@ -119,6 +120,11 @@ long gc_fx_answer_line(const gc_fx_program *P, size_t i)
 const gc_error *gc_fx_answer_error(const gc_fx_program *P, size_t i)
 {
     return i < P->n_ans && P->ans[i].bad ? &P->ans[i].err : NULL;
+}
+
+const char *gc_fx_answer_note(const gc_fx_program *P, size_t i)
+{
+    return i < P->n_ans ? P->ans[i].note : NULL;
 }
 
 size_t gc_fx_n_notes(const gc_fx_program *P) { return P->n_notes; }
