@@ -38,6 +38,7 @@
  *   gradcheck/screen.h     directional screening
  *   gradcheck/golden.h     golden files and their comparison
  *   gradcheck/grade.h      grading submissions into a gradebook
+ *   gradcheck/names.h      names as every report shows them; text layout
  *
  * Conventions (from GSL and libgit2): functions return a gc_status, 0 on
  * success, and write results through pointer arguments that come last.
@@ -63,5 +64,6 @@
 #include "gradcheck/screen.h"
 #include "gradcheck/golden.h"
 #include "gradcheck/grade.h"
+#include "gradcheck/names.h"
 
 #endif /* GRADCHECK_H */

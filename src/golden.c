@@ -17,6 +17,7 @@
 #include "gradcheck/golden.h"
 #include "gradcheck/layout.h"
 #include "gradcheck/model.h"
+#include "gradcheck/names.h"
 #include "gradcheck/run.h"
 #include "gradcheck/status.h"
 #include "gradcheck/verdict.h"
@@ -46,18 +47,12 @@ void gc_golden_clear(gc_golden *g)
     g->n = g->cap = 0;
 }
 
-/* Names go into a tab-separated line: tabs and newlines become spaces. */
-static char *clean(const char *s)
-{
-    char *c = strdup(s ? s : "-");
-    if (!c) return NULL;
-    for (char *p = c; *p; p++)
-        if (*p == '\t' || *p == '\n' || *p == '\r') *p = ' ';
-    return c;
-}
-
+/* A row.  Names from a report go into the tab-separated line in their
+ * clean form (names.c), the form every reporter matches rows by; names read
+ * from a golden file (is_clean) are that form already and kept as read. */
 static int add(gc_golden *g, gc_golden_kind kind, const char *deriv,
-               long point, const char *name, double a, double n, int verdict)
+               long point, const char *name, double a, double n, int verdict,
+               int is_clean)
 {
     if (g->n == g->cap) {
         size_t cap = g->cap ? 2 * g->cap : 256;
@@ -68,8 +63,10 @@ static int add(gc_golden *g, gc_golden_kind kind, const char *deriv,
     }
     gc_golden_row *r = &g->rows[g->n];
     r->kind = kind;
-    r->deriv = clean(deriv);
-    r->name = clean(name);
+    if (!deriv) deriv = "-";
+    if (!name) name = "-";
+    r->deriv = is_clean ? strdup(deriv) : gc_name_clean_dup(deriv);
+    r->name = is_clean ? strdup(name) : gc_name_clean_dup(name);
     r->point = point;
     r->analytic = a;
     r->numeric = n;
@@ -93,7 +90,7 @@ int gc_golden_from_report(const gc_case_report *r, gc_golden *g)
     for (size_t d = 0; d < r->n_derivs && !st; d++) {
         const gc_derivation_report *dr = &r->derivs[d];
         const char *dn = dr->type->name;
-        st = add(g, GC_GOLDEN_VERDICT, dn, -1, "-", NAN, NAN, dr->verdict);
+        st = add(g, GC_GOLDEN_VERDICT, dn, -1, "-", NAN, NAN, dr->verdict, 0);
         for (size_t p = 0; p < r->n_points && !st; p++) {
             const gc_point_report *pr = &dr->points[p];
             for (size_t k = 0; k < L->params.n && !st; k++) {
@@ -101,7 +98,7 @@ int gc_golden_from_report(const gc_case_report *r, gc_golden *g)
                 const gc_entry_check *c = &pr->entries[k];
                 gc_entry_name(&L->params, k, name, sizeof name);
                 st = add(g, GC_GOLDEN_ENTRY, dn, (long)p, name, c->analytic,
-                         c->numeric.value, c->verdict);
+                         c->numeric.value, c->verdict, 0);
             }
             for (size_t j = 0; pr->qentries && j < L->quantities.n && !st; j++) {
                 if (!dr->qclaimed[j]) continue;
@@ -110,7 +107,7 @@ int gc_golden_from_report(const gc_case_report *r, gc_golden *g)
                 gc_entry_name(&L->quantities, j, name, sizeof name);
                 snprintf(qn, sizeof qn, "dL/d%s", name);
                 st = add(g, GC_GOLDEN_QUANTITY, dn, (long)p, qn, c->analytic,
-                         c->numeric.value, c->verdict);
+                         c->numeric.value, c->verdict, 0);
             }
             for (size_t j = 0; j < dr->n_jacobians && !st; j++) {
                 const gc_jacobian *J = &dr->type->jacobians[j];
@@ -129,7 +126,7 @@ int gc_golden_from_report(const gc_case_report *r, gc_golden *g)
                         gc_entry_name(wf, w->offset + k, b, sizeof b);
                         snprintf(name, sizeof name, "d%s/d%s", a, b);
                         st = add(g, GC_GOLDEN_JACOBIAN, dn, (long)p, name,
-                                 c->analytic, c->numeric.value, c->verdict);
+                                 c->analytic, c->numeric.value, c->verdict, 0);
                     }
             }
         }
@@ -137,7 +134,7 @@ int gc_golden_from_report(const gc_case_report *r, gc_golden *g)
     for (size_t i = 0; i < r->n_claims && !st; i++) {
         const gc_claim_report *c = &r->claims[i];
         st = add(g, GC_GOLDEN_CLAIM, "-", -1, c->claim->name, c->claim->stated,
-                 c->actual, c->verdict);
+                 c->actual, c->verdict, 0);
     }
     if (st) gc_golden_clear(g);
     return st;
@@ -290,7 +287,7 @@ int gc_golden_read_stream(FILE *f, const char *name, gc_golden *g,
             break;
         }
         if ((st = add(g, (gc_golden_kind)kind, field[1], point, field[3], a, n,
-                      v)))
+                      v, 1)))
             break;
         g->rows[g->n - 1].line = ln;
     }

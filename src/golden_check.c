@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static char *join(const char *dir, const char *name, const char *ext)
@@ -31,6 +32,8 @@ int gc_golden_check_run(const gc_case *c, const char *dir,
            : c->have_golden_tol ? c->golden_tol : gc_golden_tol_default;
     g->path = join(dir, c->name, ".golden");
     if (!g->path) { free(g); return GC_ENOMEM; }
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     gc_run_options o = gc_run_options_default();
     int st = gc_run_case(c, &o, &g->report, err);
     if (!st) st = gc_golden_from_report(g->report, &g->got);
@@ -44,6 +47,9 @@ int gc_golden_check_run(const gc_case *c, const char *dir,
         st = gc_golden_compare(&g->golden, &g->got, &g->tol, &g->diff);
         if (st) { gc_golden_check_free(g); return st; }
     }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    g->seconds = (double)(t1.tv_sec - t0.tv_sec) +
+                 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
     *out = g;
     return GC_OK;
 }

@@ -19,6 +19,15 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+/* Wall-clock seconds, for the time a report shows (JUnit, HTML). */
+static double seconds_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 gc_run_options gc_run_options_default(void)
 {
@@ -202,6 +211,7 @@ static int check_point(const gc_case *c, const gc_derivation_type *d,
                                            "stated Jacobian names an unknown "
                                            "block or failed", d->name,
                                            c->model->name), st) : st;
+    if (pr->counts[GC_NONFINITE]) pr->max_rel_error = NAN;
     pr->verdict = summarize(pr->counts);
     pr->first_wrong = -1;
 
@@ -325,6 +335,7 @@ int gc_run_case(const gc_case *c, const gc_run_options *opt,
                                                       : NULL, NULL);
         dr->points = calloc(r->n_points, sizeof *dr->points);
         if (!dr->claimed || !dr->qclaimed || !dr->points) goto done;
+        double t0 = seconds_now();
         for (size_t p = 0; p < r->n_points; p++) {
             gc_point_report *pr = &dr->points[p];
             pr->theta = malloc((np ? np : 1) * sizeof *pr->theta);
@@ -340,14 +351,20 @@ int gc_run_case(const gc_case *c, const gc_run_options *opt,
             if (pr->max_rel_error > dr->max_rel_error)
                 dr->max_rel_error = pr->max_rel_error;
         }
+        /* A NaN anywhere is reported as NaN, never hidden behind the
+         * largest finite error. */
+        if (dr->counts[GC_NONFINITE]) dr->max_rel_error = NAN;
         dr->verdict = summarize(dr->counts);
         if (dr->verdict != dr->expect) r->unmet++;
+        dr->seconds = seconds_now() - t0;
     }
 
     for (size_t i = 0; i < c->n_claims; i++) {
+        double t0 = seconds_now();
         check_claim(c, &c->claims[i], e, q0, r->loss, &r->tol, &r->claims[i]);
         r->n_claims++;
         if (r->claims[i].verdict != c->claims[i].expect) r->unmet++;
+        r->claims[i].seconds = seconds_now() - t0;
     }
     st = GC_OK;
 

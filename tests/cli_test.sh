@@ -71,8 +71,8 @@ ok "an edited number fails the check (exit 1)" \
     status 1 "$gc" golden check --golden "$tmp/golden" tanh_net_004_q1
 ok "with a table naming the entry" grep -q "seed @0 W1\[1\]\[2\] *analytic" "$tmp/out"
 ok "and the received rows beside it" test -s "$tmp/golden/tanh_net_004_q1.golden.received"
-ok "TAP mode carries the failure in the stream (exit 0, not ok)" \
-    bash -c "'$gc' golden check --format tap --golden '$tmp/golden' tanh_net_004_q1 > '$tmp/tap'; [ \$? -eq 0 ] && grep -q '^not ok .*derivation seed' '$tmp/tap' && grep -q '^  ---' '$tmp/tap'"
+ok "TAP mode carries the failure in the stream and exits 1 like the text" \
+    bash -c "'$gc' golden check --format tap --golden '$tmp/golden' tanh_net_004_q1 > '$tmp/tap'; [ \$? -eq 1 ] && grep -q '^not ok .*derivation seed' '$tmp/tap' && grep -q '^  ---' '$tmp/tap'"
 ok "JUnit XML names the failing testcase" \
     bash -c "'$gc' golden check --golden '$tmp/golden' --junit '$tmp/j.xml' tanh_net_004_q1 >/dev/null; grep -q '<testsuite name=\"tanh_net_004_q1\"' '$tmp/j.xml' && grep -q '<failure' '$tmp/j.xml'"
 ok "golden update restores it" env -u CI "$gc" golden update --golden "$tmp/golden" tanh_net_004_q1

@@ -83,6 +83,7 @@ typedef struct {
     int missing;
     gc_golden_diff diff;
     gc_golden_tol tol;
+    double seconds;          /* wall-clock time of the run and comparison */
 } gc_golden_check;
 
 /* Run the case and compare with dir/NAME.golden; tolerances: override,
@@ -112,6 +113,13 @@ GC_EXPORT int gc_golden_report_changes(FILE *f, const gc_golden_diff *d);
  * claim), written atomically to path. */
 GC_EXPORT int gc_golden_report_junit(const char *path, gc_golden_check *const *g,
                            size_t n);
+/* One HTML page: per case the changed rows, golden and new side by side,
+ * grouped by the test (derivation or claim) they belong to; to f, or
+ * atomically to path. */
+GC_EXPORT int gc_golden_report_html(FILE *f, gc_golden_check *const *g,
+                                    size_t n);
+GC_EXPORT int gc_golden_report_html_file(const char *path,
+                                         gc_golden_check *const *g, size_t n);
 
 #ifdef __cplusplus
 }

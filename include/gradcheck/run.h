@@ -30,7 +30,7 @@ typedef struct {
     gc_entry_check *entries; /* one per parameter entry */
     gc_verdict verdict;      /* over the claimed entries, kinks excluded */
     size_t counts[GC_N_VERDICTS];
-    double max_rel_error;
+    double max_rel_error;    /* NaN when any entry is nonfinite */
     size_t worst;            /* entry with the largest rel_error */
     /* localisation (when the derivation gives quantity_grads) */
     gc_entry_check *qentries;/* one per quantity entry, or NULL */
@@ -48,8 +48,9 @@ typedef struct {
     size_t n_claimed;
     gc_point_report *points; /* n_points */
     size_t n_jacobians;      /* type->jacobians entries */
-    double max_rel_error;
+    double max_rel_error;    /* NaN when any entry is nonfinite */
     size_t counts[GC_N_VERDICTS];
+    double seconds;          /* wall-clock time of its checks */
 } gc_derivation_report;
 
 typedef struct {
@@ -57,6 +58,7 @@ typedef struct {
     double actual, abserr;
     double tol;
     gc_verdict verdict;
+    double seconds;          /* wall-clock time of its check */
 } gc_claim_report;
 
 typedef struct {

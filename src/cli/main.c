@@ -7,6 +7,7 @@
 #include "gradcheck/golden.h"
 #include "gradcheck/grade.h"
 #include "gradcheck/model.h"
+#include "gradcheck/names.h"
 #include "gradcheck/report.h"
 #include "gradcheck/run.h"
 #include "gradcheck/screen.h"
@@ -59,6 +60,7 @@ static const char usage_text[] =
 "                            a case may set golden: {rtol, atol})\n"
 "  -f, --format text|tap     summary table, or TAP with a YAML block per failure\n"
 "      --junit FILE          also write JUnit XML (one testsuite per case)\n"
+"      --html FILE           also write an HTML page of what changed\n"
 "      --cases DIR           case folder\n"
 "\n"
 "grade options:\n"
@@ -222,7 +224,7 @@ static int load_cases(const char *dir, int argc, char **argv,
 
 static int cmd_golden(int argc, char **argv)
 {
-    enum { O_GOLDEN = 256, O_CASES, O_RTOL, O_ATOL, O_JUNIT };
+    enum { O_GOLDEN = 256, O_CASES, O_RTOL, O_ATOL, O_JUNIT, O_HTML };
     static const struct option opts[] = {
         {"golden", required_argument, 0, O_GOLDEN},
         {"cases", required_argument, 0, O_CASES},
@@ -230,6 +232,7 @@ static int cmd_golden(int argc, char **argv)
         {"golden-atol", required_argument, 0, O_ATOL},
         {"format", required_argument, 0, 'f'},
         {"junit", required_argument, 0, O_JUNIT},
+        {"html", required_argument, 0, O_HTML},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}
     };
@@ -241,7 +244,8 @@ static int cmd_golden(int argc, char **argv)
         return usage_error("golden: expected check or update%s", "");
     }
     int update = !strcmp(argv[1], "update");
-    const char *dir = gc_cases_dir(), *gdir = gc_golden_dir(), *junit = NULL;
+    const char *dir = gc_cases_dir(), *gdir = gc_golden_dir(), *junit = NULL,
+               *html = NULL;
     int tap = 0, have_tol = 0, c;
     gc_golden_tol tol = gc_golden_tol_default;
     optind = 1;
@@ -265,6 +269,7 @@ static int cmd_golden(int argc, char **argv)
                                    "\"%s\"", optarg);
             break;
         case O_JUNIT: junit = optarg; break;
+        case O_HTML: html = optarg; break;
         case 'h': fputs(usage_text, stdout); return EXIT_MET;
         default:
             return usage_error("golden: unknown or incomplete option \"%s\"",
@@ -285,7 +290,7 @@ static int cmd_golden(int argc, char **argv)
     if (load_cases(dir, argc - 1 - optind, argv + 1 + optind, &cases, &n))
         return EXIT_TROUBLE;
     gc_golden_check **checks = calloc(n, sizeof *checks);
-    int ret = checks ? EXIT_MET : EXIT_TROUBLE;
+    int ret = checks ? EXIT_MET : EXIT_TROUBLE, malformed = 0;
     for (size_t i = 0; i < n && ret != EXIT_TROUBLE; i++) {
         gc_error err;
         if (gc_golden_check_run(cases[i], gdir, have_tol ? &tol : NULL,
@@ -320,9 +325,11 @@ static int cmd_golden(int argc, char **argv)
             continue;
         }
         if (g->read_status && !g->missing) {
+            /* Bad input (exit 2), reported in every format below too: a
+             * failing TAP point, a JUnit <error>. */
             print_error(&g->read_err);
-            ret = EXIT_TROUBLE;
-            break;
+            malformed = 1;
+            if (ret == EXIT_MET) ret = EXIT_UNMET;
         }
         if (gc_golden_check_ok(g)) {
             gc_golden_remove_received(g);
@@ -341,7 +348,14 @@ static int cmd_golden(int argc, char **argv)
                     junit);
             ret = EXIT_TROUBLE;
         }
-        if (tap && ret == EXIT_UNMET) ret = EXIT_MET;  /* TAP carries it */
+        if (html && gc_golden_report_html_file(html, checks, n)) {
+            fprintf(stderr, "gradcheck: %s: cannot write the HTML page\n",
+                    html);
+            ret = EXIT_TROUBLE;
+        }
+        /* The same exit status in every format: 1 when anything failed,
+         * 2 when a golden file was malformed (README "Golden files"). */
+        if (malformed && ret != EXIT_TROUBLE) ret = EXIT_TROUBLE;
     }
     for (size_t i = 0; checks && i < n; i++) gc_golden_check_free(checks[i]);
     free(checks);
