@@ -39,6 +39,7 @@
  *   gradcheck/golden.h     golden files and their comparison
  *   gradcheck/grade.h      grading submissions into a gradebook
  *   gradcheck/names.h      names as every report shows them; text layout
+ *   gradcheck/stepstudy.h  the error of a numeric derivative against h
  *
  * Conventions (from GSL and libgit2): functions return a gc_status, 0 on
  * success, and write results through pointer arguments that come last.
@@ -65,5 +66,6 @@
 #include "gradcheck/golden.h"
 #include "gradcheck/grade.h"
 #include "gradcheck/names.h"
+#include "gradcheck/stepstudy.h"
 
 #endif /* GRADCHECK_H */

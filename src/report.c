@@ -10,8 +10,11 @@
 static int write_fmt(FILE *f, gc_format fmt, gc_case_report *const *r,
                      size_t n, const gc_report_options *o)
 {
-    return fmt == GC_FORMAT_JSON ? gc_report_json(f, r, n, o)
-                                 : gc_report_text(f, r, n, o);
+    switch (fmt) {
+    case GC_FORMAT_JSON: return gc_report_json(f, r, n, o);
+    case GC_FORMAT_HTML: return gc_report_html(f, r, n, o);
+    default: return gc_report_text(f, r, n, o);
+    }
 }
 
 typedef struct {

@@ -1,4 +1,5 @@
-/* gradcheck/report.h: writing a run's report (text, JSON), atomically. */
+/* gradcheck/report.h: writing a run's report (text, JSON, HTML),
+ * atomically. */
 #ifndef GRADCHECK_REPORT_H
 #define GRADCHECK_REPORT_H
 
@@ -9,7 +10,7 @@
 extern "C" {
 #endif
 
-typedef enum { GC_FORMAT_TEXT, GC_FORMAT_JSON } gc_format;
+typedef enum { GC_FORMAT_TEXT, GC_FORMAT_JSON, GC_FORMAT_HTML } gc_format;
 
 typedef struct {
     int verbose;             /* every entry, not only the worst per block */
@@ -21,6 +22,12 @@ GC_EXPORT int gc_report_text(FILE *f, gc_case_report *const *r, size_t n,
                    const gc_report_options *o);
 GC_EXPORT int gc_report_json(FILE *f, gc_case_report *const *r, size_t n,
                    const gc_report_options *o);
+/* One self-contained HTML page (report_html.c, docs/reports.md "The HTML
+ * report"): inline CSS and SVG, nothing fetched, readable without
+ * scripts.  It runs the step study (gradcheck/stepstudy.h) of each
+ * derivation's worst entry. */
+GC_EXPORT int gc_report_html(FILE *f, gc_case_report *const *r, size_t n,
+                             const gc_report_options *o);
 
 /* Write the report to `path` atomically: a temporary file in the same
  * folder, renamed over `path` only when complete, so a failed run never

@@ -37,7 +37,8 @@ static const char usage_text[] =
 "                            files or folders (docs/grading.md)\n"
 "\n"
 "run options:\n"
-"  -f, --format text|json    report format (default text)\n"
+"  -f, --format text|json|html  report format (default text); html: one\n"
+"                            self-contained page with pictures (use -o)\n"
 "  -o, --output FILE         write the report to FILE (atomically) instead of stdout\n"
 "  -v, --verbose             every entry at every point, and every quantity\n"
 "      --points N            extra random points per case (default: the case's)\n"
@@ -440,8 +441,9 @@ static int cmd_run(int argc, char **argv)
         case 'f':
             if (strcmp(optarg, "text") == 0) fmt = GC_FORMAT_TEXT;
             else if (strcmp(optarg, "json") == 0) fmt = GC_FORMAT_JSON;
-            else return usage_error("--format: expected text or json, found "
-                                    "\"%s\"", optarg);
+            else if (strcmp(optarg, "html") == 0) fmt = GC_FORMAT_HTML;
+            else return usage_error("--format: expected text, json or html, "
+                                    "found \"%s\"", optarg);
             break;
         case 'o': out = optarg; break;
         case 'v': rep.verbose = 1; break;
@@ -488,7 +490,7 @@ static int cmd_run(int argc, char **argv)
     rep.color = strcmp(color, "always") == 0 ||
                 (strcmp(color, "auto") == 0 && !(nc && *nc) &&
                  strcmp(out, "-") == 0 && isatty(STDOUT_FILENO));
-    if (fmt == GC_FORMAT_JSON) rep.color = 0;
+    if (fmt != GC_FORMAT_TEXT) rep.color = 0;
 
     size_t n = 0;
     int ret = EXIT_TROUBLE;
