@@ -29,8 +29,22 @@ t1=$(date +%s.%N)
 cp "$tmp/out" "$tmp/summary"
 echo "# graded 20 submissions (5 of them C, one looping for its 1 s CPU limit) in $(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", b - a}') s"
 
-ok "the gradebook has a header and one row per submission" \
-    bash -c "[ \$(wc -l < '$tmp/book.csv') -eq 21 ] && head -1 '$tmp/book.csv' | grep -q '^id,file,dL/dw verdict,dL/dw score,dL/dv verdict,dL/dv score,dL/dh verdict,dL/dh score,total,max'"
+# the gradebook read as a spreadsheet would: Python's csv module
+csvcol() {   # csvcol FILE: "id total" per row
+    python3 -c "
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], encoding='utf-8', newline='')))
+i = rows[0].index('total')
+for r in rows[1:]: print(r[0], r[i])" "$1"
+}
+ok "the gradebook has a header with each answer's points and messages, one row per submission" \
+    python3 -c "
+import csv, sys
+rows = list(csv.reader(open('$tmp/book.csv', encoding='utf-8', newline='')))
+want = ['id', 'file', 'dL/dw verdict', 'dL/dw score (of 2)', 'dL/dv verdict',
+        'dL/dv score (of 3)', 'dL/dh verdict', 'dL/dh score (of 1)', 'total',
+        'max', 'dL/dw message', 'dL/dv message', 'dL/dh message']
+sys.exit(not (rows[0] == want and len(rows) == 21 and all(len(r) == 13 for r in rows)))"
 expected="alice 6
 bob 6
 carol 3
@@ -52,20 +66,18 @@ rupert 3
 sybil 0
 trent 6"
 ok "every total in the gradebook is the one the math gives" \
-    bash -c "diff <(tr -d '\r' < '$tmp/book.csv' | awk -F, 'NR > 1 {print \$1, \$(NF-1)}') <(echo '$expected')"
+    bash -c "$(declare -f csvcol); diff <(csvcol '$tmp/book.csv') <(echo '$expected')"
 ok "a crash, an endless loop, a huge allocation and a compile error are verdicts" \
     bash -c "grep -q '^mallory,.*crashed: SIGSEGV' '$tmp/book.csv' && grep -q '^nina,.*,timeout,' '$tmp/book.csv' && grep -q '^oscar,.*,out of memory,' '$tmp/book.csv' && grep -q '^peggy,.*,compile error,' '$tmp/book.csv'"
 ok "one results.json per submission" \
     bash -c "[ \$(ls '$tmp/results'/*/results.json | wc -l) -eq 20 ]"
-ok "each results.json scores what the gradebook does, with Gradescope's fields" \
-    bash -c "tr -d '\r' < '$tmp/book.csv' | awk -F, 'NR > 1 {print \$1, \$(NF-1)}' | while read id total; do
-        f='$tmp/results/'\$id/results.json
-        s=\$(sed -n 's/^  \"score\": \\(.*\\),\$/\\1/p' \"\$f\")
+ok "each results.json scores what the gradebook does" \
+    bash -c "$(declare -f csvcol); csvcol '$tmp/book.csv' | while read id total; do
+        s=\$(python3 -c \"import json, sys; print(json.load(open(sys.argv[1]))['score'])\" '$tmp/results/'\$id/results.json)
         awk -v a=\"\$s\" -v b=\"\$total\" 'BEGIN {exit !(a == b)}' || { echo \"\$id: \$s vs \$total\"; exit 1; }
-        for k in '\"tests\"' '\"name\"' '\"max_score\"' '\"output\"' '\"visibility\"'; do
-            grep -q \"\$k\" \"\$f\" || { echo \"\$id: no \$k\"; exit 1; }
-        done
     done"
+ok "every results.json passes the field-by-field check of Gradescope's format" \
+    python3 "$root/tests/gradescope_check.py" "$tmp"/results/*/results.json
 ok "the student sees where a formula breaks (line and column)" \
     grep -q 'line 8, column 74: expected' "$tmp/results/erin/results.json"
 ok "the instructor summary counts the right answers per formula" \
@@ -83,7 +95,8 @@ ok "exit 2 for an unknown case" status 2 "$gc" grade nosuchcase "$tmp/wrong_expe
 ok "exit 2 without submissions" status 2 "$gc" grade swish_001_4_4
 ok "exit 2 for a missing submission" status 2 "$gc" grade swish_001_4_4 "$tmp/nothing.txt"
 mkdir -p "$tmp/empty"
-ok "exit 2 for a folder without submissions" status 2 "$gc" grade swish_001_4_4 "$tmp/empty"
+ok "exit 2 for a folder without submissions, the folder named" \
+    bash -c "$(declare -f status); tmp='$tmp'; status 2 '$gc' grade swish_001_4_4 '$tmp/empty' && grep -q '^gradcheck: $tmp/empty: no submissions in this folder' '$tmp/err'"
 ok "exit 2 when the gradebook cannot be written, and no file" \
     bash -c "'$gc' grade swish_001_4_4 '$root/cases/submissions/swish_001_4_4' --gradebook '$tmp/no/such/dir/b.csv' >/dev/null 2>&1; [ \$? -eq 2 ] && [ ! -e '$tmp/no' ]"
 ok "a C compiler that cannot be run is the grader's trouble (exit 2), not a verdict" \
@@ -100,6 +113,41 @@ ok "a C submission compiles against its case's shape, whatever copy of the heade
 "$gc" grade --c-header > "$tmp/gradcheck_submission.h"
 ok "the generated C header compiles on its own with -Wall -Werror" \
     cc -std=c11 -Wall -Wextra -Werror -fsyntax-only -x c "$tmp/gradcheck_submission.h"
+
+# --- every student accounted for (tests/grade/class: folders per student,
+# a README, notes, a .py, an id used twice, an id in Latin-1)
+ok "a class folder grades one row per student" \
+    status 0 "$gc" grade "$root/tests/grade/cnn1d_homework.yaml" "$root/tests/grade/class" \
+    --gradebook "$tmp/class.csv"
+ok "each file not graded is named on stderr with why" \
+    bash -c "grep -q 'class/README.md: skipped: not a submission' '$tmp/err' && grep -q 'class/notes.md: skipped' '$tmp/err' && grep -q 'class/alice/notes.md: skipped' '$tmp/err'"
+ok "an id given twice is warned about, and both rows kept" \
+    bash -c "grep -q 'warning: id carol is given by 2 submissions' '$tmp/err' && [ \$(grep -c '^  carol ' '$tmp/out') -eq 2 ]"
+ok "the gradebook is valid UTF-8 with the Latin-1 id repaired" \
+    python3 -c "
+import csv
+rows = list(csv.reader(open('$tmp/class.csv', encoding='utf-8', errors='strict', newline='')))
+ids = sorted(r[0] for r in rows[1:])
+assert ids == ['alice', 'bob', 'carol', 'carol', 'dave', 'frank', 'ren\ufffde'], ids"
+ok "without a grading: section, a warning that the maxima are the union of the answers" \
+    bash -c "$(declare -f status); tmp='$tmp'; status 0 '$gc' grade tanh_net_004_q1 '$root/cases/submissions/tanh_net_004_q1' && grep -q 'no grading: section.*union' '$tmp/err'"
+
+# --- one student, as Gradescope runs it, and the format check itself
+ok "--student and --results-json write one results.json that passes the check" \
+    bash -c "'$gc' grade --student 'ken@example.edu' --results-json '$tmp/one.json' --visibility hidden --hide-values --partial-credit '$root/tests/grade/cnn1d_homework.yaml' '$root/tests/grade/homework/s11_ken.txt' >/dev/null; [ \$? -le 1 ] && python3 '$root/tests/gradescope_check.py' '$tmp/one.json' && grep -q '\"visibility\": \"hidden\"' '$tmp/one.json' && ! grep -q 0.0720786 '$tmp/one.json'"
+ok "--results-json without --student is a usage error" \
+    status 2 "$gc" grade --results-json "$tmp/x.json" swish_001_4_4 "$tmp/wrong_expect.txt"
+ok "a bad --visibility is a usage error" \
+    status 2 "$gc" grade --visibility public swish_001_4_4 "$tmp/wrong_expect.txt"
+# each bad file breaks one documented rule; the checker must refuse it
+bad_json() { printf '%s' "$2" > "$tmp/bad_$1.json"; ! python3 "$root/tests/gradescope_check.py" "$tmp/bad_$1.json" >/dev/null; }
+ok "the format check refuses an undocumented key" bad_json key '{"score": 1, "grade": 1, "tests": []}'
+ok "the format check refuses a visibility Gradescope does not have" bad_json vis '{"score": 0, "visibility": "public", "tests": []}'
+ok "the format check refuses a test status other than passed or failed" bad_json status '{"score": 0, "tests": [{"name": "a", "score": 0, "max_score": 1, "status": "ok", "output": ""}]}'
+ok "the format check refuses a number given as a number where a string is due" bad_json number '{"score": 0, "tests": [{"name": "a", "number": 1, "score": 0, "max_score": 1, "status": "failed", "output": ""}]}'
+ok "the format check refuses invalid UTF-8" bad_json utf8 $'{"score": 0, "output": "caf\xe9", "tests": []}'
+ok "the format check refuses a score that is not the tests' sum" bad_json sum '{"score": 2, "tests": [{"name": "a", "score": 1, "max_score": 1, "status": "passed", "output": ""}]}'
+ok "the format check refuses a leaderboard order other than asc or desc" bad_json board '{"score": 0, "tests": [], "leaderboard": [{"name": "t", "value": 1, "order": "up"}]}'
 
 done_testing
 [ "$failed" -eq 0 ]

@@ -286,12 +286,15 @@ START_TEST(grade_gradebook_csv_and_results_json)
     gc_error err;
     ck_assert_int_eq(gc_grade_write_results(res, r, &err), GC_OK);
     char *t = slurp(csv);
-    ck_assert_ptr_nonnull(strstr(t, "id,file,dL/dw verdict,dL/dw score,"
-                                 "dL/dv verdict,dL/dv score,dL/dh verdict,"
-                                 "dL/dh score,total,max\r\n"));
+    /* each answer's points in the header, its message after total, max */
+    ck_assert_ptr_nonnull(strstr(t, "id,file,dL/dw verdict,dL/dw score (of 2),"
+                                 "dL/dv verdict,dL/dv score (of 3),dL/dh "
+                                 "verdict,dL/dh score (of 1),total,max,dL/dw "
+                                 "message,dL/dv message,dL/dh message\r\n"));
     ck_assert_ptr_nonnull(strstr(t, "\r\ncarol,"));
-    ck_assert_ptr_nonnull(strstr(t, ",agree,2,disagree,0,agree,1,3,6\r\n"));
-    ck_assert_ptr_nonnull(strstr(t, ",agree,2,agree,3,missing,0,5,6\r\n"));
+    ck_assert_ptr_nonnull(strstr(t, ",agree,2,disagree,0,agree,1,3,6,right: "));
+    ck_assert_ptr_nonnull(strstr(t, ",agree,2,agree,3,missing,0,5,6,right: "));
+    ck_assert_ptr_nonnull(strstr(t, ",no answer for dL/dh\r\n"));
     ck_assert_ptr_nonnull(strstr(t, "\r\n'=1+1,"));   /* not a formula */
     free(t);
     /* one results.json per submission, Gradescope's fields */
@@ -475,6 +478,370 @@ START_TEST(grade_c_header_is_current)
 }
 END_TEST
 
+/* ------------------------------------------------------------ issue 13 */
+
+/* The tanh homework (tests/grade/tanh_homework.yaml) and its fourteen
+ * submissions (tests/grade/tanh/): every file's expect: lines hold. */
+static gc_grade_report *tanh_class(void)
+{
+    static gc_case *c;
+    if (!c) c = load("tests/grade/tanh_homework.yaml");
+    gc_grade_options o = quick();
+    return grade(c, tu_path("tests/grade/tanh"), &o);
+}
+
+START_TEST(grade_tanh_homework_expectations)
+{
+    gc_grade_report *r = tanh_class();
+    ck_assert_int_eq(r->n_subs, 14);
+    ck_assert_int_eq(r->n_keys, 6);
+    ck_assert_double_eq(r->max_score, 8);
+    for (size_t i = 0; i < r->n_subs; i++)
+        ck_assert_msg(r->subs[i].unmet == 0, "%s: %s", r->subs[i].sub->id,
+                      r->subs[i].unmet_text);
+    gc_grade_report_free(r);
+}
+END_TEST
+
+START_TEST(grade_definitions_hide_dimensions_and_say_so)
+{
+    gc_grade_report *r = tanh_class();
+    /* d3, d2, d1 are the layer sizes of the model and dana's deltas: hers
+     * from their lines on, right, and the message says which names are
+     * hers */
+    const gc_grade_item *it = item(sub(r, "dana"), "de/dW1");
+    ck_assert_int_eq(it->verdict, GC_GRADE_AGREE);
+    ck_assert_ptr_nonnull(strstr(it->message, "d1 is your definition on "
+                                 "line 10, not the model's dimension d1 = 2"));
+    ck_assert_double_eq(sub(r, "dana")->score, 8);
+    /* unindexed scalars: before, d3 meant the layer size 1 there */
+    it = item(sub(r, "dmitri"), "de/dW3");
+    ck_assert_int_eq(it->verdict, GC_GRADE_AGREE);
+    ck_assert_ptr_nonnull(strstr(it->message, "d3 is your definition"));
+    /* the forward pass restated with the model's own names */
+    it = item(sub(r, "xena"), "de/dW2");
+    ck_assert_int_eq(it->verdict, GC_GRADE_AGREE);
+    ck_assert_ptr_nonnull(strstr(it->message, "x1 is your definition on "
+                                 "line 7, not the model's quantity x1"));
+    /* a function's name cannot be redefined: the answer says why */
+    it = item(sub(r, "finn"), "de/dW3");
+    ck_assert_int_eq(it->verdict, GC_GRADE_INVALID);
+    ck_assert_ptr_nonnull(strstr(it->message, "uses dtanh, whose definition "
+                                 "on line 7 cannot be read (dtanh is already "
+                                 "a function"));
+    /* an answer with no shadowing name has no note */
+    ck_assert_ptr_null(strstr(item(sub(r, "rowan"), "de/dW2")->message,
+                              "your definition"));
+    gc_grade_report_free(r);
+}
+END_TEST
+
+START_TEST(grade_rows_and_entries_merge_into_the_block)
+{
+    gc_grade_report *r = tanh_class();
+    const gc_grade_item *it = item(sub(r, "rowan"), "de/dW2");
+    ck_assert_int_eq(it->verdict, GC_GRADE_AGREE);
+    ck_assert_int_eq(it->entries, 3);
+    ck_assert_int_eq(it->checks, 3 * r->n_points);
+    ck_assert_ptr_nonnull(strstr(it->message, "given part by part: "
+                                 "de/dW2[0] on line 11"));
+    ck_assert_int_eq(item(sub(r, "rowan"), "de/dW1")->verdict,
+                     GC_GRADE_AGREE);     /* four entries */
+    /* two rows of three: incomplete, the missing entry named */
+    it = item(sub(r, "paula"), "de/dW2");
+    ck_assert_int_eq(it->verdict, GC_GRADE_INCOMPLETE);
+    ck_assert_int_eq(it->entries_right, 2);
+    ck_assert_ptr_nonnull(strstr(it->message, "de/dW2[2][1] not given"));
+    ck_assert_double_eq(it->score, 0);
+    /* one wrong entry of two: wrong, and the other named as not given */
+    it = item(sub(r, "paula"), "de/dW3");
+    ck_assert_int_eq(it->verdict, GC_GRADE_DISAGREE);
+    ck_assert_ptr_nonnull(strstr(it->message, "Not given: de/dW3[1][1]"));
+    gc_grade_report_free(r);
+}
+END_TEST
+
+START_TEST(grade_hints_when_the_pattern_holds_everywhere)
+{
+    gc_grade_report *r = tanh_class();
+    /* 2 (y - x3) for 2 (x3 - y): -1 x at every check, in every answer */
+    static const char *const keys[] = {"de/dW1", "de/dW2", "de/dW3",
+                                       "de/ds1", "de/ds2", "de/ds3"};
+    for (int k = 0; k < 6; k++) {
+        const gc_grade_item *it = item(sub(r, "sam"), keys[k]);
+        ck_assert_int_eq(it->hint, GC_HINT_SIGN);
+        ck_assert_ptr_nonnull(strstr(it->message, "exactly -1 times the "
+                                     "right value: a sign error?"));
+    }
+    /* (x3 - y) for 2 (x3 - y): 1/2; 4 (x3 - y): 2; 6 (x3 - y): 3;
+     * 3 (...) for 2 (...): 3/2 */
+    ck_assert_int_eq(item(sub(r, "hal"), "de/dW1")->hint, GC_HINT_HALF);
+    ck_assert_ptr_nonnull(strstr(item(sub(r, "hal"), "de/dW1")->message,
+                                 "exactly half the right value"));
+    ck_assert_int_eq(item(sub(r, "dora"), "de/dW2")->hint, GC_HINT_DOUBLE);
+    const gc_grade_item *it = item(sub(r, "fay"), "de/dW3");
+    ck_assert_int_eq(it->hint, GC_HINT_FACTOR);
+    ck_assert_double_eq_tol(it->hint_factor, 3, 1e-6);
+    ck_assert_ptr_nonnull(strstr(it->message, "exactly 3 times"));
+    ck_assert_double_eq_tol(item(sub(r, "paula"), "de/dW3")->hint_factor,
+                            1.5, 1e-6);
+    /* W1 (2 x 2) with i and j swapped */
+    it = item(sub(r, "tess"), "de/dW1");
+    ck_assert_int_eq(it->hint, GC_HINT_TRANSPOSE);
+    ck_assert_ptr_nonnull(strstr(it->message, "transpose of the right "
+                                 "matrix"));
+    /* a ratio 1 / (1 - x2^2) changing from point to point: no hint, but
+     * the first wrong delta walking back from the loss is named */
+    it = item(sub(r, "quinn"), "de/dW1");
+    ck_assert_int_eq(it->verdict, GC_GRADE_DISAGREE);
+    ck_assert_int_eq(it->hint, GC_HINT_NONE);
+    ck_assert_ptr_nonnull(strstr(it->message, "the first wrong "
+                                 "de/d(quantity) of this submission is "
+                                 "de/ds2[1]"));
+    ck_assert_ptr_nonnull(strstr(item(sub(r, "quinn"), "de/ds2")->message,
+                                 "de/ds2[1] is the first wrong"));
+    /* right answers never carry a hint */
+    ck_assert_int_eq(item(sub(r, "quinn"), "de/ds3")->hint, GC_HINT_NONE);
+    gc_grade_report_free(r);
+    /* right at the case's own point only (judy, tests/grade/homework) */
+    gc_case *c = load("tests/grade/cnn1d_homework.yaml");
+    static const char *const files[] = {"tests/grade/homework/s10_judy.txt"};
+    char *dir = folder_with(files, 1);
+    gc_grade_options o = quick();
+    r = grade(c, dir, &o);
+    ck_assert_int_eq(item(sub(r, "judy"), "dL/dw")->hint, GC_HINT_OWN_POINT);
+    gc_grade_report_free(r);
+    gc_case_free(c);
+    remove_tree(dir);
+    free(dir);
+}
+END_TEST
+
+START_TEST(grade_class_summary_groups_identical_wrong_values)
+{
+    gc_grade_report *r = tanh_class();
+    const gc_grade_summary *sm = &r->summary;
+    ck_assert_int_eq(sm->n_answers, 6);
+    ck_assert_int_eq(sm->union_keys, 0);
+    /* de/dW3 (key 2): sam, hugo and ivy wrote the same sign error three
+     * ways; the largest group comes first */
+    const gc_grade_answer_summary *a = &sm->answers[2];
+    ck_assert_str_eq(r->keys[a->key].key, "de/dW3");
+    const gc_grade_group *gp = &a->groups[0];
+    ck_assert_int_eq(gp->verdict, GC_GRADE_DISAGREE);
+    ck_assert_int_eq(gp->n, 3);
+    ck_assert_int_eq(gp->hint, GC_HINT_SIGN);
+    ck_assert_str_eq(r->subs[gp->subs[0]].sub->id, "sam");
+    ck_assert_str_eq(r->subs[gp->subs[1]].sub->id, "hugo");
+    ck_assert_str_eq(r->subs[gp->subs[2]].sub->id, "ivy");
+    ck_assert_ptr_nonnull(strstr(gp->label, "exactly -1 x the right value"));
+    /* the groups account for every student not right */
+    size_t n = 0;
+    for (size_t g = 0; g < a->n_groups; g++) n += a->groups[g].n;
+    ck_assert_int_eq(n + a->right, r->n_subs);
+    ck_assert_int_eq(a->right, a->counts[GC_GRADE_AGREE]);
+    /* right: dana, dmitri, rowan, quinn */
+    ck_assert_int_eq(a->right, 4);
+    /* the text report shows the shared group */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    ck_assert_int_eq(gc_grade_report_text(f, r, 0), GC_OK);
+    fclose(f);
+    ck_assert_ptr_nonnull(strstr(text, "de/dW3  3 students: exactly -1 x the "
+                                 "right value (a sign error?) (sam, hugo, "
+                                 "ivy)"));
+    ck_assert_ptr_null(strstr(text, "\033["));     /* no colour asked */
+    free(text);
+    f = open_memstream(&text, &len);
+    ck_assert_int_eq(gc_grade_report_text(f, r, GC_GRADE_COLOR), GC_OK);
+    fclose(f);
+    ck_assert_ptr_nonnull(strstr(text, "\033[32magree"));
+    free(text);
+    gc_grade_report_free(r);
+}
+END_TEST
+
+static int valid_utf8(const unsigned char *s, size_t n)
+{
+    /* RFC 3629, written out again here rather than calling the library */
+    for (size_t i = 0; i < n;) {
+        unsigned c = s[i];
+        size_t k = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 && c >= 0xC2 ? 2
+                 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 && c <= 0xF4
+                 ? 4 : 0;
+        if (!k || i + k > n) return 0;
+        for (size_t j = 1; j < k; j++)
+            if ((s[i + j] & 0xC0) != 0x80) return 0;
+        i += k;
+    }
+    return 1;
+}
+
+START_TEST(grade_every_file_is_accounted_for)
+{
+    /* tests/grade/class: a folder per student (alice/, bob/ empty, dave/
+     * with Python only), files per student (carol twice with one id,
+     * renee's id in Latin-1, frank.py), a README and notes */
+    gc_case *c = load("tests/grade/cnn1d_homework.yaml");
+    gc_grade_options o = quick();
+    gc_grade_report *r = grade(c, tu_path("tests/grade/class"), &o);
+    ck_assert_int_eq(r->n_subs, 7);  /* alice bob carol carol dave frank renee */
+    for (size_t i = 0; i < r->n_subs; i++)
+        ck_assert_msg(r->subs[i].unmet == 0, "%s: %s", r->subs[i].sub->id,
+                      r->subs[i].unmet_text);
+    ck_assert_double_eq(sub(r, "alice")->score, 6);
+    const gc_grade_item *it = item(sub(r, "bob"), "dL/dw");
+    ck_assert_int_eq(it->verdict, GC_GRADE_MISSING);
+    ck_assert_ptr_nonnull(strstr(it->message, "it is empty"));
+    it = item(sub(r, "dave"), "dL/dv");
+    ck_assert_int_eq(it->verdict, GC_GRADE_INVALID);
+    ck_assert_ptr_nonnull(strstr(it->message, "it holds grad.py"));
+    it = item(sub(r, "frank"), "dL/dh");
+    ck_assert_int_eq(it->verdict, GC_GRADE_INVALID);
+    ck_assert_ptr_nonnull(strstr(it->message, "frank.py is not a file "
+                                 "gradcheck can grade"));
+    /* the Latin-1 byte became U+FFFD */
+    ck_assert_double_eq(sub(r, "ren\xEF\xBF\xBD" "e")->score, 2);
+    /* every skipped file named, the doubled id warned */
+    const char *want[] = {"README.md: skipped", "alice/notes.md: skipped",
+                          "class/notes.md: skipped",
+                          "id carol is given by 2 submissions"};
+    for (int w = 0; w < 4; w++) {
+        size_t i = 0;
+        while (i < r->n_warnings && !strstr(r->warnings[i], want[w])) i++;
+        ck_assert_msg(i < r->n_warnings, "no warning \"%s\"", want[w]);
+    }
+    ck_assert_int_eq(r->n_warnings, 4);
+    /* the gradebook is valid UTF-8, with messages and each answer's
+     * points */
+    char *dir = folder_with(NULL, 0), csv[4200];
+    snprintf(csv, sizeof csv, "%s/book.csv", dir);
+    ck_assert_int_eq(gc_grade_write_csv(csv, r), GC_OK);
+    char *t = slurp(csv);
+    ck_assert(valid_utf8((const unsigned char *)t, strlen(t)));
+    ck_assert_ptr_nonnull(strstr(t, "dL/dw score (of 2),"));
+    ck_assert_ptr_nonnull(strstr(t, ",dL/dh message\r\n"));
+    ck_assert_ptr_nonnull(strstr(t, "\r\nren\xEF\xBF\xBD" "e,"));
+    free(t);
+    gc_grade_report_free(r);
+    /* a folder with nobody in it names itself */
+    gc_error err;
+    char *args[1] = {dir};
+    remove(csv);
+    ck_assert_int_eq(gc_grade(c, args, 1, &o, &r, &err), GC_ENOTFOUND);
+    ck_assert_str_eq(err.file, dir);
+    ck_assert_ptr_nonnull(strstr(err.msg, "no submissions in this folder"));
+    gc_case_free(c);
+    remove_tree(dir);
+    free(dir);
+}
+END_TEST
+
+START_TEST(grade_no_grading_section_is_warned)
+{
+    gc_case *c = load("cases/tanh_net_004_q1.yaml");
+    gc_grade_options o = quick();
+    gc_grade_report *r = grade(c, tu_path("cases/submissions/tanh_net_004_q1"),
+                               &o);
+    ck_assert_int_eq(r->summary.union_keys, 1);
+    ck_assert_int_eq(r->n_warnings, 1);
+    ck_assert_ptr_nonnull(strstr(r->warnings[0], "no grading: section"));
+    ck_assert_ptr_nonnull(strstr(r->warnings[0], "union"));
+    gc_grade_report_free(r);
+    gc_case_free(c);
+}
+END_TEST
+
+START_TEST(grade_results_json_stays_valid_utf8)
+{
+    /* a program printing 3000 e-acute and a Latin-1 byte, then crashing:
+     * its (cut) output is every answer's message */
+    static const char *const files[] = {"tests/grade/c/prints_bytes.c",
+                                        "tests/grade/c/latin1_message.c"};
+    char *dir = folder_with(files, 2);
+    gc_case *c = load("tests/grade/cnn1d_homework.yaml");
+    gc_grade_options o = quick();
+    gc_grade_report *r = grade(c, dir, &o);
+    char res[4200], path[4300];
+    snprintf(res, sizeof res, "%s/results", dir);
+    gc_error err;
+    ck_assert_int_eq(gc_grade_write_results(res, r, &err), GC_OK);
+    snprintf(path, sizeof path, "%s/prints_bytes/results.json", res);
+    char *t = slurp(path);
+    ck_assert(valid_utf8((const unsigned char *)t, strlen(t)));
+    free(t);
+    json_error_t je;
+    json_t *j = json_load_file(path, 0, &je);
+    ck_assert_msg(j != NULL, "%s", je.text);
+    json_t *t0 = json_array_get(json_object_get(j, "tests"), 0);
+    const char *out = json_string_value(json_object_get(t0, "output"));
+    ck_assert_ptr_nonnull(out);          /* it used to vanish */
+    size_t n = strlen(out);
+    ck_assert_uint_le(n, GC_RESULTS_MAX_OUTPUT);
+    ck_assert_str_eq(out + n - strlen(" (truncated)"), " (truncated)");
+    ck_assert_str_eq(json_string_value(json_object_get(j, "output_format")),
+                     "text");
+    json_decref(j);
+    snprintf(path, sizeof path, "%s/latin1_message/results.json", res);
+    j = json_load_file(path, 0, &je);
+    ck_assert_msg(j != NULL, "%s", je.text);
+    ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(j,
+                          "output")), "caf\xEF\xBF\xBD: dL/ds = "));
+    json_decref(j);
+    gc_grade_report_free(r);
+    gc_case_free(c);
+    remove_tree(dir);
+    free(dir);
+}
+END_TEST
+
+START_TEST(grade_options_for_gradescope)
+{
+    /* ken (tests/grade/homework/s11_ken.txt): dL/dv[3] wrong, dL/dv[1]
+     * and [2] right at every point */
+    gc_case *c = load("tests/grade/cnn1d_homework.yaml");
+    gc_grade_options o = quick();
+    o.one_student = 1;
+    o.student_id = "ken@example.edu";
+    o.partial_credit = 1;
+    o.hide_truth = 1;
+    o.visibility = "after_published";
+    gc_grade_report *r = grade(c, tu_path("tests/grade/homework/s11_ken.txt"),
+                               &o);
+    ck_assert_int_eq(r->n_subs, 1);
+    ck_assert_str_eq(r->subs[0].sub->id, "ken@example.edu");
+    const gc_grade_item *it = item(&r->subs[0], "dL/dv");
+    /* 3 points x 2 of 3 entries */
+    ck_assert_int_eq(it->entries_right, 2);
+    ck_assert_double_eq_tol(it->score, 2, 1e-12);
+    ck_assert_double_eq_tol(r->subs[0].score, 2 + 2 + 1, 1e-12);
+    /* the right value (0.0720786 at the case's own point) is not shown */
+    ck_assert_ptr_null(strstr(it->message, "0.0720786"));
+    ck_assert_ptr_null(strstr(it->message, "numerically"));
+    ck_assert_ptr_nonnull(strstr(it->message, "0.412793"));
+    char *dir = folder_with(NULL, 0), path[4200];
+    snprintf(path, sizeof path, "%s/results.json", dir);
+    gc_error err;
+    ck_assert_int_eq(gc_grade_write_result(path, r, 0, &err), GC_OK);
+    json_error_t je;
+    json_t *j = json_load_file(path, 0, &je);
+    ck_assert_msg(j != NULL, "%s", je.text);
+    ck_assert_str_eq(json_string_value(json_object_get(j, "visibility")),
+                     "after_published");
+    json_t *t1 = json_array_get(json_object_get(j, "tests"), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(t1, "visibility")),
+                     "after_published");
+    ck_assert_double_eq_tol(json_number_value(json_object_get(t1, "score")),
+                            2, 1e-12);
+    json_decref(j);
+    gc_grade_report_free(r);
+    gc_case_free(c);
+    remove_tree(dir);
+    free(dir);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("grade");
@@ -488,6 +855,15 @@ static Suite *suite(void)
     tcase_add_test(tc, grade_submission_files_that_cannot_be_read);
     tcase_add_test(tc, grade_case_grading_section_is_checked);
     tcase_add_test(tc, grade_c_header_is_current);
+    tcase_add_test(tc, grade_tanh_homework_expectations);
+    tcase_add_test(tc, grade_definitions_hide_dimensions_and_say_so);
+    tcase_add_test(tc, grade_rows_and_entries_merge_into_the_block);
+    tcase_add_test(tc, grade_hints_when_the_pattern_holds_everywhere);
+    tcase_add_test(tc, grade_class_summary_groups_identical_wrong_values);
+    tcase_add_test(tc, grade_every_file_is_accounted_for);
+    tcase_add_test(tc, grade_no_grading_section_is_warned);
+    tcase_add_test(tc, grade_results_json_stays_valid_utf8);
+    tcase_add_test(tc, grade_options_for_gradescope);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -41,11 +41,14 @@ typedef enum {
     GC_GRADE_CRASHED,        /* C: ended by a signal or without results */
     GC_GRADE_TIMEOUT,        /* C: CPU-time or wall-clock limit */
     GC_GRADE_OOM,            /* C: memory limit */
+    GC_GRADE_INCOMPLETE,     /* given row by row or entry by entry with
+                                literal indices, the entries given right,
+                                but some of the block not given */
     GC_GRADE_N
 } gc_grade_verdict;
 
 /* "agree", "disagree", "nonfinite", "inconclusive", "invalid", "missing",
- * "compile error", "crashed", "timeout", "out of memory" */
+ * "compile error", "crashed", "timeout", "out of memory", "incomplete" */
 GC_EXPORT const char *gc_grade_verdict_name(gc_grade_verdict v);
 
 /* The header a C submission includes (gradcheck_submission.h): every
@@ -79,12 +82,38 @@ typedef struct {
 
 /* ---- grade.c: grading submissions against a case */
 
+/* Why an answer is wrong, when one pattern holds at every check (every
+ * entry at every point; entries whose right value is about 0 say nothing
+ * about a factor and are skipped; at least two checks must say
+ * something). */
+typedef enum {
+    GC_HINT_NONE = 0,
+    GC_HINT_SIGN,            /* exactly -1 x the right value: a sign */
+    GC_HINT_HALF,            /* exactly 1/2 x: a factor of 2 missing */
+    GC_HINT_DOUBLE,          /* exactly 2 x: a factor of 2 too many */
+    GC_HINT_FACTOR,          /* another constant: hint_factor */
+    GC_HINT_TRANSPOSE,       /* the transpose of the right square matrix */
+    GC_HINT_OWN_POINT,       /* right at the case's own point only */
+    GC_HINT_N
+} gc_grade_hint;
+
+/* For the instructor: "exactly -1 x the right value (a sign error?)",
+ * "exactly 3 x the right value", "the transpose of the right matrix",
+ * ...; returns buf. */
+GC_EXPORT const char *gc_grade_hint_text(gc_grade_hint h, double factor,
+                                         char *buf, size_t n);
+
+#define GC_GRADE_MAX_KEPT 65536       /* values kept per answer (entries x
+                                         points), for hints and the class
+                                         summary */
+
 /* One answer of one submission, graded. */
 typedef struct {
     gc_target target;        /* what it answers; target.key names it */
     gc_grade_verdict verdict;
     char detail[32];         /* CRASHED: the signal ("SIGSEGV") */
-    char *message;           /* for the student: why, where, which entry */
+    char *message;           /* for the student: why, where, which entry;
+                                valid UTF-8 */
     long line;               /* formulas: line of its first statement */
     double score, max_score;
     int graded;              /* one of the report's answers (scored) */
@@ -92,6 +121,21 @@ typedef struct {
     size_t counts[GC_N_VERDICTS];
     long bad_point;          /* first point not all agree, or -1 */
     double max_rel_error;    /* over the checks, kinks excluded */
+    gc_grade_hint hint;      /* GC_HINT_NONE unless verdict is DISAGREE */
+    double hint_factor;      /* SIGN, HALF, DOUBLE, FACTOR: the constant */
+    size_t entries;          /* entries it answers (of target.n) */
+    size_t entries_right;    /* of them, right at every point (kinks
+                                excepted); partial credit is
+                                max_score * entries_right / entries */
+    /* DISAGREE: the entry shown to the student (point, flat entry) with
+     * the answer's value and the right one */
+    long wrong_point;
+    size_t wrong_entry;
+    double wrong_value, right_value;
+    double *values;          /* its values, point by point (n_points x
+                                target.n; NaN: not given), or NULL when not
+                                evaluated or more than GC_GRADE_MAX_KEPT;
+                                owned by the report */
 } gc_grade_item;
 
 /* "agree", "crashed: SIGSEGV", ... */
@@ -109,6 +153,47 @@ typedef struct {
     double seconds;
 } gc_grade_result;
 
+/* ---- the class summary (gc_grade fills report->summary) */
+
+/* Students whose answers to one question went wrong the same way. */
+typedef struct {
+    gc_grade_verdict verdict;  /* DISAGREE: the same wrong values at every
+                                  check (within round-off); any other
+                                  verdict: every student with it */
+    char detail[32];           /* as gc_grade_item.detail */
+    size_t n;                  /* students in the group (>= 1) */
+    size_t *subs;              /* their indices in report->subs, ascending */
+    gc_grade_hint hint;        /* DISAGREE groups: the shared hint */
+    double hint_factor;
+    char *label;               /* for the instructor, one line of UTF-8:
+                                  "exactly 2 x the right value ...", "the
+                                  same wrong values (dL/dv[3] = 0.4128
+                                  where it is 0.07208, at the case's own
+                                  point)", "invalid", "crashed: SIGSEGV" */
+} gc_grade_group;
+
+/* One answer asked for, across the class. */
+typedef struct {
+    size_t key;                /* index into report->keys, report->points */
+    size_t counts[GC_GRADE_N]; /* students per verdict */
+    size_t right;              /* counts[GC_GRADE_AGREE] */
+    double mean_score;         /* of this answer, over the students */
+    gc_grade_group *groups;    /* every student not right, grouped: the
+                                  largest group first, ties by verdict then
+                                  first student; the n add up to
+                                  n_subs - right */
+    size_t n_groups;
+} gc_grade_answer_summary;
+
+typedef struct {
+    gc_grade_answer_summary *answers;  /* one per report key, key order */
+    size_t n_answers;
+    double mean_score;                 /* over the students */
+    int union_keys;          /* the case has no grading: section: the
+                                answers, and so each student's maximum, are
+                                the union of what the submissions give */
+} gc_grade_summary;
+
 typedef struct {
     const gc_case *c;
     size_t n_points;         /* 1 (the case's own) + random points */
@@ -119,11 +204,18 @@ typedef struct {
                                 parameter block) */
     double *points;          /* points per key */
     size_t n_keys;
-    gc_grade_result *subs;
+    gc_grade_result *subs;   /* one per student */
     size_t n_subs;
     double max_score;
     size_t unmet;            /* over all submissions */
     double seconds;
+    gc_grade_summary summary;
+    char **warnings;         /* for the person grading (stderr), UTF-8:
+                                files skipped and why, ids given twice, no
+                                grading: section */
+    size_t n_warnings;
+    const char *visibility;  /* results.json: visible, after_published,
+                                after_due_date or hidden (static) */
 } gc_grade_report;
 
 typedef struct {
@@ -135,13 +227,28 @@ typedef struct {
     /* called before each submission (may be NULL) */
     void (*progress)(void *ctx, size_t i, size_t n, const char *path);
     void *progress_ctx;
+    int one_student;         /* every argument is one student's work
+                                (Gradescope's /autograder/submission/) */
+    const char *student_id;  /* one_student: its id (NULL or "": an id:
+                                line, else the file or folder name) */
+    int partial_credit;      /* a wrong answer earns max_score times the
+                                share of its entries right everywhere */
+    int hide_truth;          /* messages never show the right values */
+    const char *visibility;  /* results.json visibility (NULL: visible);
+                                must outlive the report */
 } gc_grade_options;
 
 GC_EXPORT gc_grade_options gc_grade_options_default(void);
 
-/* Grade the submissions named by args (files, folders) against case c.
- * Fails only when no submission can be found or for the grader's own
- * trouble; a submission that cannot be read, compiled or run is graded.
+/* Grade the students named by args against case c: a file is one
+ * student; a folder is a class, each *.txt or *.c file in it one student
+ * and each folder in it one student (all the .txt and .c files under it,
+ * graded together: LMS and Gradescope exports); other files are skipped
+ * and named in r->warnings, or, when they look like a student's work in
+ * another form (a .py), graded invalid with why.  With o->one_student
+ * everything named is one student's.  Fails only when no student can be
+ * found (err names the path) or for the grader's own trouble; a
+ * submission that cannot be read, compiled or run is graded.
  * Caller frees *out with gc_grade_report_free. */
 GC_EXPORT int gc_grade(const gc_case *c, char *const *args, size_t n_args,
              const gc_grade_options *o, gc_grade_report **out,
@@ -150,14 +257,20 @@ GC_EXPORT void gc_grade_report_free(gc_grade_report *r);
 
 /* ---- report_grade.c: the gradebook */
 
-/* One line per submission (id, score, verdict per answer; with verbose the
- * messages), then the instructor's summary: per answer, how many got it
- * right and the most common wrong verdict. */
-GC_EXPORT int gc_grade_report_text(FILE *f, const gc_grade_report *r, int verbose);
+/* One line per submission (id, score, verdict per answer; with
+ * GC_GRADE_VERBOSE the messages), then the instructor's summary: per
+ * answer, how many got it right and the most common wrong verdict, then
+ * the wrong answers several students share (the class summary).
+ * GC_GRADE_COLOR colours the verdicts (ANSI). */
+enum { GC_GRADE_VERBOSE = 1, GC_GRADE_COLOR = 2 };
+GC_EXPORT int gc_grade_report_text(FILE *f, const gc_grade_report *r,
+                                   int flags);
 /* The names a formula can use on case c (blocks with their index ranges,
  * dimensions, the loss) and the answers the case asks for. */
 GC_EXPORT int gc_grade_names(FILE *f, const gc_case *c);
-/* CSV: id, file, per answer its verdict and score, total, max; atomic. */
+/* CSV: id, file, per answer its verdict and score ("dL/dw score (of 2)"
+ * in the header), total, max, then per answer its message; valid UTF-8;
+ * atomic. */
 GC_EXPORT int gc_grade_write_csv(const char *path, const gc_grade_report *r);
 /* DIR/<id>/results.json per submission, Gradescope's format (score,
  * output, tests[] with name, score, max_score, status, output,
@@ -165,6 +278,14 @@ GC_EXPORT int gc_grade_write_csv(const char *path, const gc_grade_report *r);
  * err. */
 GC_EXPORT int gc_grade_write_results(const char *dir, const gc_grade_report *r,
                            gc_error *err);
+#define GC_RESULTS_MAX_OUTPUT 4000    /* bytes of one output in
+                                         results.json: longer ones are cut
+                                         at a character, " (truncated)" */
+/* Student i's results.json at path (an autograder writes
+ * /autograder/results/results.json); atomic. */
+GC_EXPORT int gc_grade_write_result(const char *path,
+                                    const gc_grade_report *r, size_t i,
+                                    gc_error *err);
 
 #ifdef __cplusplus
 }

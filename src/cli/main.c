@@ -76,6 +76,13 @@ static const char usage_text[] =
 "      --c-header [CASE]     print gradcheck_submission.h (the C submission API),\n"
 "                            for every model, or for CASE's model at its shape\n"
 "      --names               print the names a formula can use on CASE, and exit\n"
+"      --student ID          everything named is one student's work, with this id\n"
+"                            (\"\": its id: line, else the file or folder name)\n"
+"      --results-json FILE   with --student: write its results.json (Gradescope) to FILE\n"
+"      --visibility V        results.json visibility: visible (default),\n"
+"                            after_published, after_due_date or hidden\n"
+"      --hide-values         messages never show the right values\n"
+"      --partial-credit      a wrong answer earns the share of its entries right\n"
 "      --cases DIR           case folder\n"
 "\n"
 "A CASE is a name from 'gradcheck list' or a path to a .yaml case file.\n"
@@ -547,7 +554,8 @@ static void grade_progress(void *ctx, size_t i, size_t n, const char *path)
 static int cmd_grade(int argc, char **argv)
 {
     enum { O_GRADEBOOK = 256, O_RESULTS, O_POINTS, O_SEED, O_CPU, O_MEM,
-           O_TIMEOUT, O_CC, O_CASES, O_HEADER, O_NAMES };
+           O_TIMEOUT, O_CC, O_CASES, O_HEADER, O_NAMES, O_STUDENT,
+           O_RESULTS_JSON, O_VISIBILITY, O_HIDE, O_PARTIAL };
     static const struct option opts[] = {
         {"gradebook", required_argument, 0, O_GRADEBOOK},
         {"results-dir", required_argument, 0, O_RESULTS},
@@ -561,11 +569,17 @@ static int cmd_grade(int argc, char **argv)
         {"cases", required_argument, 0, O_CASES},
         {"c-header", no_argument, 0, O_HEADER},
         {"names", no_argument, 0, O_NAMES},
+        {"student", required_argument, 0, O_STUDENT},
+        {"results-json", required_argument, 0, O_RESULTS_JSON},
+        {"visibility", required_argument, 0, O_VISIBILITY},
+        {"hide-values", no_argument, 0, O_HIDE},
+        {"partial-credit", no_argument, 0, O_PARTIAL},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}
     };
     gc_grade_options go = gc_grade_options_default();
     const char *gradebook = NULL, *results = NULL, *dir = gc_cases_dir();
+    const char *results_json = NULL;
     int verbose = 0, header = 0, names = 0, c;
     long mem;
     optind = 1;
@@ -600,6 +614,19 @@ static int cmd_grade(int argc, char **argv)
         case O_CASES: dir = optarg; break;
         case O_HEADER: header = 1; break;
         case O_NAMES: names = 1; break;
+        case O_STUDENT: go.one_student = 1; go.student_id = optarg; break;
+        case O_RESULTS_JSON: results_json = optarg; break;
+        case O_VISIBILITY:
+            if (strcmp(optarg, "visible") && strcmp(optarg, "hidden") &&
+                strcmp(optarg, "after_published") &&
+                strcmp(optarg, "after_due_date"))
+                return usage_error("--visibility: expected visible, "
+                                   "after_published, after_due_date or "
+                                   "hidden, found \"%s\"", optarg);
+            go.visibility = optarg;
+            break;
+        case O_HIDE: go.hide_truth = 1; break;
+        case O_PARTIAL: go.partial_credit = 1; break;
         case 'h': fputs(usage_text, stdout); return EXIT_MET;
         default:
             return usage_error("grade: unknown or incomplete option \"%s\"",
@@ -617,6 +644,10 @@ static int cmd_grade(int argc, char **argv)
     gc_grade_report *r = NULL;
     gc_error err;
     int ret = EXIT_TROUBLE;
+    if (results_json && !go.one_student)
+        return usage_error("--results-json FILE writes one student's "
+                           "results.json: give --student ID too (ID may be "
+                           "\"\")%s", "");
     if (gc_catalogue_resolve(dir, argv[optind], &path)) {
         fprintf(stderr, "gradcheck: %s: no such case file, and no case of "
                 "that name in %s (see 'gradcheck list')\n", argv[optind],
@@ -641,7 +672,10 @@ static int cmd_grade(int argc, char **argv)
         print_error(&err);
         goto done;
     }
-    if (gc_grade_report_text(stdout, r, verbose) || fflush(stdout)) {
+    for (size_t i = 0; i < r->n_warnings; i++)
+        fprintf(stderr, "gradcheck: warning: %s\n", r->warnings[i]);
+    if (gc_grade_report_text(stdout, r, verbose ? GC_GRADE_VERBOSE : 0) ||
+        fflush(stdout)) {
         fprintf(stderr, "gradcheck: cannot write to standard output\n");
         goto done;
     }
@@ -651,6 +685,10 @@ static int cmd_grade(int argc, char **argv)
         goto done;
     }
     if (results && gc_grade_write_results(results, r, &err)) {
+        print_error(&err);
+        goto done;
+    }
+    if (results_json && gc_grade_write_result(results_json, r, 0, &err)) {
         print_error(&err);
         goto done;
     }

@@ -13,6 +13,17 @@
  * numeric error bar too wide to decide) is graded `inconclusive` for a
  * person to check.
  *
+ * Beyond the verdict, a wrong answer gets a hint when one pattern holds
+ * at every check: a constant factor (-1: a sign, 1/2 or 2: a factor of
+ * two, another constant), the transpose of the right square matrix, or
+ * agreement at the case's own point only; and when the submission also
+ * answers dL/d(quantity), the first of those that is wrong walking back
+ * from the loss, as `run` localises a derivation.  Answers given row by
+ * row or entry by entry with literal indices (dL/dW2[0] = ...) are graded
+ * together as the block's answer when the block is asked for.  After the
+ * last submission, the class summary groups, per answer, the students
+ * whose wrong answers have the same values at every check.
+ *
  * The points (their parameters and forward quantities) are computed once
  * and shared by every submission.  Submissions are graded one after the
  * other; a C submission runs in the sandbox, so no submission can stop the
@@ -44,6 +55,7 @@ static const char *const verdict_names[GC_GRADE_N] = {
     [GC_GRADE_INVALID] = "invalid", [GC_GRADE_MISSING] = "missing",
     [GC_GRADE_COMPILE] = "compile error", [GC_GRADE_CRASHED] = "crashed",
     [GC_GRADE_TIMEOUT] = "timeout", [GC_GRADE_OOM] = "out of memory",
+    [GC_GRADE_INCOMPLETE] = "incomplete",
 };
 
 const char *gc_grade_verdict_name(gc_grade_verdict v)
@@ -87,13 +99,18 @@ typedef struct {
     const char *loss;        /* the loss's name in keys */
     const char **losses;     /* names accepted for it, NULL-terminated */
     size_t n_losses;
+    const gc_grade_report *r;
+    int fixed_keys;          /* the case's grading: section fixes the keys */
+    char **blocks;           /* no grading: section: the whole-block keys
+                                some submission gives (parts of them
+                                merge) */
+    size_t n_blocks;
 } grader;
 
 /* One answer being graded. */
 typedef struct {
     gc_grade_item it;
     int failed;              /* invalid (or a C failure): no more checks */
-    int point_bad;           /* some entry not agreeing at this point */
     int bad_at0, bad_later;  /* disagreed at the given / a random point */
     /* the entry to tell the student about: first disagreement, else first
      * other trouble */
@@ -101,6 +118,15 @@ typedef struct {
     long worst_point;
     size_t worst_entry;
     double worst_a, worst_n, worst_err;
+    /* every check, when kept (it.values holds the answer's values):
+     * numeric value, error bar and verdict at [point * n + entry] */
+    double *num, *err;
+    unsigned char *ver;
+    unsigned char *given;    /* per entry: the answer gives it */
+    unsigned char *bad;      /* per entry: not right at some point */
+    int merged;              /* parts (dL/dW2[0], ...) graded as a block */
+    char parts[200];         /* merged: "lines 3, 4, 5" */
+    const char *note;        /* what its names mean (gc_fx_answer_note) */
 } grading;
 
 static void set_msg(gc_grade_item *it, const char *fmt, ...)
@@ -112,6 +138,27 @@ static void set_msg(gc_grade_item *it, const char *fmt, ...)
     va_end(ap);
     free(it->message);
     it->message = strdup(buf);
+}
+
+/* Append text to the message; text starting ". " is a new sentence,
+ * whose full stop is left out after a message ending in '?' or '.'. */
+static void add_msg(gc_grade_item *it, const char *fmt, ...)
+{
+    char buf[1600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    size_t a = it->message ? strlen(it->message) : 0, b = strlen(buf);
+    if (a && b > 1 && buf[0] == '.' && buf[1] == ' ' &&
+        (it->message[a - 1] == '?' || it->message[a - 1] == '.')) {
+        memmove(buf, buf + 1, b);
+        b--;
+    }
+    char *m = realloc(it->message, a + b + 1);
+    if (!m) return;            /* the message stays as it was */
+    memcpy(m + a, buf, b + 1);
+    it->message = m;
 }
 
 /* "the case's own point" or "random point 3 (v = [0.1, 0.2], w = 1.5)" */
@@ -150,6 +197,37 @@ static void entry_text(const grader *g, const gc_target *t, size_t flat,
     }
 }
 
+/* Room for the answer's checks: the per-entry flags always, the values at
+ * every point when they fit GC_GRADE_MAX_KEPT. */
+static int keep_alloc(const grader *g, grading *gr)
+{
+    size_t n = gr->it.target.n ? gr->it.target.n : 1;
+    gr->given = calloc(n, 1);
+    gr->bad = calloc(n, 1);
+    if (!gr->given || !gr->bad) return GC_ENOMEM;
+    if (n * g->n_points > GC_GRADE_MAX_KEPT) return GC_OK;
+    size_t m = n * g->n_points;
+    gr->it.values = malloc(m * sizeof *gr->it.values);
+    gr->num = malloc(m * sizeof *gr->num);
+    gr->err = malloc(m * sizeof *gr->err);
+    gr->ver = calloc(m, 1);
+    if (!gr->it.values || !gr->num || !gr->err || !gr->ver) return GC_ENOMEM;
+    for (size_t i = 0; i < m; i++)
+        gr->it.values[i] = gr->num[i] = gr->err[i] = NAN;
+    return GC_OK;
+}
+
+static void grading_clear(grading *gr)
+{
+    free(gr->it.message);
+    free(gr->it.values);
+    free(gr->num);
+    free(gr->err);
+    free(gr->ver);
+    free(gr->given);
+    free(gr->bad);
+}
+
 /* Check every entry of an answer at point p; a[] are its values. */
 static int check_answer(grader *g, grading *gr, long p, const double *a)
 {
@@ -158,8 +236,10 @@ static int check_answer(grader *g, grading *gr, long p, const double *a)
     const double *theta = g->theta[p], *q = g->q[p];
     int st = GC_OK, bad = 0;
     long out = -2;
+    if (!gr->given && (st = keep_alloc(g, gr))) return st;
     for (size_t flat = 0; flat < t->n && !st; flat++) {
         if (isnan(a[flat])) continue;    /* an entry the answer omits */
+        gr->given[flat] = 1;
         size_t k = flat % t->wrt->size, i = flat / t->wrt->size;
         if (t->kind == GC_TARGET_JACOBIAN &&
             out != (long)(t->of->offset + i)) {
@@ -177,11 +257,19 @@ static int check_answer(grader *g, grading *gr, long p, const double *a)
         if (st) break;
         gr->it.checks++;
         gr->it.counts[ch.verdict]++;
+        if (gr->num) {
+            size_t at = (size_t)p * t->n + flat;
+            gr->it.values[at] = a[flat];
+            gr->num[at] = ch.numeric.value;
+            gr->err[at] = ch.numeric.abserr;
+            gr->ver[at] = (unsigned char)ch.verdict;
+        }
         if (ch.verdict != GC_KINK && isfinite(ch.rel_error) &&
             ch.rel_error > gr->it.max_rel_error)
             gr->it.max_rel_error = ch.rel_error;
         if (ch.verdict == GC_AGREE || ch.verdict == GC_KINK) continue;
         bad = 1;
+        gr->bad[flat] = 1;
         int better = !gr->have_worst ||
                      (ch.verdict == GC_DISAGREE &&
                       gr->worst_verdict != GC_DISAGREE);
@@ -204,15 +292,199 @@ static int check_answer(grader *g, grading *gr, long p, const double *a)
     return st;
 }
 
+/* ------------------------------------------------------------ hints */
+
+const char *gc_grade_hint_text(gc_grade_hint h, double factor, char *buf,
+                               size_t n)
+{
+    switch (h) {
+    case GC_HINT_SIGN:
+        snprintf(buf, n, "exactly -1 x the right value (a sign error?)");
+        break;
+    case GC_HINT_HALF:
+        snprintf(buf, n, "exactly 1/2 x the right value (a factor of 2 "
+                 "missing?)");
+        break;
+    case GC_HINT_DOUBLE:
+        snprintf(buf, n, "exactly 2 x the right value (a factor of 2 too "
+                 "many?)");
+        break;
+    case GC_HINT_FACTOR:
+        snprintf(buf, n, "exactly %.6g x the right value", factor);
+        break;
+    case GC_HINT_TRANSPOSE:
+        snprintf(buf, n, "the transpose of the right matrix");
+        break;
+    case GC_HINT_OWN_POINT:
+        snprintf(buf, n, "right at the case's own point only");
+        break;
+    default:
+        snprintf(buf, n, "-");
+        break;
+    }
+    return buf;
+}
+
+static int near(double x, double y)
+{
+    return fabs(x - y) <= 1e-6 * fabs(y);
+}
+
+/* A constant c with answer = c x right value at every check.  A check
+ * says something about c only when the right value is well away from 0
+ * (ten error bars and ten atol); every other check must still fit c. */
+static int constant_factor(const grader *g, const grading *gr, double *c)
+{
+    const gc_tol *tol = &g->c->tol;
+    size_t m = gr->it.target.n * g->n_points, best = m, informative = 0;
+    for (size_t i = 0; i < m; i++) {
+        if (isnan(gr->it.values[i]) || gr->ver[i] == GC_KINK) continue;
+        double nv = gr->num[i];
+        if (!isfinite(nv) || !isfinite(gr->it.values[i])) return 0;
+        if (fabs(nv) <= 10 * gr->err[i] || fabs(nv) <= 10 * tol->atol)
+            continue;
+        informative++;
+        if (best == m || fabs(nv) > fabs(gr->num[best])) best = i;
+    }
+    if (informative < 2) return 0;
+    double k = gr->it.values[best] / gr->num[best];
+    for (size_t i = 0; i < m; i++) {
+        if (isnan(gr->it.values[i]) || gr->ver[i] == GC_KINK) continue;
+        if (gc_judge(gr->it.values[i], k * gr->num[i], fabs(k) * gr->err[i],
+                     tol) != GC_AGREE)
+            return 0;
+    }
+    *c = k;
+    return 1;
+}
+
+/* The answer is the transpose of the right square matrix at every check. */
+static int transposed(const grader *g, const grading *gr)
+{
+    const gc_target *t = &gr->it.target;
+    size_t rows, cols;
+    if (t->kind == GC_TARGET_JACOBIAN) {
+        rows = t->of->size;
+        cols = t->wrt->size;
+    } else if (t->wrt->rank == 2) {
+        rows = t->wrt->shape[0];
+        cols = t->wrt->shape[1];
+    } else {
+        return 0;
+    }
+    if (rows != cols || rows < 2) return 0;
+    for (size_t f = 0; f < t->n; f++)
+        if (!gr->given[f]) return 0;
+    for (size_t p = 0; p < g->n_points; p++)
+        for (size_t i = 0; i < rows; i++)
+            for (size_t j = 0; j < cols; j++) {
+                size_t a = p * t->n + i * cols + j, b = p * t->n + j * cols + i;
+                if (gr->ver[b] == GC_KINK) continue;
+                if (gc_judge(gr->it.values[a], gr->num[b], gr->err[b],
+                             &g->c->tol) != GC_AGREE)
+                    return 0;
+            }
+    return 1;
+}
+
+static void find_hint(const grader *g, grading *gr)
+{
+    gc_grade_item *it = &gr->it;
+    double c;
+    if (gr->num && constant_factor(g, gr, &c) && !near(c, 1.0)) {
+        it->hint = near(c, -1.0) ? GC_HINT_SIGN : near(c, 0.5) ? GC_HINT_HALF
+                 : near(c, 2.0) ? GC_HINT_DOUBLE : GC_HINT_FACTOR;
+        it->hint_factor = it->hint == GC_HINT_SIGN ? -1.0
+                        : it->hint == GC_HINT_HALF ? 0.5
+                        : it->hint == GC_HINT_DOUBLE ? 2.0 : c;
+    } else if (gr->num && transposed(g, gr)) {
+        it->hint = GC_HINT_TRANSPOSE;
+    } else if (!gr->bad_at0 && gr->bad_later) {
+        it->hint = GC_HINT_OWN_POINT;
+    }
+}
+
+/* The hint as the student reads it. */
+static void hint_sentence(const gc_grade_item *it)
+{
+    gc_grade_item *w = (gc_grade_item *)it;
+    switch (it->hint) {
+    case GC_HINT_SIGN:
+        add_msg(w, ". Hint: at every check it is exactly -1 times the right "
+                "value: a sign error?");
+        break;
+    case GC_HINT_HALF:
+        add_msg(w, ". Hint: at every check it is exactly half the right "
+                "value: a factor of 2 missing (the 2 from differentiating a "
+                "square?)");
+        break;
+    case GC_HINT_DOUBLE:
+        add_msg(w, ". Hint: at every check it is exactly twice the right "
+                "value: a factor of 2 too many");
+        break;
+    case GC_HINT_FACTOR:
+        add_msg(w, ". Hint: at every check it is exactly %.6g times the "
+                "right value: a constant factor is off", it->hint_factor);
+        break;
+    case GC_HINT_TRANSPOSE:
+        add_msg(w, ". Hint: at every check it is the transpose of the right "
+                "matrix: rows and columns swapped");
+        break;
+    case GC_HINT_OWN_POINT:
+        add_msg(w, ". It agrees at the case's own point, so it only "
+                "coincides there");
+        break;
+    default:
+        break;
+    }
+}
+
+/* "dL/dW2[2][1], dL/dW2[3][1] and 2 more" */
+static void missing_text(const grader *g, const grading *gr, char *buf,
+                         size_t n, size_t *count)
+{
+    size_t l = 0, shown = 0;
+    *count = 0;
+    buf[0] = 0;
+    for (size_t f = 0; f < gr->it.target.n; f++) {
+        if (gr->given[f]) continue;
+        (*count)++;
+        if (shown < 6 && l < n) {
+            char en[160];
+            entry_text(g, &gr->it.target, f, en, sizeof en);
+            l += (size_t)snprintf(buf + l, n - l, "%s%s", shown ? ", " : "",
+                                  en);
+            shown++;
+        }
+    }
+    if (*count > shown && l < n)
+        snprintf(buf + l, n - l, " and %zu more", *count - shown);
+}
+
 /* The verdict and the student's message once every point is checked. */
 static void conclude(const grader *g, grading *gr)
 {
     gc_grade_item *it = &gr->it;
     if (gr->failed) return;
     const size_t *n = it->counts;
+    int hide = g->o->hide_truth;
     it->verdict = n[GC_DISAGREE] ? GC_GRADE_DISAGREE
                 : n[GC_NONFINITE] ? GC_GRADE_NONFINITE
                 : n[GC_INCONCLUSIVE] ? GC_GRADE_INCONCLUSIVE : GC_GRADE_AGREE;
+    it->entries = it->entries_right = 0;
+    for (size_t f = 0; gr->given && f < it->target.n; f++) {
+        if (!gr->given[f]) continue;
+        it->entries++;
+        if (!gr->bad[f]) it->entries_right++;
+    }
+    char missing[600] = "";
+    size_t n_missing = 0;
+    if (gr->merged) {
+        missing_text(g, gr, missing, sizeof missing, &n_missing);
+        it->entries = it->target.n;    /* the block's entries are asked */
+        if (n_missing && it->verdict == GC_GRADE_AGREE)
+            it->verdict = GC_GRADE_INCOMPLETE;
+    }
     char pt[512], en[160], kinks[160] = "";
     if (n[GC_KINK])
         snprintf(kinks, sizeof kinks, "; %zu check%s at a kink (the loss has "
@@ -228,27 +500,51 @@ static void conclude(const grader *g, grading *gr)
                 "entry at all %zu points (%zu checks)%s", g->n_points,
                 it->checks, kinks);
         break;
+    case GC_GRADE_INCOMPLETE:
+        set_msg(it, "incomplete: %s not given; the %zu entr%s given agree "
+                "with the numerical derivative at all %zu points%s", missing,
+                it->entries - n_missing,
+                it->entries - n_missing == 1 ? "y" : "ies", g->n_points,
+                kinks);
+        break;
     case GC_GRADE_DISAGREE:
-        set_msg(it, "wrong: at %s, %s is %.6g by this answer but %.6g "
-                "(+- %.1e) numerically; %zu of %zu checks disagree%s%s",
-                pt, en, gr->worst_a, gr->worst_n, gr->worst_err,
-                n[GC_DISAGREE], it->checks,
-                !gr->bad_at0 && gr->bad_later
-                    ? ". It agrees at the case's own point, so it only "
-                      "coincides there" : "", kinks);
+        it->wrong_point = gr->worst_point;
+        it->wrong_entry = gr->worst_entry;
+        it->wrong_value = gr->worst_a;
+        it->right_value = gr->worst_n;
+        find_hint(g, gr);
+        if (hide)
+            set_msg(it, "wrong: at %s, %s is %.6g by this answer, which is "
+                    "not the derivative there; %zu of %zu checks disagree%s",
+                    pt, en, gr->worst_a, n[GC_DISAGREE], it->checks, kinks);
+        else
+            set_msg(it, "wrong: at %s, %s is %.6g by this answer but %.6g "
+                    "(+- %.1e) numerically; %zu of %zu checks disagree%s",
+                    pt, en, gr->worst_a, gr->worst_n, gr->worst_err,
+                    n[GC_DISAGREE], it->checks, kinks);
+        hint_sentence(it);
+        if (n_missing) add_msg(it, ". Not given: %s", missing);
         break;
     case GC_GRADE_NONFINITE:
         set_msg(it, "not checked: the numerical derivative of %s is not "
                 "finite at %s (the loss overflows there)", en, pt);
         break;
     case GC_GRADE_INCONCLUSIVE:
-        set_msg(it, "undecided: at %s the numerical derivative of %s is "
-                "%.6g +- %.1e, too uncertain to judge %.6g; please check by "
-                "hand", pt, en, gr->worst_n, gr->worst_err, gr->worst_a);
+        if (hide)
+            set_msg(it, "undecided: at %s the numerical derivative of %s is "
+                    "too uncertain to judge %.6g; please ask for a check by "
+                    "hand", pt, en, gr->worst_a);
+        else
+            set_msg(it, "undecided: at %s the numerical derivative of %s is "
+                    "%.6g +- %.1e, too uncertain to judge %.6g; please check "
+                    "by hand", pt, en, gr->worst_n, gr->worst_err,
+                    gr->worst_a);
         break;
     default:
         break;
     }
+    if (gr->merged && gr->parts[0])
+        add_msg(it, " (given part by part: %s)", gr->parts);
 }
 
 static void fail_item(grading *gr, gc_grade_verdict v, const char *detail,
@@ -298,7 +594,7 @@ typedef struct {
 
 static void graded_free(graded *s)
 {
-    for (size_t i = 0; i < s->n; i++) free(s->g[i].it.message);
+    for (size_t i = 0; i < s->n; i++) grading_clear(&s->g[i]);
     free(s->g);
     free(s->whole_msg);
 }
@@ -312,12 +608,14 @@ static grading *add_grading(graded *s, const gc_target *t)
     memset(gr, 0, sizeof *gr);
     gr->it.target = *t;
     gr->it.bad_point = -1;
+    gr->it.wrong_point = -1;
     return gr;
 }
 
 static void whole(graded *s, gc_grade_verdict v, const char *detail,
                   const char *msg)
 {
+    if (s->whole_failed) return;     /* the first reason is the one told */
     s->whole_failed = 1;
     s->whole_verdict = v;
     snprintf(s->whole_detail, sizeof s->whole_detail, "%s",
@@ -326,16 +624,50 @@ static void whole(graded *s, gc_grade_verdict v, const char *detail,
     s->whole_msg = strdup(msg ? msg : "");
 }
 
+static int key_index(const gc_grade_report *r, const char *key)
+{
+    for (size_t i = 0; i < r->n_keys; i++)
+        if (strcmp(r->keys[i].key, key) == 0) return (int)i;
+    return -1;
+}
+
+/* The block an answer with fixed indices belongs to: dL/dW2 for
+ * dL/dW2[0], dy/ds2 for dy[1]/ds2.  Returns 0 when the answer is the
+ * block's own. */
+static int block_key(const grader *g, const gc_target *t, char *buf,
+                     size_t n)
+{
+    if (t->of) snprintf(buf, n, "d%s/d%s", t->of->name, t->wrt->name);
+    else snprintf(buf, n, "d%s/d%s", g->loss, t->wrt->name);
+    return strcmp(buf, t->key) != 0;
+}
+
+/* Whether the block key is one of the answers graded. */
+static int block_asked(const grader *g, const char *key)
+{
+    if (g->fixed_keys) return key_index(g->r, key) >= 0;
+    for (size_t i = 0; i < g->n_blocks; i++)
+        if (strcmp(g->blocks[i], key) == 0) return 1;
+    return key_index(g->r, key) >= 0;
+}
+
+static const char *const *loss_names(const grader *g, const gc_submission *sub,
+                                     const char **names, size_t cap)
+{
+    size_t nn = 0;
+    for (size_t i = 0; i < g->n_losses && nn + 2 < cap; i++)
+        names[nn++] = g->losses[i];
+    if (sub && sub->loss) names[nn++] = sub->loss;
+    names[nn] = NULL;
+    return names;
+}
+
 static int grade_formulas(grader *g, gc_submission *sub, graded *s,
                           char **notes)
 {
     const gc_problem *p = g->c->prob;
     const char *names[GC_MAX_BLOCKS + 16];
-    size_t nn = 0;
-    for (size_t i = 0; i < g->n_losses && nn + 2 < sizeof names / sizeof *names; i++)
-        names[nn++] = g->losses[i];
-    if (sub->loss) names[nn++] = sub->loss;
-    names[nn] = NULL;
+    loss_names(g, sub, names, sizeof names / sizeof *names);
     gc_fx_program *P = NULL;
     gc_error err;
     int st = gc_fx_compile(p, sub->path, sub->text, sub->len, g->loss, names,
@@ -347,50 +679,139 @@ static int grade_formulas(grader *g, gc_submission *sub, graded *s,
         whole(s, GC_GRADE_INVALID, NULL, buf);
         return GC_OK;
     }
+    size_t na = gc_fx_n_answers(P);
+    size_t first = s->n;
+    size_t maxn = 1;
+    /* each answer's grading, or -1 when it is only part of a block;
+     * part[i]: the merged block grading it feeds, or -1 */
+    long *own = malloc((na ? na : 1) * sizeof *own);
+    long *part = malloc((na ? na : 1) * sizeof *part);
+    double *vals = NULL, *blockv = NULL;
+    size_t *slot = NULL, n_merged = 0;   /* merged grading: its values */
+    if (!own || !part) { st = GC_ENOMEM; goto done; }
     for (size_t i = 0; i < gc_fx_n_notes(P); i++) {
         where(gc_fx_note(P, i), buf, sizeof buf);
         char line[1100];
         snprintf(line, sizeof line, "not graded: %s", buf);
         if ((st = append_note(notes, line))) goto done;
     }
-    size_t na = gc_fx_n_answers(P);
-    size_t first = s->n;
-    size_t maxn = 1;
     for (size_t i = 0; i < na; i++) {
-        grading *gr = add_grading(s, gc_fx_answer_target(P, i));
+        const gc_target *t = gc_fx_answer_target(P, i);
+        char bk[sizeof t->key];
+        own[i] = part[i] = -1;
+        int merge = 0;
+        if (block_key(g, t, bk, sizeof bk) && block_asked(g, bk)) {
+            merge = 1;     /* unless the block is also given whole */
+            for (size_t j = 0; j < na && merge; j++)
+                if (strcmp(gc_fx_answer_target(P, j)->key, bk) == 0)
+                    merge = 0;
+        }
+        if (merge) {
+            size_t b = first;
+            while (b < s->n && !(s->g[b].merged &&
+                                 strcmp(s->g[b].it.target.key, bk) == 0))
+                b++;
+            if (b == s->n) {
+                grading *gr = add_grading(s, t);
+                if (!gr) { st = GC_ENOMEM; goto done; }
+                snprintf(gr->it.target.key, sizeof gr->it.target.key, "%s",
+                         bk);
+                gr->merged = 1;
+                gr->it.line = gc_fx_answer_line(P, i);
+            }
+            grading *gr = &s->g[b];
+            size_t l = strlen(gr->parts);
+            snprintf(gr->parts + l, sizeof gr->parts - l, "%s%s on line %ld",
+                     l ? ", " : "", t->key, gc_fx_answer_line(P, i));
+            if (!gr->note) gr->note = gc_fx_answer_note(P, i);
+            part[i] = (long)b;
+            /* the part is graded on its own as well when it is asked */
+            if (key_index(g->r, t->key) < 0) continue;
+        }
+        grading *gr = add_grading(s, t);
         if (!gr) { st = GC_ENOMEM; goto done; }
+        own[i] = (long)(s->n - 1);
         gr->it.line = gc_fx_answer_line(P, i);
+        gr->note = gc_fx_answer_note(P, i);
         const gc_error *ae = gc_fx_answer_error(P, i);
         if (ae) {
             where(ae, buf, sizeof buf);
             fail_item(gr, GC_GRADE_INVALID, NULL, buf);
         }
-        if (gr->it.target.n > maxn) maxn = gr->it.target.n;
     }
-    double *vals = malloc(maxn * sizeof *vals);
-    if (!vals) { st = GC_ENOMEM; goto done; }
+    for (size_t i = first; i < s->n; i++)
+        if (s->g[i].it.target.n > maxn) maxn = s->g[i].it.target.n;
+    vals = malloc(maxn * sizeof *vals);
+    slot = calloc(s->n - first + 1, sizeof *slot);
+    if (!slot) { st = GC_ENOMEM; goto done; }
+    for (size_t i = first; i < s->n; i++)
+        if (s->g[i].merged) slot[i - first] = n_merged++;
+    blockv = malloc((n_merged ? n_merged : 1) * maxn * sizeof *blockv);
+    if (!vals || !blockv) { st = GC_ENOMEM; goto done; }
     for (size_t pt = 0; pt < g->n_points && !st; pt++) {
         gc_fx_set_point(P, g->theta[pt], g->q[pt]);
+        for (size_t i = first; i < s->n; i++)
+            if (s->g[i].merged)
+                for (size_t k = 0; k < maxn; k++)
+                    blockv[slot[i - first] * maxn + k] = NAN;
+        char pt_text[512];
+        point_text(g, (long)pt, pt_text, sizeof pt_text);
         for (size_t i = 0; i < na && !st; i++) {
-            grading *gr = &s->g[first + i];
-            if (gr->failed) continue;
+            grading *gr = own[i] >= 0 ? &s->g[own[i]] : NULL;
+            grading *bl = part[i] >= 0 ? &s->g[part[i]] : NULL;
+            if ((!gr || gr->failed) && (!bl || bl->failed)) continue;
             int es = gc_fx_answer_eval(P, i, vals, &err);
             if (es == GC_ENOMEM) { st = es; break; }
             if (es) {
-                char pt_text[512];
-                point_text(g, (long)pt, pt_text, sizeof pt_text);
                 where(&err, buf, sizeof buf);
                 char m[1700];
                 snprintf(m, sizeof m, "%s (at %s)", buf, pt_text);
-                fail_item(gr, GC_GRADE_INVALID, NULL, m);
+                if (gr && !gr->failed) fail_item(gr, GC_GRADE_INVALID, NULL, m);
+                if (bl && !bl->failed) {
+                    char m2[1900];
+                    snprintf(m2, sizeof m2, "%s: %s", gc_fx_answer_target(P, i)
+                             ->key, m);
+                    fail_item(bl, GC_GRADE_INVALID, NULL, m2);
+                }
                 continue;
             }
-            st = check_answer(g, gr, (long)pt, vals);
+            if (bl && !bl->failed) {
+                double *b = blockv + slot[part[i] - (long)first] * maxn;
+                const gc_target *t = &bl->it.target;
+                for (size_t k = 0; k < t->n; k++) {
+                    if (isnan(vals[k])) continue;
+                    if (!isnan(b[k])) {
+                        char en[160], m[400];
+                        entry_text(g, t, k, en, sizeof en);
+                        snprintf(m, sizeof m, "%s is given twice (%s)", en,
+                                 bl->parts);
+                        fail_item(bl, GC_GRADE_INVALID, NULL, m);
+                        break;
+                    }
+                    b[k] = vals[k];
+                }
+            }
+            if (gr && !gr->failed)
+                st = check_answer(g, gr, (long)pt, vals);
         }
+        for (size_t i = first; i < s->n && !st; i++)
+            if (s->g[i].merged && !s->g[i].failed)
+                st = check_answer(g, &s->g[i], (long)pt,
+                                  blockv + slot[i - first] * maxn);
     }
-    free(vals);
-    for (size_t i = 0; i < na; i++) conclude(g, &s->g[first + i]);
+    for (size_t i = first; i < s->n; i++) conclude(g, &s->g[i]);
 done:
+    free(own);
+    free(part);
+    free(vals);
+    free(blockv);
+    free(slot);
+    /* the notes point into P: copy them into the messages now */
+    for (size_t i = first; i < s->n && !st; i++)
+        if (s->g[i].note) {
+            add_msg(&s->g[i].it, ". Note: %s", s->g[i].note);
+            s->g[i].note = NULL;
+        }
     gc_fx_program_free(P);
     return st;
 }
@@ -462,14 +883,99 @@ done:
     return st;
 }
 
-/* ------------------------------------------------------------ the batch */
+/* ------------------------------------------------------------ localisation */
 
-static int key_index(const gc_grade_report *r, const char *key)
+/* Forward order of quantity entry j (as run.c): time step first for timed
+ * blocks, then block order, then position in the block. */
+static void forward_key(const gc_blocks *q, size_t j, size_t key[3])
 {
-    for (size_t i = 0; i < r->n_keys; i++)
-        if (strcmp(r->keys[i].key, key) == 0) return (int)i;
-    return -1;
+    const gc_block *b = gc_blocks_of(q, j);
+    size_t r = j - b->offset;
+    size_t inner = b->size / b->shape[0];
+    key[0] = b->timed ? r / inner : 0;
+    key[1] = (size_t)(b - q->block);
+    key[2] = b->timed ? r % inner : r;
 }
+
+static int key_less(const size_t a[3], const size_t b[3])
+{
+    for (int i = 0; i < 3; i++)
+        if (a[i] != b[i]) return a[i] < b[i];
+    return 0;
+}
+
+/* When a submission answers dL/d(quantity), each wrong answer is told the
+ * first of those that is wrong walking back from the loss, at the point
+ * where it goes wrong. */
+static void localise(const grader *g, graded *s, size_t first)
+{
+    const gc_blocks *Q = &g->c->prob->layout.quantities;
+    int any = 0;
+    for (size_t i = first; i < s->n; i++) {
+        const grading *q = &s->g[i];
+        any |= q->it.target.kind == GC_TARGET_QUANTITY && !q->failed &&
+               q->ver != NULL;
+    }
+    if (!any) return;
+    for (size_t i = first; i < s->n; i++) {
+        grading *gr = &s->g[i];
+        if (gr->failed || gr->it.verdict != GC_GRADE_DISAGREE ||
+            gr->it.bad_point < 0)
+            continue;
+        size_t p = (size_t)gr->it.bad_point;
+        long best = -1, best_g = -1;
+        size_t bk[3] = {0, 0, 0}, k[3];
+        for (size_t j = first; j < s->n; j++) {
+            const grading *q = &s->g[j];
+            if (q->it.target.kind != GC_TARGET_QUANTITY || q->failed ||
+                !q->ver)
+                continue;
+            for (size_t e = 0; e < q->it.target.n; e++) {
+                size_t at = p * q->it.target.n + e;
+                if (isnan(q->it.values[at]) || q->ver[at] != GC_DISAGREE)
+                    continue;
+                size_t qi = q->it.target.wrt->offset + e;
+                forward_key(Q, qi, k);
+                if (best < 0 || key_less(bk, k)) {
+                    best = (long)qi;
+                    best_g = (long)j;
+                    memcpy(bk, k, sizeof bk);
+                }
+            }
+        }
+        char pt[512], name[64];
+        point_text(g, (long)p, pt, sizeof pt);
+        if (best < 0) {
+            if (gr->it.target.kind == GC_TARGET_PARAM)
+                add_msg(&gr->it, ". The submission's d%s/d(quantity) answers "
+                        "are right at %s: the mistake is in the last step, "
+                        "from the quantities to the parameters", g->loss, pt);
+            continue;
+        }
+        gc_entry_name(Q, (size_t)best, name, sizeof name);
+        if (best_g == (long)i) {
+            add_msg(&gr->it, ". Walking back from the loss at %s, d%s/d%s is "
+                    "the first wrong d%s/d(quantity) of this submission: the "
+                    "ones it answers after it are right", pt, g->loss, name,
+                    g->loss);
+        } else {
+            const grading *q = &s->g[best_g];
+            size_t at = p * q->it.target.n +
+                        ((size_t)best - q->it.target.wrt->offset);
+            if (g->o->hide_truth)
+                add_msg(&gr->it, ". Walking back from the loss at %s, the "
+                        "first wrong d%s/d(quantity) of this submission is "
+                        "d%s/d%s", pt, g->loss, g->loss, name);
+            else
+                add_msg(&gr->it, ". Walking back from the loss at %s, the "
+                        "first wrong d%s/d(quantity) of this submission is "
+                        "d%s/d%s (%.6g by it, %.6g numerically)", pt, g->loss,
+                        g->loss, name, q->it.values[at], q->num[at]);
+        }
+    }
+}
+
+/* ------------------------------------------------------------ the batch */
 
 static int add_key(gc_grade_report *r, const gc_target *t, double points)
 {
@@ -503,6 +1009,21 @@ static int c_keys(grader *g, gc_grade_report *r)
     return GC_OK;
 }
 
+static int add_warning(gc_grade_report *r, const char *fmt, ...)
+{
+    char buf[1200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    char **w = realloc(r->warnings, (r->n_warnings + 1) * sizeof *w);
+    if (!w) return GC_ENOMEM;
+    r->warnings = w;
+    if (!(w[r->n_warnings] = gc_utf8_clean(buf, 0))) return GC_ENOMEM;
+    r->n_warnings++;
+    return GC_OK;
+}
+
 static int expectation_met(const grader *g, const gc_grade_result *res,
                            const gc_grade_expect *x, char *why, size_t n)
 {
@@ -523,11 +1044,7 @@ static int expectation_met(const grader *g, const gc_grade_result *res,
     }
     /* dE/dU and dL/dU name the same answer when E and L name the loss */
     const char *names[GC_MAX_BLOCKS + 16];
-    size_t nn = 0;
-    for (size_t i = 0; i < g->n_losses && nn + 2 < sizeof names / sizeof *names; i++)
-        names[nn++] = g->losses[i];
-    if (res->sub->loss) names[nn++] = res->sub->loss;
-    names[nn] = NULL;
+    loss_names(g, res->sub, names, sizeof names / sizeof *names);
     gc_target t;
     char msg[300];
     const char *key = gc_target_parse(g->c->prob, x->key, g->loss, names, &t,
@@ -551,7 +1068,8 @@ static int expectation_met(const grader *g, const gc_grade_result *res,
 }
 
 /* Rows in report order: its keys, then extras (not scored). */
-static int assemble(const gc_grade_report *r, graded *s, gc_grade_result *res)
+static int assemble(const grader *g, const gc_grade_report *r, graded *s,
+                    gc_grade_result *res)
 {
     size_t cap = r->n_keys + s->n;
     res->items = calloc(cap ? cap : 1, sizeof *res->items);
@@ -567,11 +1085,12 @@ static int assemble(const gc_grade_report *r, graded *s, gc_grade_result *res)
         if (found >= 0) {
             *it = s->g[found].it;
             s->g[found].it.message = NULL;
+            s->g[found].it.values = NULL;
             used[found] = 1;
         } else {
             memset(it, 0, sizeof *it);
             it->target = r->keys[k];
-            it->bad_point = -1;
+            it->bad_point = it->wrong_point = -1;
             if (s->whole_failed) {
                 it->verdict = s->whole_verdict;
                 snprintf(it->detail, sizeof it->detail, "%s", s->whole_detail);
@@ -585,6 +1104,17 @@ static int assemble(const gc_grade_report *r, graded *s, gc_grade_result *res)
         }
         it->max_score = r->points[k];
         it->score = it->verdict == GC_GRADE_AGREE ? it->max_score : 0;
+        if (g->o->partial_credit && it->entries &&
+            (it->verdict == GC_GRADE_DISAGREE ||
+             it->verdict == GC_GRADE_INCOMPLETE ||
+             it->verdict == GC_GRADE_INCONCLUSIVE ||
+             it->verdict == GC_GRADE_NONFINITE)) {
+            it->score = it->max_score * (double)it->entries_right /
+                        (double)it->entries;
+            add_msg(it, " [partial credit: %zu of %zu entries right, %g of "
+                    "%g points]", it->entries_right, it->entries, it->score,
+                    it->max_score);
+        }
         it->graded = 1;
         res->score += it->score;
         res->max_score += it->max_score;
@@ -594,10 +1124,309 @@ static int assemble(const gc_grade_report *r, graded *s, gc_grade_result *res)
         gc_grade_item *it = &res->items[res->n_items++];
         *it = s->g[i].it;
         s->g[i].it.message = NULL;
+        s->g[i].it.values = NULL;
         it->max_score = it->score = 0;
         it->graded = 0;
     }
     free(used);
+    /* every message valid UTF-8: a program's output or a name may not be */
+    for (size_t i = 0; i < res->n_items; i++) {
+        char *m = gc_utf8_clean(res->items[i].message, 0);
+        if (!m) return GC_ENOMEM;
+        free(res->items[i].message);
+        res->items[i].message = m;
+    }
+    if (res->notes) {
+        char *m = gc_utf8_clean(res->notes, 0);
+        if (!m) return GC_ENOMEM;
+        free(res->notes);
+        res->notes = m;
+    }
+    return GC_OK;
+}
+
+/* ------------------------------------------------------------ class summary */
+
+/* The same values at every check, within round-off (the same wrong
+ * formula written two ways). */
+static int same_values(const double *a, const double *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (isnan(a[i]) != isnan(b[i])) return 0;
+        if (isnan(a[i])) continue;
+        double m = fmax(fabs(a[i]), fabs(b[i]));
+        if (fabs(a[i] - b[i]) > 1e-9 * m + 1e-300) return 0;
+    }
+    return 1;
+}
+
+static int group_order(const void *x, const void *y)
+{
+    const gc_grade_group *a = x, *b = y;
+    if (a->n != b->n) return a->n > b->n ? -1 : 1;
+    if (a->verdict != b->verdict) return a->verdict < b->verdict ? -1 : 1;
+    return a->subs[0] < b->subs[0] ? -1 : a->subs[0] > b->subs[0];
+}
+
+static int summarise(const grader *g, gc_grade_report *r)
+{
+    gc_grade_summary *sm = &r->summary;
+    sm->union_keys = !g->fixed_keys;
+    sm->answers = calloc(r->n_keys ? r->n_keys : 1, sizeof *sm->answers);
+    if (!sm->answers) return GC_ENOMEM;
+    sm->n_answers = r->n_keys;
+    double total = 0;
+    for (size_t s = 0; s < r->n_subs; s++) total += r->subs[s].score;
+    sm->mean_score = r->n_subs ? total / (double)r->n_subs : 0;
+    size_t vn = g->n_points;
+    for (size_t k = 0; k < r->n_keys; k++) {
+        gc_grade_answer_summary *a = &sm->answers[k];
+        a->key = k;
+        double sum = 0;
+        for (size_t s = 0; s < r->n_subs; s++) {
+            const gc_grade_item *it = &r->subs[s].items[k];
+            a->counts[it->verdict]++;
+            sum += it->score;
+            if (it->verdict == GC_GRADE_AGREE) continue;
+            /* its group: the same values, else the same verdict */
+            size_t gi = 0;
+            for (; gi < a->n_groups; gi++) {
+                gc_grade_group *gp = &a->groups[gi];
+                const gc_grade_item *rep = &r->subs[gp->subs[0]].items[k];
+                if (gp->verdict != it->verdict ||
+                    strcmp(gp->detail, it->detail) != 0)
+                    continue;
+                if (it->verdict != GC_GRADE_DISAGREE) break;
+                if (it->values && rep->values &&
+                    rep->target.n == it->target.n &&
+                    same_values(it->values, rep->values, vn * it->target.n))
+                    break;
+            }
+            if (gi == a->n_groups) {
+                gc_grade_group *ng = realloc(a->groups, (a->n_groups + 1) *
+                                             sizeof *ng);
+                if (!ng) return GC_ENOMEM;
+                a->groups = ng;
+                memset(&ng[gi], 0, sizeof *ng);
+                ng[gi].verdict = it->verdict;
+                snprintf(ng[gi].detail, sizeof ng[gi].detail, "%s",
+                         it->detail);
+                ng[gi].hint = it->hint;
+                ng[gi].hint_factor = it->hint_factor;
+                a->n_groups++;
+            }
+            gc_grade_group *gp = &a->groups[gi];
+            size_t *ns = realloc(gp->subs, (gp->n + 1) * sizeof *ns);
+            if (!ns) return GC_ENOMEM;
+            gp->subs = ns;
+            ns[gp->n++] = s;
+        }
+        a->right = a->counts[GC_GRADE_AGREE];
+        a->mean_score = r->n_subs ? sum / (double)r->n_subs : 0;
+        for (size_t gi = 0; gi < a->n_groups; gi++) {
+            gc_grade_group *gp = &a->groups[gi];
+            const gc_grade_item *rep = &r->subs[gp->subs[0]].items[k];
+            char buf[1000];
+            if (gp->verdict != GC_GRADE_DISAGREE) {
+                gc_grade_item_verdict(rep, buf, sizeof buf);
+            } else if (gp->hint != GC_HINT_NONE) {
+                gc_grade_hint_text(gp->hint, gp->hint_factor, buf, sizeof buf);
+            } else if (rep->wrong_point >= 0) {
+                char en[160], pt[512];
+                entry_text(g, &rep->target, rep->wrong_entry, en, sizeof en);
+                point_text(g, rep->wrong_point, pt, sizeof pt);
+                snprintf(buf, sizeof buf, "%s (%s = %.4g where it is %.4g, "
+                         "at %s)", gp->n > 1 ? "the same wrong values"
+                         : "wrong values", en, rep->wrong_value,
+                         rep->right_value, pt);
+            } else {
+                snprintf(buf, sizeof buf, "disagree");
+            }
+            if (!(gp->label = gc_utf8_clean(buf, 0))) return GC_ENOMEM;
+        }
+        if (a->n_groups > 1)
+            qsort(a->groups, a->n_groups, sizeof *a->groups, group_order);
+    }
+    return GC_OK;
+}
+
+static void summary_clear(gc_grade_summary *sm)
+{
+    for (size_t k = 0; k < sm->n_answers; k++) {
+        for (size_t gi = 0; gi < sm->answers[k].n_groups; gi++) {
+            free(sm->answers[k].groups[gi].subs);
+            free(sm->answers[k].groups[gi].label);
+        }
+        free(sm->answers[k].groups);
+    }
+    free(sm->answers);
+    memset(sm, 0, sizeof *sm);
+}
+
+/* ------------------------------------------------------------ students */
+
+/* One student's files as one submission: the first file's headers (an
+ * id: line anywhere wins over the folder's name), every file's expect:
+ * lines. */
+static int student_submission(const gc_student_files *sf,
+                              gc_submission *const *files, size_t n,
+                              const char *id, gc_submission **out)
+{
+    *out = calloc(1, sizeof **out);
+    gc_submission *s = *out;
+    if (!s) return GC_ENOMEM;
+    s->path = strdup(sf->path);
+    s->kind = n ? files[0]->kind : GC_SUB_FORMULAS;
+    const char *given = id && *id ? id : NULL;
+    for (size_t i = 0; i < n && !given; i++) {
+        /* a file's id is its own id: line, not its name */
+        const char *b = strrchr(files[i]->path, '/');
+        b = b ? b + 1 : files[i]->path;
+        if (strncmp(b, files[i]->id, strlen(files[i]->id)) != 0 ||
+            (b[strlen(files[i]->id)] != '.' && b[strlen(files[i]->id)]))
+            given = files[i]->id;
+    }
+    if (!given && !sf->folder && n) given = files[0]->id;
+    char *name = NULL;
+    if (!given) {
+        size_t l = strlen(sf->path);
+        while (l > 1 && sf->path[l - 1] == '/') l--;
+        size_t b = l;
+        while (b > 0 && sf->path[b - 1] != '/') b--;
+        name = malloc(l - b + 1);
+        if (name) { memcpy(name, sf->path + b, l - b); name[l - b] = 0; }
+        if (sf->folder == 0) {   /* a file: its stem */
+            char *dot = name ? strrchr(name, '.') : NULL;
+            if (dot && dot > name) *dot = 0;
+        }
+    }
+    s->id = gc_utf8_clean(given ? given : name ? name : "", 200);
+    free(name);
+    if (!s->path || !s->id) return GC_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        if (files[i]->loss && !s->loss && !(s->loss = strdup(files[i]->loss)))
+            return GC_ENOMEM;
+        for (size_t x = 0; x < files[i]->n_expect; x++) {
+            gc_grade_expect *e = realloc(s->expect, (s->n_expect + 1) *
+                                         sizeof *e);
+            if (!e) return GC_ENOMEM;
+            s->expect = e;
+            e += s->n_expect;
+            e->key = strdup(files[i]->expect[x].key);
+            e->verdict = strdup(files[i]->expect[x].verdict);
+            e->line = files[i]->expect[x].line;
+            s->n_expect++;
+            if (!e->key || !e->verdict) return GC_ENOMEM;
+        }
+    }
+    return GC_OK;
+}
+
+/* Without a grading: section, the whole-block answers any submission
+ * gives (answers given part by part merge into these). */
+static int collect_blocks(grader *g, const gc_submission_set *set)
+{
+    int any_c = 0;
+    for (size_t i = 0; i < set->n_students; i++)
+        for (size_t f = 0; f < set->students[i].n_files; f++) {
+            gc_submission *sub = NULL;
+            int st = gc_submission_load(set->students[i].files[f], &sub);
+            if (st) return st;
+            if (sub->bad || (sub->case_name &&
+                             strcmp(sub->case_name, g->c->name) != 0)) {
+                gc_submission_free(sub);
+                continue;
+            }
+            if (sub->kind == GC_SUB_C) {
+                any_c = 1;
+                gc_submission_free(sub);
+                continue;
+            }
+            const char *names[GC_MAX_BLOCKS + 16];
+            loss_names(g, sub, names, sizeof names / sizeof *names);
+            gc_fx_program *P = NULL;
+            gc_error err;
+            st = gc_fx_compile(g->c->prob, sub->path, sub->text, sub->len,
+                               g->loss, names, &P, &err);
+            for (size_t a = 0; !st && a < gc_fx_n_answers(P); a++) {
+                const gc_target *t = gc_fx_answer_target(P, a);
+                char bk[sizeof t->key];
+                if (block_key(g, t, bk, sizeof bk)) continue;
+                size_t k = 0;
+                while (k < g->n_blocks && strcmp(g->blocks[k], bk)) k++;
+                if (k < g->n_blocks) continue;
+                char **nb = realloc(g->blocks, (g->n_blocks + 1) * sizeof *nb);
+                if (!nb || !(nb[g->n_blocks] = strdup(bk))) {
+                    if (nb) g->blocks = nb;
+                    st = GC_ENOMEM;
+                    break;
+                }
+                g->blocks = nb;
+                g->n_blocks++;
+            }
+            gc_fx_program_free(P);
+            gc_submission_free(sub);
+            if (st == GC_ENOMEM) return st;
+        }
+    if (any_c) {
+        const gc_blocks *b = &g->c->prob->layout.params;
+        for (size_t i = 0; i < b->n_blocks; i++) {
+            char **nb = realloc(g->blocks, (g->n_blocks + 1) * sizeof *nb);
+            if (!nb) return GC_ENOMEM;
+            g->blocks = nb;
+            char key[2 * GC_NAME_MAX + 8];
+            snprintf(key, sizeof key, "d%s/d%s", g->loss, b->block[i].name);
+            if (!(nb[g->n_blocks] = strdup(key))) return GC_ENOMEM;
+            g->n_blocks++;
+        }
+    }
+    return GC_OK;
+}
+
+/* Grade one student's files into s. */
+static int grade_student(grader *g, gc_grade_report *r,
+                         const gc_student_files *sf, gc_submission **subs,
+                         graded *s, gc_grade_result *res, gc_error *err)
+{
+    int st = GC_OK;
+    char buf[1200];
+    if (sf->problem)
+        whole(s, sf->empty ? GC_GRADE_MISSING : GC_GRADE_INVALID, NULL,
+              sf->problem);
+    for (size_t f = 0; f < sf->n_files; f++) {
+        gc_submission *sub = subs[f];
+        size_t first = s->n;
+        if (sub->bad) {
+            where(&sub->error, buf, sizeof buf);
+            if (sf->n_files > 1) {
+                char m[1400];
+                snprintf(m, sizeof m, "%s: %s", sub->path, buf);
+                whole(s, GC_GRADE_INVALID, NULL, m);
+            } else {
+                whole(s, GC_GRADE_INVALID, NULL, buf);
+            }
+        } else if (sub->case_name && strcmp(sub->case_name, g->c->name) != 0) {
+            snprintf(buf, sizeof buf, "the submission answers case %s, not "
+                     "%s", sub->case_name, g->c->name);
+            whole(s, GC_GRADE_INVALID, NULL, buf);
+        } else if (sub->kind == GC_SUB_C) {
+            if (!g->fixed_keys && (st = c_keys(g, r))) return st;
+            if ((st = grade_c(g, sub, s, &res->notes, err))) return st;
+        } else if ((st = grade_formulas(g, sub, s, &res->notes))) {
+            return st;
+        }
+        /* an answer given in two files: the first file's is graded */
+        for (size_t i = first; i < s->n; i++)
+            for (size_t j = 0; j < first; j++)
+                if (strcmp(s->g[i].it.target.key, s->g[j].it.target.key) == 0) {
+                    snprintf(buf, sizeof buf, "%s is answered again in %s; "
+                             "the first answer is the one graded",
+                             s->g[i].it.target.key, sub->path);
+                    fail_item(&s->g[i], GC_GRADE_INVALID, NULL, buf);
+                    break;
+                }
+        localise(g, s, first);
+    }
     return GC_OK;
 }
 
@@ -657,57 +1486,6 @@ static int grader_case_keys(grader *g, gc_grade_report *r)
     return GC_OK;
 }
 
-/* Grade the submission at path into gs; *sub receives it.  Without fixed
- * keys, the answers it gives become keys of the report. */
-static int grade_one(grader *g, gc_grade_report *r, const char *path,
-                     int fixed_keys, gc_submission **sub, graded *gs,
-                     gc_grade_result *res, gc_error *err)
-{
-    const gc_case *c = g->c;
-    int st = gc_submission_load(path, sub);
-    if (st) return st;
-    gc_submission *s = *sub;
-    char buf[1024];
-    if (s->bad) {
-        where(&s->error, buf, sizeof buf);
-        whole(gs, GC_GRADE_INVALID, NULL, buf);
-    } else if (s->case_name && strcmp(s->case_name, c->name) != 0) {
-        snprintf(buf, sizeof buf, "the submission answers case %s, not "
-                 "%s", s->case_name, c->name);
-        whole(gs, GC_GRADE_INVALID, NULL, buf);
-    } else if (s->kind == GC_SUB_C) {
-        if (!fixed_keys && (st = c_keys(g, r))) return st;
-        if ((st = grade_c(g, s, gs, &res->notes, err))) return st;
-    } else if ((st = grade_formulas(g, s, gs, &res->notes))) {
-        return st;
-    }
-    if (!fixed_keys)
-        for (size_t k = 0; k < gs->n; k++)
-            if (key_index(r, gs->g[k].it.target.key) < 0 &&
-                (st = add_key(r, &gs->g[k].it.target, 1.0)))
-                return st;
-    return GC_OK;
-}
-
-/* The report's row of a graded submission, once every key is known, with
- * its expect: entries checked. */
-static int grade_row(grader *g, gc_grade_report *r, graded *gs,
-                     gc_grade_result *res)
-{
-    int st = assemble(r, gs, res);
-    if (st) return st;
-    for (size_t x = 0; x < res->sub->n_expect; x++) {
-        char why[512];
-        if (!expectation_met(g, res, &res->sub->expect[x], why,
-                             sizeof why)) {
-            res->unmet++;
-            if ((st = append_note(&res->unmet_text, why))) return st;
-        }
-    }
-    r->unmet += res->unmet;
-    return GC_OK;
-}
-
 int gc_grade(const gc_case *c, char *const *args, size_t n_args,
              const gc_grade_options *o, gc_grade_report **out, gc_error *err)
 {
@@ -716,61 +1494,128 @@ int gc_grade(const gc_case *c, char *const *args, size_t n_args,
     double t0 = seconds();
     gc_grade_options defaults = gc_grade_options_default();
     if (!o) o = &defaults;
-    char **paths = NULL;
-    size_t n_paths = 0;
-    int st = gc_submission_collect(args, n_args, &paths, &n_paths, err);
+    gc_submission_set set;
+    int st = gc_submission_collect(args, n_args, o->one_student, &set, err);
     if (st) return st;
-    if (n_paths == 0) {
-        snprintf(err->msg, sizeof err->msg, "no submission files (*.txt, *.c) "
-                 "in the folders given");
-        free(paths);
-        return GC_ENOTFOUND;
-    }
+    size_t n_stud = set.n_students;
 
     gc_grade_report *r = calloc(1, sizeof *r);
-    graded *gs = calloc(n_paths, sizeof *gs);
-    gc_submission **subs = calloc(n_paths, sizeof *subs);
+    graded *gs = calloc(n_stud ? n_stud : 1, sizeof *gs);
+    gc_submission **subs = calloc(n_stud ? n_stud : 1, sizeof *subs);
     grader g;
     memset(&g, 0, sizeof g);
     g.c = c;
     g.o = o;
+    g.r = r;
     st = GC_ENOMEM;
     if (!r || !gs || !subs) goto done;
     r->c = c;
+    r->visibility = o->visibility ? o->visibility : "visible";
     if ((st = grader_points(&g, r)) || (st = grader_case_keys(&g, r)))
         goto done;
-    int fixed_keys = r->n_keys > 0;
-
     st = GC_ENOMEM;
-    r->subs = calloc(n_paths, sizeof *r->subs);
+    g.fixed_keys = r->n_keys > 0;
+    if (!g.fixed_keys && (st = collect_blocks(&g, &set))) goto done;
+
+    /* what the person grading should know */
+    for (size_t i = 0; i < set.n_skipped; i++)
+        if ((st = add_warning(r, "%s: skipped: %s", set.skipped[i].path,
+                              set.skipped[i].why)))
+            goto done;
+    if (!g.fixed_keys &&
+        (st = add_warning(r, "%s: the case has no grading: section, so the "
+                          "answers asked for are the union of the answers "
+                          "the submissions give, each worth 1 point: a "
+                          "student's maximum depends on what classmates "
+                          "answered (add a grading: section with formulas: "
+                          "to fix it)", c->name)))
+        goto done;
+
+    /* grade */
+    r->subs = calloc(n_stud ? n_stud : 1, sizeof *r->subs);
     if (!r->subs) goto done;
-    for (size_t i = 0; i < n_paths; i++) {
-        if (o->progress) o->progress(o->progress_ctx, i, n_paths, paths[i]);
+    for (size_t i = 0; i < n_stud; i++) {
+        const gc_student_files *sf = &set.students[i];
+        if (o->progress) o->progress(o->progress_ctx, i, n_stud, sf->path);
         double ts = seconds();
         gc_grade_result *res = &r->subs[r->n_subs++];
-        if ((st = grade_one(&g, r, paths[i], fixed_keys, &subs[i], &gs[i],
-                            res, err)))
-            goto done;
+        gc_submission **files = calloc(sf->n_files ? sf->n_files : 1,
+                                       sizeof *files);
+        st = files ? GC_OK : GC_ENOMEM;
+        for (size_t f = 0; f < sf->n_files && !st; f++)
+            st = gc_submission_load(sf->files[f], &files[f]);
+        if (!st && !sf->folder && !o->one_student && sf->n_files == 1) {
+            subs[i] = files[0];            /* one file: itself */
+            files[0] = NULL;
+            st = grade_student(&g, r, sf, &subs[i], &gs[i], res, err);
+        } else if (!st) {
+            st = student_submission(sf, files, sf->n_files,
+                                    o->one_student ? o->student_id : NULL,
+                                    &subs[i]);
+            if (!st) st = grade_student(&g, r, sf, files, &gs[i], res, err);
+        }
+        for (size_t f = 0; files && f < sf->n_files; f++)
+            gc_submission_free(files[f]);
+        free(files);
+        if (st) goto done;
+        if (!g.fixed_keys)
+            for (size_t k = 0; k < gs[i].n; k++)
+                if (key_index(r, gs[i].g[k].it.target.key) < 0 &&
+                    (st = add_key(r, &gs[i].g[k].it.target, 1.0)))
+                    goto done;
         res->seconds = seconds() - ts;
     }
-    for (size_t i = 0; i < n_paths; i++) {
-        r->subs[i].sub = subs[i];
+    /* rows, once every key is known */
+    for (size_t i = 0; i < n_stud; i++) {
+        gc_grade_result *res = &r->subs[i];
+        res->sub = subs[i];
         subs[i] = NULL;
-        if ((st = grade_row(&g, r, &gs[i], &r->subs[i]))) goto done;
+        if ((st = assemble(&g, r, &gs[i], res))) goto done;
+        for (size_t x = 0; x < res->sub->n_expect; x++) {
+            char why[512];
+            if (!expectation_met(&g, res, &res->sub->expect[x], why,
+                                 sizeof why)) {
+                res->unmet++;
+                if ((st = append_note(&res->unmet_text, why))) goto done;
+            }
+        }
+        r->unmet += res->unmet;
+    }
+    /* ids used twice: kept as separate rows, said once */
+    for (size_t i = 0; i < n_stud; i++) {
+        size_t same = 0, j;
+        for (j = 0; j < i; j++)
+            if (strcmp(r->subs[j].sub->id, r->subs[i].sub->id) == 0) break;
+        if (j < i) continue;              /* told with its first */
+        char paths[800] = "";
+        size_t l = 0;
+        for (j = i; j < n_stud; j++)
+            if (strcmp(r->subs[j].sub->id, r->subs[i].sub->id) == 0) {
+                same++;
+                if (l < sizeof paths)
+                    l += (size_t)snprintf(paths + l, sizeof paths - l, "%s%s",
+                                          same > 1 ? ", " : "",
+                                          r->subs[j].sub->path);
+            }
+        if (same > 1 &&
+            (st = add_warning(r, "id %s is given by %zu submissions (%s): "
+                              "they are graded as separate rows", 
+                              r->subs[i].sub->id, same, paths)))
+            goto done;
     }
     for (size_t k = 0; k < r->n_keys; k++) r->max_score += r->points[k];
+    if ((st = summarise(&g, r))) goto done;
     r->seconds = seconds() - t0;
     st = GC_OK;
 
 done:
     if (st && !err->msg[0])
         snprintf(err->msg, sizeof err->msg, "%s", gc_strstatus(st));
-    for (size_t i = 0; gs && i < n_paths; i++) graded_free(&gs[i]);
+    for (size_t i = 0; gs && i < n_stud; i++) graded_free(&gs[i]);
     free(gs);
-    for (size_t i = 0; subs && i < n_paths; i++) gc_submission_free(subs[i]);
+    for (size_t i = 0; subs && i < n_stud; i++) gc_submission_free(subs[i]);
     free(subs);
-    for (size_t i = 0; i < n_paths; i++) free(paths[i]);
-    free(paths);
+    gc_submission_set_clear(&set);
     for (size_t p = 0; p < g.n_points; p++) {
         if (g.theta) free(g.theta[p]);
         if (g.q) free(g.q[p]);
@@ -778,6 +1623,8 @@ done:
     free(g.theta);
     free(g.q);
     free(g.losses);
+    for (size_t i = 0; i < g.n_blocks; i++) free(g.blocks[i]);
+    free(g.blocks);
     gc_engine_free(g.e);
     if (st) {
         gc_grade_report_free(r);
@@ -792,7 +1639,10 @@ void gc_grade_report_free(gc_grade_report *r)
     if (!r) return;
     for (size_t i = 0; i < r->n_subs; i++) {
         gc_grade_result *s = &r->subs[i];
-        for (size_t k = 0; k < s->n_items; k++) free(s->items[k].message);
+        for (size_t k = 0; k < s->n_items; k++) {
+            free(s->items[k].message);
+            free(s->items[k].values);
+        }
         free(s->items);
         free(s->notes);
         free(s->unmet_text);
@@ -801,5 +1651,8 @@ void gc_grade_report_free(gc_grade_report *r)
     free(r->subs);
     free(r->keys);
     free(r->points);
+    summary_clear(&r->summary);
+    for (size_t i = 0; i < r->n_warnings; i++) free(r->warnings[i]);
+    free(r->warnings);
     free(r);
 }

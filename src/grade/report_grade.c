@@ -7,6 +7,7 @@
 #include "gradcheck/layout.h"
 #include "gradcheck/status.h"
 #include "atomic.h"
+#include "grade/submission.h"
 
 #include <stdio.h>
 #include <errno.h>
@@ -43,9 +44,24 @@ static int most_common_wrong(const gc_grade_report *r, size_t k, char *buf,
     return (int)nn;
 }
 
-int gc_grade_report_text(FILE *f, const gc_grade_report *r, int verbose)
+/* A verdict cell, padded to w, coloured when asked. */
+static void verdict_cell(FILE *f, const gc_grade_item *it, int w, int color)
+{
+    char v[64];
+    gc_grade_item_verdict(it, v, sizeof v);
+    const char *on = it->verdict == GC_GRADE_AGREE ? "\033[32m"
+                   : it->verdict == GC_GRADE_DISAGREE ? "\033[1;31m"
+                   : it->verdict == GC_GRADE_MISSING ? "\033[2m"
+                   : "\033[33m";
+    if (color) fputs(on, f);
+    fprintf(f, "%-*s", w, v);
+    if (color) fputs("\033[0m", f);
+}
+
+int gc_grade_report_text(FILE *f, const gc_grade_report *r, int flags)
 {
     const gc_case *c = r->c;
+    int verbose = flags & GC_GRADE_VERBOSE, color = flags & GC_GRADE_COLOR;
     fprintf(f, "%s: %zu submission%s graded at %zu point%s (the case's own "
             "and %zu random, seed %ld) in %.2f s\n", c->name, r->n_subs,
             r->n_subs == 1 ? "" : "s", r->n_points,
@@ -78,9 +94,8 @@ int gc_grade_report_text(FILE *f, const gc_grade_report *r, int verbose)
         snprintf(sc, sizeof sc, "%g/%g", res->score, res->max_score);
         fprintf(f, "  %-*.*s  %9s", (int)idw, (int)idw, res->sub->id, sc);
         for (size_t k = 0; k < r->n_keys; k++) {
-            char v[64];
-            gc_grade_item_verdict(&res->items[k], v, sizeof v);
-            fprintf(f, "  %-*s", (int)w[k], v);
+            fputs("  ", f);
+            verdict_cell(f, &res->items[k], (int)w[k], color);
         }
         for (size_t k = r->n_keys; k < res->n_items; k++) {
             char v[64];
@@ -147,6 +162,27 @@ int gc_grade_report_text(FILE *f, const gc_grade_report *r, int verbose)
         fprintf(f, "; %zu expectation%s not met", r->unmet,
                 r->unmet == 1 ? "" : "s");
     fprintf(f, "\n");
+    /* wrong answers that several students share, or with a hint */
+    int head2 = 0;
+    const gc_grade_summary *sm = &r->summary;
+    for (size_t k = 0; k < sm->n_answers; k++) {
+        const gc_grade_answer_summary *a = &sm->answers[k];
+        for (size_t gi = 0; gi < a->n_groups; gi++) {
+            const gc_grade_group *gp = &a->groups[gi];
+            if (gp->n < 2 && gp->hint == GC_HINT_NONE) continue;
+            if (gp->verdict == GC_GRADE_MISSING) continue;
+            if (!head2++)
+                fprintf(f, "\nwrong answers shared by several students, "
+                        "and wrong answers with a pattern:\n");
+            fprintf(f, "  %-*s  %zu student%s: %s (", (int)kw,
+                    r->keys[a->key].key, gp->n, gp->n == 1 ? "" : "s",
+                    gp->label);
+            for (size_t i = 0; i < gp->n && i < 8; i++)
+                fprintf(f, "%s%s", i ? ", " : "", r->subs[gp->subs[i]].sub->id);
+            if (gp->n > 8) fprintf(f, ", and %zu more", gp->n - 8);
+            fprintf(f, ")\n");
+        }
+    }
     return ferror(f) ? GC_EIO : GC_OK;
 }
 
@@ -213,9 +249,11 @@ int gc_grade_names(FILE *f, const gc_case *c)
 /* ------------------------------------------------------------ files */
 
 
-/* A CSV field, quoted when it needs to be (RFC 4180). */
-static void csv(FILE *f, const char *s, int last)
+/* A CSV field, quoted when it needs to be (RFC 4180), as valid UTF-8. */
+static void csv(FILE *f, const char *raw, int last)
 {
+    char *clean = gc_utf8_clean(raw, 0);
+    const char *s = clean ? clean : "";
     if (strpbrk(s, ",\"\n\r")) {
         fputc('"', f);
         for (; *s; s++) {
@@ -227,10 +265,21 @@ static void csv(FILE *f, const char *s, int last)
         fputs(s, f);
     }
     fputs(last ? "\r\n" : ",", f);
+    free(clean);
 }
 
 /* Text a student chose (the id): a leading = + - @ would make a
  * spreadsheet read the cell as a formula, so it gets a ' in front. */
+static void text_cell_last(FILE *f, const char *s, int last)
+{
+    char *q = malloc(strlen(s) + 2);
+    if (!q) { csv(f, s, last); return; }
+    q[0] = '\'';
+    strcpy(q + 1, s);
+    csv(f, q, last);
+    free(q);
+}
+
 static void text_cell(FILE *f, const char *s)
 {
     if (*s == '=' || *s == '+' || *s == '-' || *s == '@') {
@@ -255,11 +304,16 @@ static int write_csv(FILE *f, const void *ctx)
     for (size_t k = 0; k < r->n_keys; k++) {
         snprintf(buf, sizeof buf, "%s verdict", r->keys[k].key);
         csv(f, buf, 0);
-        snprintf(buf, sizeof buf, "%s score", r->keys[k].key);
+        snprintf(buf, sizeof buf, "%s score (of %g)", r->keys[k].key,
+                 r->points[k]);
         csv(f, buf, 0);
     }
     csv(f, "total", 0);
-    csv(f, "max", 1);
+    csv(f, "max", r->n_keys == 0);
+    for (size_t k = 0; k < r->n_keys; k++) {
+        snprintf(buf, sizeof buf, "%s message", r->keys[k].key);
+        csv(f, buf, k + 1 == r->n_keys);
+    }
     for (size_t s = 0; s < r->n_subs; s++) {
         const gc_grade_result *res = &r->subs[s];
         text_cell(f, res->sub->id);
@@ -273,7 +327,14 @@ static int write_csv(FILE *f, const void *ctx)
         snprintf(buf, sizeof buf, "%g", res->score);
         csv(f, buf, 0);
         snprintf(buf, sizeof buf, "%g", res->max_score);
-        csv(f, buf, 1);
+        csv(f, buf, r->n_keys == 0);
+        for (size_t k = 0; k < r->n_keys; k++) {
+            const char *m = res->items[k].message;
+            if (m && (*m == '=' || *m == '+' || *m == '-' || *m == '@'))
+                text_cell_last(f, m, k + 1 == r->n_keys);
+            else
+                csv(f, m ? m : "", k + 1 == r->n_keys);
+        }
     }
     return ferror(f) ? GC_EIO : GC_OK;
 }
@@ -293,6 +354,27 @@ static int write_json(FILE *f, const void *ctx)
     return st;
 }
 
+/* A JSON string of valid UTF-8 (jansson refuses anything else, and the
+ * key would silently vanish), at most max bytes, cut at a character. */
+static json_t *jstr(const char *s, size_t max)
+{
+    char *c = gc_utf8_clean(s ? s : "", max);
+    json_t *j = c ? json_string(c) : NULL;
+    free(c);
+    return j ? j : json_string("");
+}
+
+static const char *const hint_tag[GC_HINT_N] = {
+    [GC_HINT_SIGN] = "hint: sign", [GC_HINT_HALF] = "hint: factor 1/2",
+    [GC_HINT_DOUBLE] = "hint: factor 2", [GC_HINT_FACTOR] = "hint: factor",
+    [GC_HINT_TRANSPOSE] = "hint: transpose",
+    [GC_HINT_OWN_POINT] = "hint: own point only",
+};
+
+/* Gradescope's results.json (gradescope-autograders.readthedocs.io,
+ * "Autograder Specifications"): only the documented keys.  Every text is
+ * "text" format: a student's id or a program's output must not be read
+ * as HTML (the top-level default, simple_format, would). */
 static json_t *results_json(const gc_grade_report *r,
                             const gc_grade_result *res)
 {
@@ -308,30 +390,59 @@ static json_t *results_json(const gc_grade_report *r,
     if (res->notes && l > 0 && (size_t)l < sizeof out)
         snprintf(out + l, sizeof out - (size_t)l, "\n%s", res->notes);
     json_object_set_new(o, "score", json_real(res->score));
-    json_object_set_new(o, "output", json_string(out));
-    json_object_set_new(o, "visibility", json_string("visible"));
-    json_object_set_new(o, "stdout_visibility", json_string("hidden"));
     json_object_set_new(o, "execution_time", json_real(res->seconds));
+    json_object_set_new(o, "output", jstr(out, GC_RESULTS_MAX_OUTPUT));
+    json_object_set_new(o, "output_format", json_string("text"));
+    json_object_set_new(o, "test_output_format", json_string("text"));
+    json_object_set_new(o, "test_name_format", json_string("text"));
+    json_object_set_new(o, "visibility", json_string(r->visibility ?
+                                                     r->visibility : "visible"));
+    json_object_set_new(o, "stdout_visibility", json_string("hidden"));
     for (size_t k = 0; k < res->n_items; k++) {
         const gc_grade_item *it = &res->items[k];
         json_t *t = json_object();
         if (!t) { json_decref(o); json_decref(tests); return NULL; }
-        char v[64], msg[2200];
+        char v[64], msg[GC_RESULTS_MAX_OUTPUT + 64], num[32];
         gc_grade_item_verdict(it, v, sizeof v);
         snprintf(msg, sizeof msg, "%s%s", it->message ? it->message : v,
                  it->graded ? "" : " (not asked for: no points)");
-        json_object_set_new(t, "name", json_string(it->target.key));
+        snprintf(num, sizeof num, "%zu", k + 1);
+        json_object_set_new(t, "name", jstr(it->target.key, 0));
+        json_object_set_new(t, "number", json_string(num));
         json_object_set_new(t, "score", json_real(it->score));
         json_object_set_new(t, "max_score", json_real(it->max_score));
         json_object_set_new(t, "status", json_string(
             it->verdict == GC_GRADE_AGREE ? "passed" : "failed"));
-        json_object_set_new(t, "output", json_string(msg));
-        json_object_set_new(t, "visibility", json_string("visible"));
-        json_object_set_new(t, "tags", json_pack("[s]", v));
+        json_object_set_new(t, "output", jstr(msg, GC_RESULTS_MAX_OUTPUT));
+        json_object_set_new(t, "visibility", json_string(r->visibility ?
+                                                         r->visibility
+                                                         : "visible"));
+        json_t *tags = json_array();
+        json_array_append_new(tags, jstr(v, 0));
+        if (it->hint > GC_HINT_NONE && it->hint < GC_HINT_N)
+            json_array_append_new(tags, json_string(hint_tag[it->hint]));
+        json_object_set_new(t, "tags", tags);
         json_array_append_new(tests, t);
     }
     json_object_set_new(o, "tests", tests);
     return o;
+}
+
+int gc_grade_write_result(const char *path, const gc_grade_report *r,
+                          size_t i, gc_error *err)
+{
+    memset(err, 0, sizeof *err);
+    if (i >= r->n_subs) return GC_EINVAL;
+    json_t *j = results_json(r, &r->subs[i]);
+    if (!j) return GC_ENOMEM;
+    int st = gc_write_atomic(path, write_json, j);
+    json_decref(j);
+    if (st) {
+        snprintf(err->file, sizeof err->file, "%.500s", path);
+        snprintf(err->msg, sizeof err->msg, "cannot write: %s",
+                 strerror(errno));
+    }
+    return st;
 }
 
 static int isalnum_ascii(unsigned char c)
@@ -389,15 +500,7 @@ int gc_grade_write_results(const char *dir, const gc_grade_report *r,
             break;
         }
         snprintf(path, sizeof path, "%s/%s/results.json", dir, name);
-        json_t *j = results_json(r, &r->subs[s]);
-        if (!j) { st = GC_ENOMEM; break; }
-        st = gc_write_atomic(path, write_json, j);
-        json_decref(j);
-        if (st) {
-            snprintf(err->file, sizeof err->file, "%.500s", path);
-            snprintf(err->msg, sizeof err->msg, "cannot write: %s",
-                     strerror(errno));
-        }
+        st = gc_grade_write_result(path, r, s, err);
     }
     free(used);
     return st;

@@ -22,10 +22,10 @@
 #include "fx/fx.h"
 #include "grade/submission.h"
 
-#include <stdio.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -207,6 +207,11 @@ int gc_submission_load(const char *path, gc_submission **out)
         s->id = NULL;
     }
     if (!s->id) s->id = stem(path);
+    /* the id travels to every output: valid UTF-8 there (an id: line in
+     * Latin-1 would make the CSV undecodable) */
+    char *clean = s->id ? gc_utf8_clean(s->id, 200) : NULL;
+    free(s->id);
+    s->id = clean;
     if (!s->id) { gc_submission_free(s); return GC_ENOMEM; }
     *out = s;
     return GC_OK;
@@ -228,29 +233,239 @@ void gc_submission_free(gc_submission *s)
     free(s);
 }
 
+/* ------------------------------------------------------------ folders */
+
 static int by_name(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int push(char ***v, size_t *n, const char *s)
+static int is_gradable(const char *name)
 {
-    if (*n >= GC_SUB_MAX_FILES) return GC_ELIMIT;
+    return ends_with(name, ".txt") || ends_with(name, ".c");
+}
+
+/* Files that travel with submissions but are nobody's answers: a README,
+ * notes, LMS and Gradescope metadata, gradebooks. */
+static int is_paperwork(const char *name)
+{
+    static const char *const ext[] = {".md", ".yml", ".yaml", ".json",
+                                      ".csv", ".log", ".html", NULL};
+    if (strncmp(name, "README", 6) == 0 || strncmp(name, "readme", 6) == 0 ||
+        strncmp(name, "LICENSE", 7) == 0)
+        return 1;
+    for (int i = 0; ext[i]; i++)
+        if (ends_with(name, ext[i])) return 1;
+    return 0;
+}
+
+static char *join(const char *dir, const char *name)
+{
+    size_t l = strlen(dir) + strlen(name) + 2;
+    char *p = malloc(l);
+    if (p) snprintf(p, l, "%s%s%s", dir, ends_with(dir, "/") ? "" : "/", name);
+    return p;
+}
+
+static int push(char ***v, size_t *n, char *s)    /* takes s */
+{
+    if (!s) return GC_ENOMEM;
     char **nv = realloc(*v, (*n + 1) * sizeof *nv);
-    if (!nv) return GC_ENOMEM;
+    if (!nv) { free(s); return GC_ENOMEM; }
     *v = nv;
-    if (!(nv[*n] = strdup(s))) return GC_ENOMEM;
-    (*n)++;
+    nv[(*n)++] = s;
     return GC_OK;
 }
 
-int gc_submission_collect(char *const *args, size_t n, char ***paths,
-                          size_t *n_paths, gc_error *err)
+static int skip(gc_submission_set *set, char *path, const char *why)
 {
-    *paths = NULL;
-    *n_paths = 0;
+    if (!path) return GC_ENOMEM;
+    gc_skipped_file *k = realloc(set->skipped,
+                                 (set->n_skipped + 1) * sizeof *k);
+    if (!k) { free(path); return GC_ENOMEM; }
+    set->skipped = k;
+    k[set->n_skipped].path = path;
+    if (!(k[set->n_skipped].why = strdup(why))) { free(path); return GC_ENOMEM; }
+    set->n_skipped++;
+    return GC_OK;
+}
+
+/* The sorted names in dir, hidden ones left out. */
+static int list_dir(const char *dir, char ***names, size_t *n, gc_error *err)
+{
+    *names = NULL;
+    *n = 0;
+    DIR *d = opendir(dir);
+    if (!d) {
+        snprintf(err->file, sizeof err->file, "%s", dir);
+        snprintf(err->msg, sizeof err->msg, "cannot read the folder: %s",
+                 strerror(errno));
+        return GC_EIO;
+    }
+    int st = GC_OK;
+    struct dirent *de;
+    while (!st && (de = readdir(d)))
+        if (de->d_name[0] != '.' && strcmp(de->d_name, "__MACOSX") != 0)
+            st = push(names, n, strdup(de->d_name));
+    closedir(d);
+    if (*n) qsort(*names, *n, sizeof **names, by_name);
+    return st;
+}
+
+static void free_names(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) free(v[i]);
+    free(v);
+}
+
+/* Every file under dir (depth-first, sorted, at most GC_SUB_MAX_DEPTH
+ * folders deep): gradable ones into st->files, the others into other[]. */
+static int walk(const char *dir, int depth, gc_student_files *sf,
+                char ***other, size_t *n_other, gc_error *err)
+{
+    char **names;
+    size_t n;
+    int st = list_dir(dir, &names, &n, err);
+    for (size_t i = 0; i < n && !st; i++) {
+        char *p = join(dir, names[i]);
+        struct stat sb;
+        if (!p) { st = GC_ENOMEM; break; }
+        if (stat(p, &sb) != 0) { free(p); continue; }   /* a dangling link */
+        if (S_ISDIR(sb.st_mode)) {
+            if (depth < GC_SUB_MAX_DEPTH)
+                st = walk(p, depth + 1, sf, other, n_other, err);
+            else
+                st = push(other, n_other, strdup(p));
+            free(p);
+        } else if (S_ISREG(sb.st_mode) && is_gradable(names[i])) {
+            if (sf->n_files >= GC_SUB_MAX_FILES) { free(p); st = GC_ELIMIT; }
+            else st = push(&sf->files, &sf->n_files, p);
+        } else {
+            st = push(other, n_other, p);
+        }
+    }
+    free_names(names, n);
+    return st;
+}
+
+static int add_student(gc_submission_set *set, char *path, int folder,
+                       gc_student_files **out)
+{
+    if (!path) return GC_ENOMEM;
+    if (set->n_students >= GC_SUB_MAX_FILES) { free(path); return GC_ELIMIT; }
+    gc_student_files *s = realloc(set->students,
+                                  (set->n_students + 1) * sizeof *s);
+    if (!s) { free(path); return GC_ENOMEM; }
+    set->students = s;
+    *out = &s[set->n_students++];
+    memset(*out, 0, sizeof **out);
+    (*out)->path = path;
+    (*out)->folder = folder;
+    return GC_OK;
+}
+
+/* "a.py, notes.md" (the names under base), at most a few. */
+static char *name_list(char *const *paths, size_t n, const char *base)
+{
+    char buf[400];
+    size_t l = 0, bl = strlen(base);
+    buf[0] = 0;
+    for (size_t i = 0; i < n && l < 300; i++) {
+        const char *p = paths[i];
+        if (strncmp(p, base, bl) == 0) p += bl;
+        while (*p == '/') p++;
+        l += (size_t)snprintf(buf + l, sizeof buf - l, "%s%s", i ? ", " : "", p);
+    }
+    if (l >= 300 && l < sizeof buf)
+        snprintf(buf + l, sizeof buf - l, ", ...");
+    return strdup(buf);
+}
+
+/* A folder of one student: its gradable files, and what else it holds. */
+static int student_folder(gc_submission_set *set, gc_student_files *sf,
+                          const char *dir, gc_error *err)
+{
+    char **other = NULL;
+    size_t n_other = 0;
+    int st = walk(dir, 1, sf, &other, &n_other, err);
+    if (!st && sf->n_files == 0) {
+        char *l = n_other ? name_list(other, n_other, dir) : NULL;
+        char buf[600];
+        snprintf(buf, sizeof buf, "no submission file in %s (formulas go "
+                 "in a .txt file, C in a .c file): %s%s", dir,
+                 l ? "it holds " : "it is empty", l ? l : "");
+        free(l);
+        free(sf->problem);
+        sf->empty = n_other == 0;
+        if (!(sf->problem = strdup(buf))) st = GC_ENOMEM;
+    }
+    for (size_t i = 0; i < n_other && !st && sf->n_files; i++) {
+        char why[400];
+        snprintf(why, sizeof why, "not a submission file (formulas go in a "
+                 ".txt file, C in a .c file); %s is graded from its other "
+                 "file%s", dir, sf->n_files == 1 ? "" : "s");
+        st = skip(set, other[i], why);
+        other[i] = NULL;
+    }
+    free_names(other, n_other);
+    return st;
+}
+
+/* A class folder: one student per gradable file and per folder. */
+static int class_folder(gc_submission_set *set, const char *dir,
+                        gc_error *err)
+{
+    char **names;
+    size_t n;
+    int st = list_dir(dir, &names, &n, err);
+    size_t first = set->n_students;
+    for (size_t i = 0; i < n && !st; i++) {
+        char *p = join(dir, names[i]);
+        struct stat sb;
+        gc_student_files *sf;
+        if (!p) { st = GC_ENOMEM; break; }
+        if (stat(p, &sb) != 0) {
+            st = skip(set, p, "cannot be read (a dangling link?)");
+        } else if (S_ISDIR(sb.st_mode)) {
+            if (!(st = add_student(set, p, 1, &sf)))
+                st = student_folder(set, sf, sf->path, err);
+        } else if (!S_ISREG(sb.st_mode)) {
+            st = skip(set, p, "not a regular file");
+        } else if (is_gradable(names[i])) {
+            if (!(st = add_student(set, p, 0, &sf)))
+                st = push(&sf->files, &sf->n_files, strdup(sf->path));
+        } else if (is_paperwork(names[i])) {
+            st = skip(set, p, "not a submission (README, notes and metadata "
+                      "files are not graded; formulas go in .txt files, C "
+                      "in .c files)");
+        } else {
+            if (!(st = add_student(set, p, 0, &sf))) {
+                char buf[600];
+                snprintf(buf, sizeof buf, "%s is not a file gradcheck can "
+                         "grade: formulas go in a .txt file, C in a .c file",
+                         sf->path);
+                if (!(sf->problem = strdup(buf))) st = GC_ENOMEM;
+            }
+        }
+    }
+    free_names(names, n);
+    if (!st && set->n_students == first) {
+        snprintf(err->file, sizeof err->file, "%s", dir);
+        snprintf(err->msg, sizeof err->msg, "no submissions in this folder: "
+                 "no .txt or .c file, and no folder per student%s",
+                 set->n_skipped ? " (the files skipped are named above)" : "");
+        st = GC_ENOTFOUND;
+    }
+    return st;
+}
+
+int gc_submission_collect(char *const *args, size_t n, int one_student,
+                          gc_submission_set *out, gc_error *err)
+{
+    memset(out, 0, sizeof *out);
     memset(err, 0, sizeof *err);
     int st = GC_OK;
+    gc_student_files *one = NULL;
     for (size_t i = 0; i < n && !st; i++) {
         struct stat sb;
         if (stat(args[i], &sb) != 0) {
@@ -260,48 +475,109 @@ int gc_submission_collect(char *const *args, size_t n, char ***paths,
             st = GC_ENOTFOUND;
             break;
         }
-        if (!S_ISDIR(sb.st_mode)) {
-            st = push(paths, n_paths, args[i]);
-            continue;
+        int dir = S_ISDIR(sb.st_mode);
+        if (one_student) {
+            if (!one && (st = add_student(out, strdup(args[i]), dir, &one)))
+                break;
+            if (dir) {
+                st = student_folder(out, one, args[i], err);
+            } else if (!(st = push(&one->files, &one->n_files,
+                                   strdup(args[i])))) {
+                free(one->problem);
+                one->problem = NULL;
+            }
+            if (!st && one->n_files && one->problem) {
+                free(one->problem);
+                one->problem = NULL;
+                one->empty = 0;
+            }
+        } else if (dir) {
+            st = class_folder(out, args[i], err);
+        } else {
+            gc_student_files *sf;
+            if (!(st = add_student(out, strdup(args[i]), 0, &sf)))
+                st = push(&sf->files, &sf->n_files, strdup(args[i]));
         }
-        DIR *d = opendir(args[i]);
-        if (!d) {
-            snprintf(err->file, sizeof err->file, "%s", args[i]);
-            snprintf(err->msg, sizeof err->msg, "cannot read the folder: %s",
-                     strerror(errno));
-            st = GC_EIO;
-            break;
-        }
-        size_t first = *n_paths;
-        struct dirent *de;
-        while (!st && (de = readdir(d))) {
-            if (de->d_name[0] == '.') continue;
-            if (!ends_with(de->d_name, ".txt") && !ends_with(de->d_name, ".c"))
-                continue;
-            size_t l = strlen(args[i]) + strlen(de->d_name) + 2;
-            char *p = malloc(l);
-            if (!p) { st = GC_ENOMEM; break; }
-            snprintf(p, l, "%s%s%s", args[i],
-                     ends_with(args[i], "/") ? "" : "/", de->d_name);
-            struct stat fb;
-            if (stat(p, &fb) == 0 && S_ISREG(fb.st_mode))
-                st = push(paths, n_paths, p);
-            free(p);
-        }
-        closedir(d);
-        if (*n_paths > first)
-            qsort(*paths + first, *n_paths - first, sizeof **paths, by_name);
     }
-    if (st == GC_ELIMIT)
+    if (st == GC_ELIMIT) {
+        memset(err, 0, sizeof *err);
         snprintf(err->msg, sizeof err->msg, "more than %d submissions "
                  "(GC_SUB_MAX_FILES)", GC_SUB_MAX_FILES);
-    if (st) {
-        for (size_t i = 0; i < *n_paths; i++) free((*paths)[i]);
-        free(*paths);
-        *paths = NULL;
-        *n_paths = 0;
-        if (st == GC_ENOMEM) snprintf(err->msg, sizeof err->msg,
-                                      "out of memory");
+    } else if (st == GC_ENOMEM) {
+        memset(err, 0, sizeof *err);
+        snprintf(err->msg, sizeof err->msg, "out of memory");
     }
+    if (st) gc_submission_set_clear(out);
     return st;
+}
+
+void gc_submission_set_clear(gc_submission_set *s)
+{
+    if (!s) return;
+    for (size_t i = 0; i < s->n_students; i++) {
+        free(s->students[i].path);
+        free_names(s->students[i].files, s->students[i].n_files);
+        free(s->students[i].problem);
+    }
+    free(s->students);
+    for (size_t i = 0; i < s->n_skipped; i++) {
+        free(s->skipped[i].path);
+        free(s->skipped[i].why);
+    }
+    free(s->skipped);
+    memset(s, 0, sizeof *s);
+}
+
+/* ------------------------------------------------------------ UTF-8 */
+
+/* Length of the well-formed UTF-8 character at s (RFC 3629: no overlong
+ * forms, no surrogates, at most U+10FFFF), 0 if there is none. */
+static size_t utf8_char(const unsigned char *s)
+{
+    unsigned c = s[0];
+    if (c < 0x80) return 1;
+    size_t n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3
+             : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xC0) != 0x80) return 0;
+    if (n == 3 && ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] > 0x9F)))
+        return 0;
+    if (n == 4 && ((c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] > 0x8F)))
+        return 0;
+    return n;
+}
+
+char *gc_utf8_clean(const char *s, size_t max)
+{
+    static const char repl[] = "\xEF\xBF\xBD", tail[] = " (truncated)";
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    size_t cap = 3 * strlen((const char *)p) + sizeof tail;
+    char *out = malloc(cap);
+    if (!out) return NULL;
+    size_t l = 0, keep = 0;   /* keep: length before the last character
+                                 that still leaves room for the tail */
+    int cut = 0;
+    while (*p) {
+        size_t n = utf8_char(p);
+        const char *c = (const char *)p;
+        size_t cl = n;
+        if (n == 0 || (n == 1 && ((*p < 0x20 && *p != '\n' && *p != '\t') ||
+                                  *p == 0x7F))) {
+            c = repl;
+            cl = 3;
+            n = n ? n : 1;
+        }
+        if (max && l + cl > max) { cut = 1; break; }
+        memcpy(out + l, c, cl);
+        l += cl;
+        if (!max || l + sizeof tail - 1 <= max) keep = l;
+        p += n;
+    }
+    if (cut) {
+        l = keep;
+        memcpy(out + l, tail, sizeof tail);
+        l += sizeof tail - 1;
+    }
+    out[l] = 0;
+    return out;
 }

@@ -1,0 +1,1 @@
+print("frank wrote Python too")
