@@ -315,6 +315,68 @@ START_TEST(fx_program_answers_definitions_and_jacobians)
 }
 END_TEST
 
+START_TEST(fx_recurrences_are_memoised_and_checked)
+{
+    /* f[t] = f[t-1] + f[t-2], f[1] = f[2] = 1: the Fibonacci numbers.
+     * Without memoising, f[80] would take ~10^16 evaluations; with it, 80.
+     * F(80) = 23416728348467685 (OEIS A000045), exact in a double?  No:
+     * above 2^53, so compare with a relative tolerance; F(40) = 102334155
+     * is exact. */
+    gc_fx_program *P = compile(
+        "f[t] = if(t <= 2, 1, f[t-1] + f[t-2])\n"
+        "g[t] = if(t == 4, 1, 2 g[t+1])\n"           /* backwards: g[1] = 8 */
+        "c[t] = c[t] + 1\n"                          /* a cycle */
+        "d[t] = d[t-1]\n"                            /* no base case */
+        "e = array(i, 0, 3, i^2)\n");
+    ck_assert_int_eq(gc_fx_n_notes(P), 0);
+    ck_assert_int_eq(gc_fx_n_defs(P), 5);
+    gc_fx_value v;
+    gc_error err;
+    long idx[1] = {40};
+    ck_assert_int_eq(gc_fx_def_eval(P, 0, idx, &v, &err), GC_OK);
+    ck_assert_double_eq(v.v[0], 102334155.0);
+    idx[0] = 80;
+    ck_assert_int_eq(gc_fx_def_eval(P, 0, idx, &v, &err), GC_OK);
+    ck_assert_double_eq_tol(v.v[0], 23416728348467685.0, 4.0);
+    idx[0] = 1;
+    ck_assert_int_eq(gc_fx_def_eval(P, 1, idx, &v, &err), GC_OK);
+    ck_assert_double_eq(v.v[0], 8.0);
+    ck_assert_int_eq(gc_fx_def_eval(P, 2, idx, &v, &err), GC_EINVAL);
+    ck_assert_msg(strstr(err.msg, "c[1] depends on itself"), "%s", err.msg);
+    ck_assert_int_eq(err.line, 3);
+    idx[0] = 5;
+    ck_assert_int_eq(gc_fx_def_eval(P, 3, idx, &v, &err), GC_EINVAL);
+    ck_assert_msg(strstr(err.msg, "d: no base case"), "%s", err.msg);
+    ck_assert_int_eq(err.line, 4);
+    /* array: indices from 0, entries 0, 1, 4, 9 */
+    ck_assert_int_eq(gc_fx_def_eval(P, 4, NULL, &v, &err), GC_OK);
+    ck_assert_int_eq(v.rank, 1);
+    ck_assert_int_eq(v.base[0], 0);
+    ck_assert_int_eq(v.size, 4);
+    ck_assert_double_eq(v.v[3], 9.0);
+    gc_fx_program_free(P);
+
+    /* a recurrence much deeper than the evaluator's depth limit:
+     * s[t] = s[t-1] + 1, s[1] = 1, so s[20000] = 20000 */
+    P = compile("s[t] = if(t == 1, 1, s[t-1] + 1)\n"
+                "dL/dw[k] = s[20000]\n");
+    idx[0] = 20000;
+    ck_assert_int_eq(gc_fx_def_eval(P, 0, idx, &v, &err), GC_OK);
+    ck_assert_double_eq(v.v[0], 20000.0);
+    /* the same through an answer, at a fresh point */
+    double vals[4];
+    gc_fx_set_point(P, cnn->theta, cnn_q);
+    ck_assert_int_eq(gc_fx_answer_eval(P, 0, vals, &err), GC_OK);
+    ck_assert_double_eq(vals[2], 20000.0);
+    /* a plain definition may not use itself */
+    P = (gc_fx_program_free(P), compile("u = u + 1\n"));
+    ck_assert_int_eq(gc_fx_n_notes(P), 1);
+    ck_assert_msg(strstr(gc_fx_note(P, 0)->msg, "u uses itself"), "%s",
+                  gc_fx_note(P, 0)->msg);
+    gc_fx_program_free(P);
+}
+END_TEST
+
 START_TEST(fx_program_errors_stay_with_their_statement)
 {
     gc_fx_program *P = compile(
@@ -449,6 +511,7 @@ static Suite *suite(void)
     tcase_add_test(tc, fx_program_errors_stay_with_their_statement);
     tcase_add_test(tc, fx_program_file_limits);
     tcase_add_test(tc, fx_definitions_hide_model_names_and_say_so);
+    tcase_add_test(tc, fx_recurrences_are_memoised_and_checked);
     suite_add_tcase(s, tc);
     return s;
 }

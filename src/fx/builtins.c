@@ -26,14 +26,14 @@ const fx_builtin fx_builtins[] = {
     {"transpose", B_TRANSPOSE, 1, 1}, {"matmul", B_MATMUL, 2, 2},
     {"outer", B_OUTER, 2, 2}, {"dot", B_DOT, 2, 2}, {"diag", B_DIAG, 1, 1},
     {"eye", B_EYE, 1, 1}, {"ones", B_ONES, 1, 2}, {"zeros", B_ZEROS, 1, 2},
-    {"norm", B_NORM, 1, 1}, {"if", B_IF, 3, 3},
+    {"norm", B_NORM, 1, 1}, {"if", B_IF, 3, 3}, {"array", B_ARRAY, 4, 4},
 };
 
 const char fx_builtin_names[] =
     "exp, log, sqrt, abs, tanh, sigmoid, relu, step, sign, dtanh, dsigmoid, "
     "drelu, lrelu, dlrelu, sin, cos, erf, Phi, phi, min, max, softmax, sum, "
     "prod, transpose, matmul, outer, dot, hadamard, diag, eye, ones, zeros, "
-    "norm, kdelta, if";
+    "norm, kdelta, if, array";
 
 int fx_builtin_find(const char *name)
 {

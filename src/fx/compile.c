@@ -326,8 +326,10 @@ static int define(parser *ps, const token *first, const lhs_indices *ix1,
     memset(D, 0, sizeof *D);
     snprintf(D->name, sizeof D->name, "%s", first->name);
     D->line = first->line;
+    D->col = first->col;
     D->broken = 1;            /* until it compiles */
     D->gen = (unsigned)-1;
+    D->memo_gen = (unsigned)-1;
     if ((st = check_def_name(ps, first, D))) return st;
     if (ps->lx.t.k != T_ASSIGN)
         return fx_expect(ps, T_ASSIGN, "'=' (a definition name = ..., or an "
@@ -340,7 +342,11 @@ static int define(parser *ps, const token *first, const lhs_indices *ix1,
             return st;
     if ((st = fx_lex(&ps->lx)) || (st = check_length(ps, first, len)))
         return st;
-    ps->n_defs_visible = (int)P->n_defs - 1;    /* not itself */
+    /* an indexed definition may use itself at other indices (a
+     * recurrence, h[t] from h[t-1]); a plain one may not use itself */
+    ps->n_defs_visible = (int)P->n_defs - (ix1->n ? 0 : 1);
+    ps->self = ix1->n ? (int)P->n_defs - 1 : -1;
+    ps->defining = D->name;
     if ((st = fx_parse_formula(ps, &D->body))) return st;
     D->broken = 0;
     return GC_OK;

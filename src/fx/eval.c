@@ -2,8 +2,67 @@
  * time (fx_eval); calls of builtins are evaluated in builtins.c. */
 #include "fx/fx_impl.h"
 
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* array(i, first, last, term): the terms stacked along a new first axis
+ * whose indices run from first to last. */
+static int eval_array(ev *E, const node *n, long lo, long hi, val *out)
+{
+    if (hi < lo)
+        return fx_fail(E->err, n->line, n->col, GC_EINVAL, "array(i, %ld, "
+                       "%ld, ...) has no entries: the last index is below "
+                       "the first", lo, hi);
+    if (hi - lo + 1 > (long)GC_FX_MAX_TENSOR)
+        return fx_fail(E->err, n->line, n->col, GC_ELIMIT, "array over %ld "
+                       "indices: more than %zu (GC_FX_MAX_TENSOR)",
+                       hi - lo + 1, (size_t)GC_FX_MAX_TENSOR);
+    double *slot = &E->P->slots[n->slot];
+    double saved = *slot;
+    size_t len = (size_t)(hi - lo + 1);
+    val acc, t;
+    int st = GC_OK;
+    memset(&acc, 0, sizeof acc);
+    for (long i = lo; i <= hi; i++) {
+        *slot = (double)i;
+        if ((st = fx_eval(E, n->kid[2], &t))) break;
+        if (i == lo) {
+            if (t.rank + 1 > GC_FX_MAX_RANK) {
+                st = fx_fail(E->err, n->kid[2]->line, n->kid[2]->col,
+                             GC_EINVAL, "array of a value with %d axes: at "
+                             "most %d axes in all", t.rank, GC_FX_MAX_RANK);
+                break;
+            }
+            size_t sh[GC_FX_MAX_RANK];
+            int bs[GC_FX_MAX_RANK];
+            sh[0] = len;
+            bs[0] = (int)lo;
+            for (int a = 0; a < t.rank; a++) {
+                sh[a + 1] = t.shape[a];
+                bs[a + 1] = t.base[a];
+            }
+            if ((st = fx_new_val(E, n, t.rank + 1, sh, bs, &acc))) break;
+        } else if (t.rank != acc.rank - 1 || t.size != acc.size / len) {
+            char d1[96], d2[96];
+            val first = acc;
+            first.rank--;
+            for (int a = 0; a < first.rank; a++)
+                first.shape[a] = acc.shape[a + 1];
+            st = fx_fail(E->err, n->kid[2]->line, n->kid[2]->col, GC_EINVAL,
+                         "the term of the array is %s at the index %ld but "
+                         "%s at %ld", fx_describe(&first, d1, sizeof d1), lo,
+                         fx_describe(&t, d2, sizeof d2), i);
+            break;
+        }
+        memcpy(acc.v + (size_t)(i - lo) * t.size, t.v,
+               t.size * sizeof *t.v);
+    }
+    *slot = saved;
+    if (!st) *out = acc;
+    return st;
+}
 
 static int eval_sum(ev *E, const node *n, val *out)
 {
@@ -15,6 +74,7 @@ static int eval_sum(ev *E, const node *n, val *out)
         (st = fx_eval(E, n->kid[1], &hi_v)) ||
         (st = fx_as_index(E, n->kid[1], &hi_v, &hi)))
         return st;
+    if (n->op == 2) return eval_array(E, n, lo, hi, out);
     int prod = n->op;
     if (hi < lo) return fx_scalar_val(E, n, prod ? 1.0 : 0.0, out);
     if (hi - lo + 1 > GC_FX_MAX_SUM)
@@ -68,40 +128,165 @@ done:
     return st;
 }
 
-static int eval_def(ev *E, const node *n, val *out)
+/* "h[3]", "a[2][1]": a definition at an index, for messages. */
+static void def_at(const definition *d, const long *idx, char *buf, size_t n)
+{
+    size_t l = (size_t)snprintf(buf, n, "%s", d->name);
+    for (int i = 0; i < d->n_params && l < n; i++)
+        l += (size_t)snprintf(buf + l, n - l, "[%ld]", idx[i]);
+}
+
+/* Keep a computed value for the rest of the point (the point arena) and
+ * hand it to the store hook, which may change it (a tap). */
+static int keep(ev *E, const node *at, size_t di, const long *idx,
+                const val *v, val *kept)
 {
     gc_fx_program *P = E->P;
-    definition *d = &P->defs[n->def];
+    *kept = *v;
+    kept->v = fx_arena_alloc(&P->point, v->size * sizeof(double) + 1);
+    if (!kept->v) return fx_no_memory(E, at);
+    memcpy(kept->v, v->v, v->size * sizeof(double));
+    if (P->store)
+        return P->store(P->store_ctx, di, idx, P->defs[di].n_params, kept,
+                        E->err);
+    return GC_OK;
+}
+
+static size_t memo_hash(const long *idx, int n, size_t cap)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (int i = 0; i < n; i++) {
+        h ^= (uint64_t)idx[i];
+        h *= 1099511628211ULL;
+    }
+    return (size_t)(h ^ (h >> 29)) & (cap - 1);
+}
+
+/* The entry of idx in d's table at this point, claimed if new (state 3
+ * until computed); the table grows in the point arena.  NULL when memory
+ * runs out. */
+static memo_entry *memo_slot(ev *E, definition *d, const long *idx)
+{
+    gc_fx_program *P = E->P;
+    if (d->memo_gen != P->gen) {
+        d->memo = NULL;
+        d->memo_cap = d->memo_n = 0;
+        d->memo_gen = P->gen;
+    }
+    if (2 * (d->memo_n + 1) > d->memo_cap) {
+        size_t cap = d->memo_cap ? 2 * d->memo_cap : 16;
+        if (cap > GC_FX_MAX_TENSOR * 4) return NULL;
+        memo_entry *m = fx_arena_alloc(&P->point, cap * sizeof *m);
+        if (!m) return NULL;
+        memset(m, 0, cap * sizeof *m);
+        for (size_t i = 0; i < d->memo_cap; i++) {
+            if (!d->memo[i].state) continue;
+            size_t h = memo_hash(d->memo[i].idx, d->n_params, cap);
+            while (m[h].state) h = (h + 1) & (cap - 1);
+            m[h] = d->memo[i];
+        }
+        d->memo = m;
+        d->memo_cap = cap;
+    }
+    size_t h = memo_hash(idx, d->n_params, d->memo_cap);
+    size_t bytes = (size_t)d->n_params * sizeof *idx;
+    for (;;) {
+        memo_entry *e = &d->memo[h];
+        if (!e->state) {
+            memcpy(e->idx, idx, bytes);
+            e->state = 3;
+            d->memo_n++;
+            return e;
+        }
+        if (memcmp(e->idx, idx, bytes) == 0) return e;
+        h = (h + 1) & (d->memo_cap - 1);
+    }
+}
+
+/* Definition di at indices idx (none for a plain definition), evaluated
+ * once per point and then kept.  Meeting an entry again while it is being
+ * evaluated is a cycle; running out of depth inside a definition that uses
+ * itself is a recursion without a base case, or a long one: the entry
+ * reached is kept in the program (gc_fx_def_eval computes it first and
+ * tries again), and the message names it. */
+int fx_eval_def_at(ev *E, const node *at, size_t di, const long *idx,
+                   val *out)
+{
+    gc_fx_program *P = E->P;
+    definition *d = &P->defs[di];
+    char name[96];
     int st;
     if (d->n_params == 0) {
         if (d->gen == P->gen) { *out = d->cache; return GC_OK; }
-        /* once per point, kept in the point arena */
+        if (d->busy)
+            return fx_fail(E->err, at->line, at->col, GC_EINVAL, "%s depends "
+                           "on itself (a cycle)", d->name);
         val v;
-        if ((st = fx_eval(E, d->body, &v))) return st;
-        d->cache = v;
-        d->cache.v = fx_arena_alloc(&P->point, v.size * sizeof(double) + 1);
-        if (!d->cache.v) return fx_no_memory(E, n);
-        memcpy(d->cache.v, v.v, v.size * sizeof(double));
+        d->busy = 1;
+        st = fx_eval(E, d->body, &v);
+        d->busy = 0;
+        if (!st) st = keep(E, at, di, NULL, &v, &d->cache);
+        if (st) return st;
         d->gen = P->gen;
         *out = d->cache;
         return GC_OK;
     }
-    double saved[GC_MAX_RANK], idx[GC_MAX_RANK];
-    for (int i = 0; i < d->n_params; i++) {
-        val v;
-        long k;
-        if ((st = fx_eval(E, n->kid[i], &v)) ||
-            (st = fx_as_index(E, n->kid[i], &v, &k)))
-            return st;
-        idx[i] = (double)k;
+    memo_entry *m = memo_slot(E, d, idx);
+    if (!m) return fx_no_memory(E, at);
+    if (m->state == 2) { *out = m->v; return GC_OK; }
+    if (m->state == 1) {
+        def_at(d, idx, name, sizeof name);
+        return fx_fail(E->err, at->line, at->col, GC_EINVAL, "%s depends on "
+                       "itself (a cycle: computing it needs its own value)",
+                       name);
     }
+    m->state = 1;
+    double saved[GC_MAX_RANK];
     for (int i = 0; i < d->n_params; i++) {
         saved[i] = P->slots[d->slot[i]];
-        P->slots[d->slot[i]] = idx[i];
+        P->slots[d->slot[i]] = (double)idx[i];
     }
-    st = fx_eval(E, d->body, out);
+    val v;
+    st = fx_eval(E, d->body, &v);
     for (int i = 0; i < d->n_params; i++) P->slots[d->slot[i]] = saved[i];
-    return st;
+    /* the table may have grown (moved) meanwhile */
+    if (!(m = memo_slot(E, d, idx))) return fx_no_memory(E, at);
+    if (st) {
+        m->state = 3;
+        if (E->depth_hit == 1) {
+            /* the innermost indexed definition names the entry reached */
+            E->depth_hit = 2;
+            P->deep_def = (int)di;
+            memcpy(P->deep_idx, idx, (size_t)d->n_params * sizeof *idx);
+            def_at(d, idx, name, sizeof name);
+            return fx_fail(E->err, d->line, d->col, GC_EINVAL, "%s: no base "
+                           "case: %s is computed from itself at further and "
+                           "further indices (reached %s); stop the recursion "
+                           "with if(..., first value, ...)", d->name,
+                           d->name, name);
+        }
+        return st;
+    }
+    val kept;
+    if ((st = keep(E, at, di, idx, &v, &kept))) { m->state = 3; return st; }
+    m->v = kept;
+    m->state = 2;
+    *out = kept;
+    return GC_OK;
+}
+
+static int eval_def(ev *E, const node *n, val *out)
+{
+    definition *d = &E->P->defs[n->def];
+    long idx[GC_MAX_RANK];
+    int st;
+    for (int i = 0; i < d->n_params; i++) {
+        val v;
+        if ((st = fx_eval(E, n->kid[i], &v)) ||
+            (st = fx_as_index(E, n->kid[i], &v, &idx[i])))
+            return st;
+    }
+    return fx_eval_def_at(E, n, (size_t)n->def, idx, out);
 }
 
 static int eval_index(ev *E, const node *n, val *out)
@@ -228,6 +413,7 @@ int fx_eval(ev *E, const node *n, val *out)
     int st;
     if (++E->depth > GC_FX_MAX_EVAL_DEPTH) {
         E->depth--;
+        if (!E->depth_hit) E->depth_hit = 1;
         return fx_fail(E->err, n->line, n->col, GC_ELIMIT, "evaluation nested "
                        "more than %d levels deep (definitions using "
                        "definitions)", GC_FX_MAX_EVAL_DEPTH);

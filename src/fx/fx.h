@@ -80,4 +80,26 @@ void gc_fx_set_point(gc_fx_program *prog, const double *theta,
 int gc_fx_answer_eval(gc_fx_program *prog, size_t i, double *values,
                       gc_error *err);
 
+/* Programs that are definitions only: the forward pass of a network
+ * written in a case file (fx/network.c).  The store hook is called each
+ * time a definition's value (an indexed definition's at idx) has been
+ * computed at the current point, before anything uses it: it may change
+ * v->v in place (a tap) and returns non-zero, with err filled, to stop the
+ * evaluation. */
+typedef int (*gc_fx_store_fn)(void *ctx, size_t def, const long *idx,
+                              int n_idx, gc_fx_value *v, gc_error *err);
+void gc_fx_set_store(gc_fx_program *prog, gc_fx_store_fn fn, void *ctx);
+size_t gc_fx_n_defs(const gc_fx_program *prog);
+const char *gc_fx_def_name(const gc_fx_program *prog, size_t i);
+int gc_fx_def_n_params(const gc_fx_program *prog, size_t i);
+/* Where definition i's name stands in the text. */
+void gc_fx_def_pos(const gc_fx_program *prog, size_t i, long *line,
+                   long *col);
+/* Definition i at indices idx (n_params of them) at the point set by
+ * gc_fx_set_point; *out stays valid until the next gc_fx_set_point.  Each
+ * entry is computed once per point (memoised); a recurrence deeper than
+ * the evaluator's depth limit is computed from its far end first. */
+int gc_fx_def_eval(gc_fx_program *prog, size_t i, const long *idx,
+                   gc_fx_value *out, gc_error *err);
+
 #endif /* GRADCHECK_FX_H */

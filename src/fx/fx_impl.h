@@ -50,7 +50,10 @@
 
 #include <stddef.h>
 
-#define GC_FX_MAX_EVAL_DEPTH 1000   /* nested evaluations (definitions) */
+#define GC_FX_MAX_EVAL_DEPTH 2500   /* nested evaluations (definitions,
+                                       recurrences) */
+#define FX_MAX_SETTLE 40            /* deep recurrences: entries computed
+                                       first (gc_fx_def_eval) */
 #define FX_PI 3.14159265358979323846
 
 /* ------------------------------------------------------- arenas (arena.c) */
@@ -94,7 +97,8 @@ enum { FAM_PARAM, FAM_INPUT, FAM_QUANTITY };
 typedef struct node node;
 struct node {
     int k;
-    int op;               /* N_CMP: operator; N_CALL: builtin; N_SUM: 0/1 */
+    int op;               /* N_CMP: operator; N_CALL: builtin; N_SUM: 0
+                             sum, 1 prod, 2 array */
     long line, col;
     double num;           /* N_NUM */
     int slot;             /* N_SLOT; N_SUM: its index */
@@ -108,18 +112,32 @@ struct node {
     const char *name;     /* for messages */
 };
 
+/* One entry of an indexed definition at one point (memoised). */
+typedef struct {
+    long idx[GC_MAX_RANK];
+    int state;            /* 0 empty, 1 being evaluated, 2 done, 3 failed
+                             (kept, so that probing passes it) */
+    val v;
+} memo_entry;
+
 typedef struct {
     char name[GC_NAME_MAX];
     int n_params;
     int slot[GC_MAX_RANK];
     node *body;
-    long line;
+    long line, col;
     int broken;
     char why[200];        /* broken: why it cannot be read */
     char shadows[96];     /* the model name it hides ("the model's
                              dimension d3 = 1"), or "" */
     unsigned gen;         /* point generation of the cached value */
     val cache;
+    int busy;             /* being evaluated: met again, a cycle */
+    /* an indexed definition's entries computed at this point: an open
+     * addressing table in the point arena */
+    memo_entry *memo;
+    size_t memo_cap, memo_n;
+    unsigned memo_gen;
 } definition;
 
 typedef struct {
@@ -160,6 +178,11 @@ struct gc_fx_program {
     unsigned gen;
     const char *loss;
     const char *const *losses;
+    gc_fx_store_fn store;  /* told each definition value computed */
+    void *store_ctx;
+    double pass_work;      /* operations since gc_fx_set_point */
+    int deep_def;          /* the entry a too deep evaluation reached */
+    long deep_idx[GC_MAX_RANK];
 };
 
 /* ------------------------------------------------------ errors (errors.c) */
@@ -207,7 +230,7 @@ enum {
     B_N_UNARY,
     B_MIN = B_N_UNARY, B_MAX, B_LRELU, B_DLRELU, B_DELTA, B_HADAMARD,
     B_SOFTMAX, B_SUM, B_PROD, B_TRANSPOSE, B_MATMUL, B_OUTER, B_DOT, B_DIAG,
-    B_EYE, B_ONES, B_ZEROS, B_NORM, B_IF
+    B_EYE, B_ONES, B_ZEROS, B_NORM, B_IF, B_ARRAY
 };
 
 typedef struct {
@@ -234,6 +257,9 @@ typedef struct {
     int scope_slot[4 * GC_FX_MAX_DEPTH + 2 * GC_MAX_RANK];
     int n_scope;
     int n_defs_visible;   /* definitions before this statement */
+    int self;             /* an indexed definition being compiled, which
+                             may use itself at other indices, or -1 */
+    const char *defining; /* the definition being compiled, or NULL */
 } parser;
 
 /* A parser over text[0..len), which starts at (line, col) of the file;
@@ -266,11 +292,17 @@ typedef struct {
     gc_error *err;
     double work;
     int depth;
+    int depth_hit;        /* 1: the depth limit was just reached; 2: an
+                             indexed definition has named the entry */
 } ev;
 
 /* Evaluate node n into *out (in the scratch arena, or read-only block
  * and cached definition values). */
 int fx_eval(ev *E, const node *n, val *out);
+/* Definition di at indices idx (its n_params of them), once per point
+ * (eval.c); at: where it is used, for messages. */
+int fx_eval_def_at(ev *E, const node *at, size_t di, const long *idx,
+                   val *out);
 /* Evaluate a call of a builtin (builtins.c). */
 int fx_call(ev *E, const node *n, val *out);
 

@@ -176,6 +176,10 @@ static void unknown_name(parser *ps, const token *t)
     if (fx_builtin_find(t->name) >= 0)
         fx_fail(ps->err, t->line, t->col, GC_EINVAL, "%s is a function: write "
                 "%s(...)", t->name, t->name);
+    else if (ps->defining && strcmp(ps->defining, t->name) == 0)
+        fx_fail(ps->err, t->line, t->col, GC_EINVAL, "%s uses itself: only an "
+                "indexed definition (%s[t] = ...) may refer to itself, at "
+                "other indices", t->name, t->name);
     else
         fx_fail(ps->err, t->line, t->col, GC_EINVAL, "unknown name \"%s\" "
                 "(model %s names: %s)", t->name, p->model->name, names);
@@ -186,7 +190,7 @@ static void unknown_name(parser *ps, const token *t)
 static int parse_sum(parser *ps, node *n, const token *it, node **out)
 {
     int st;
-    n->op = n->op == B_PROD;
+    n->op = n->op == B_PROD ? 1 : n->op == B_ARRAY ? 2 : 0;
     n->k = N_SUM;
     if ((st = fx_check_new_index(ps, it->name, it->line, it->col)) ||
         (st = fx_lex(&ps->lx)))
@@ -242,7 +246,8 @@ static int parse_call(parser *ps, const token *t, node **out)
     n->op = f->id;
     n->name = save_name(ps, t->name);
     if ((st = fx_lex(&ps->lx))) return st;
-    if ((f->id == B_SUM || f->id == B_PROD) && ps->lx.t.k == T_NAME) {
+    if ((f->id == B_SUM || f->id == B_PROD || f->id == B_ARRAY) &&
+        ps->lx.t.k == T_NAME) {
         /* sum(i, lo, hi, expr) binds i in expr; sum(v) adds v up */
         lexer save = ps->lx;
         token it = ps->lx.t;
@@ -261,6 +266,9 @@ static int parse_call(parser *ps, const token *t, node **out)
     }
     if ((st = fx_expect(ps, T_RP, "')' or ',' in the call"))) return st;
     if (n->n < f->min_args || n->n > f->max_args) {
+        if (f->id == B_ARRAY)
+            return fx_fail(ps->err, t->line, t->col, GC_EINVAL, "array takes "
+                           "array(i, first, last, term)");
         if (f->id == B_SUM || f->id == B_PROD)
             return fx_fail(ps->err, t->line, t->col, GC_EINVAL, "%s takes "
                            "%s(v) or %s(i, first, last, term)", t->name,
@@ -290,7 +298,7 @@ static int parse_ref(parser *ps, const token *t, node **out)
         }
     int d = fx_find_def(P, t->name, ps->n_defs_visible);
     if (d >= 0) {
-        if (P->defs[d].broken)
+        if (P->defs[d].broken && d != ps->self)
             return fx_fail(ps->err, t->line, t->col, GC_EINVAL, "uses %s, "
                            "whose definition on line %ld cannot be read (%s)",
                            t->name, P->defs[d].line, P->defs[d].why);
@@ -563,6 +571,7 @@ void fx_parser_init(parser *ps, gc_fx_program *P, gc_error *err,
     ps->lx.line = line;
     ps->lx.col = col;
     ps->lx.err = err;
+    ps->self = -1;
 }
 
 int fx_parse_formula(parser *ps, node **out)

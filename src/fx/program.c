@@ -143,6 +143,7 @@ void gc_fx_set_point(gc_fx_program *P, const double *theta, const double *q)
     if (P->gen == (unsigned)-1) P->gen = 0;
     fx_arena_clear(&P->point);
     P->point.over = 0;
+    P->pass_work = 0;
 }
 
 /* The value v, computed for one combination, against the entries it must
@@ -184,8 +185,8 @@ static void want_text(const gc_target *t, const statement *s, char *buf,
     fx_describe(&w, buf, n);
 }
 
-int gc_fx_answer_eval(gc_fx_program *P, size_t i, double *values,
-                      gc_error *err)
+static int answer_eval(gc_fx_program *P, size_t i, double *values,
+                       gc_error *err, int *deep)
 {
     memset(err, 0, sizeof *err);
     snprintf(err->file, sizeof err->file, "%s", P->file);
@@ -240,5 +241,113 @@ int gc_fx_answer_eval(gc_fx_program *P, size_t i, double *values,
     }
     fx_arena_clear(&P->scratch);
     P->scratch.over = 0;
+    *deep = E.depth_hit == 2;
     return st;
+}
+
+/* Compute the entry a too deep evaluation reached (P->deep_def at
+ * P->deep_idx) on its own, and so on while that is too deep too: each
+ * step starts afresh at the depth limit's distance from the last, and the
+ * entries computed stay for the point.  A recurrence over many steps
+ * (h[t] from h[t-1], t up to thousands) is evaluated this way at its first
+ * point; a recursion without a base case gives up after FX_MAX_SETTLE
+ * steps with the message of the last. */
+static int settle(gc_fx_program *P, gc_error *err)
+{
+    struct { size_t def; long idx[GC_MAX_RANK]; } *stack;
+    stack = malloc(FX_MAX_SETTLE * sizeof *stack);
+    if (!stack) return GC_ENOMEM;
+    size_t n = 0;
+    stack[n].def = (size_t)P->deep_def;
+    memcpy(stack[n].idx, P->deep_idx, sizeof stack[n].idx);
+    n++;
+    int st = GC_OK;
+    while (n > 0) {
+        definition *d = &P->defs[stack[n - 1].def];
+        node at;
+        memset(&at, 0, sizeof at);
+        at.line = d->line;
+        at.col = d->col;
+        ev E = {.P = P, .err = err, .work = P->pass_work};
+        val v;
+        memset(err, 0, sizeof *err);
+        snprintf(err->file, sizeof err->file, "%s", P->file);
+        st = fx_eval_def_at(&E, &at, stack[n - 1].def, stack[n - 1].idx, &v);
+        P->pass_work = E.work;
+        fx_arena_clear(&P->scratch);
+        P->scratch.over = 0;
+        if (!st) { n--; continue; }
+        if (E.depth_hit != 2 || n >= FX_MAX_SETTLE) break;
+        stack[n].def = (size_t)P->deep_def;
+        memcpy(stack[n].idx, P->deep_idx, sizeof stack[n].idx);
+        n++;
+    }
+    free(stack);
+    return st;
+}
+
+int gc_fx_answer_eval(gc_fx_program *P, size_t i, double *values,
+                      gc_error *err)
+{
+    int deep = 0;
+    int st = answer_eval(P, i, values, err, &deep);
+    for (int tries = 0; st && deep && tries < FX_MAX_SETTLE; tries++) {
+        gc_error e2;
+        if (settle(P, &e2)) return st;
+        st = answer_eval(P, i, values, err, &deep);
+    }
+    return st;
+}
+
+void gc_fx_set_store(gc_fx_program *P, gc_fx_store_fn fn, void *ctx)
+{
+    P->store = fn;
+    P->store_ctx = ctx;
+}
+
+size_t gc_fx_n_defs(const gc_fx_program *P) { return P->n_defs; }
+
+const char *gc_fx_def_name(const gc_fx_program *P, size_t i)
+{
+    return i < P->n_defs ? P->defs[i].name : NULL;
+}
+
+int gc_fx_def_n_params(const gc_fx_program *P, size_t i)
+{
+    return i < P->n_defs ? P->defs[i].n_params : 0;
+}
+
+void gc_fx_def_pos(const gc_fx_program *P, size_t i, long *line, long *col)
+{
+    *line = i < P->n_defs ? P->defs[i].line : 0;
+    *col = i < P->n_defs ? P->defs[i].col : 0;
+}
+
+int gc_fx_def_eval(gc_fx_program *P, size_t i, const long *idx,
+                   gc_fx_value *out, gc_error *err)
+{
+    memset(err, 0, sizeof *err);
+    snprintf(err->file, sizeof err->file, "%s", P->file);
+    if (i >= P->n_defs || P->defs[i].broken)
+        return fx_fail(err, 0, 0, GC_EINVAL, "internal: no definition %zu",
+                       i);
+    node at;
+    memset(&at, 0, sizeof at);
+    at.line = P->defs[i].line;
+    at.col = P->defs[i].col;
+    for (int tries = 0;; tries++) {
+        ev E = {.P = P, .err = err, .work = P->pass_work};
+        val v;
+        int st = fx_eval_def_at(&E, &at, i, idx, &v);
+        P->pass_work = E.work;
+        fx_arena_clear(&P->scratch);
+        P->scratch.over = 0;
+        if (!st) { *out = v; return GC_OK; }
+        if (E.depth_hit != 2 || tries >= FX_MAX_SETTLE) return st;
+        gc_error e2;
+        if (settle(P, &e2)) {
+            *err = e2;
+            return st;
+        }
+    }
 }
