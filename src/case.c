@@ -27,10 +27,15 @@
 #include <sys/stat.h>
 #include <yaml.h>
 
+#include "fx/fx.h"
+#include "fx/network.h"
+
 typedef struct {
     yaml_document_t doc;
     gc_error *err;
     gc_case *c;
+    const unsigned char *buf;    /* the file, for positions in block scalars */
+    size_t len;
 } reader;
 
 static int fail_at(reader *r, const yaml_node_t *n, const char *fmt, ...)
@@ -418,8 +423,287 @@ static int on_derivation(reader *r, const char *key, yaml_node_t *k,
     cd->line = (long)k->start_mark.line + 1;
     char what[64];
     snprintf(what, sizeof what, "derivations.%s", key);
+    if (v->type == YAML_SCALAR_NODE && v->data.scalar.length == 0 &&
+        v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
+        cd->no_expect = 1;      /* "seed:" alone: no expectation */
+        cd->expect = GC_AGREE;
+        return GC_OK;
+    }
     return verdict_of(r, v, what, &cd->expect);
 }
+
+/* ------------------------------------------------------------ networks */
+
+/* Where the text of scalar n starts, for gc_net_pos: a block scalar (| or
+ * >) starts on the line after its indicator, at the indentation of its
+ * first non-blank line; a plain or quoted one where it stands. */
+static void text_pos(reader *r, const yaml_node_t *n, gc_net_pos *pos)
+{
+    pos->line = (long)n->start_mark.line + 1;
+    pos->column = (long)n->start_mark.column + 1;
+    yaml_scalar_style_t style = n->data.scalar.style;
+    if (style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
+        style == YAML_DOUBLE_QUOTED_SCALAR_STYLE) {
+        pos->column++;
+        return;
+    }
+    if (style != YAML_LITERAL_SCALAR_STYLE &&
+        style != YAML_FOLDED_SCALAR_STYLE)
+        return;
+    size_t i = n->start_mark.index;
+    while (i < r->len && r->buf[i] != '\n') i++;   /* the indicator line */
+    pos->line++;
+    size_t ind = 0;
+    for (size_t j = i + 1; j < r->len;) {      /* the first non-blank line */
+        size_t k = j;
+        while (k < r->len && r->buf[k] == ' ') k++;
+        if (k < r->len && r->buf[k] != '\n' && r->buf[k] != '\r') {
+            ind = k - j;
+            break;
+        }
+        while (k < r->len && r->buf[k] != '\n') k++;
+        j = k + 1;
+    }
+    pos->column = (long)ind + 1;
+}
+
+typedef struct {
+    yaml_node_t *dims, *params, *inputs, *forward;
+} network_ctx;
+
+static int on_network(reader *r, const char *key, yaml_node_t *k,
+                      yaml_node_t *v, void *ctx)
+{
+    network_ctx *n = ctx;
+    if (strcmp(key, "dims") == 0) n->dims = v;
+    else if (strcmp(key, "params") == 0) n->params = v;
+    else if (strcmp(key, "inputs") == 0) n->inputs = v;
+    else if (strcmp(key, "forward") == 0) n->forward = v;
+    else return fail_at(r, k, "network: unknown key \"%s\" (expected dims, "
+                        "params, inputs, forward)", key);
+    return GC_OK;
+}
+
+static int is_name(const char *s)
+{
+    if (!(isalpha((unsigned char)*s) || *s == '_')) return 0;
+    for (; *s; s++)
+        if (!(isalnum((unsigned char)*s) || *s == '_')) return 0;
+    return 1;
+}
+
+static int on_net_dim(reader *r, const char *key, yaml_node_t *k,
+                      yaml_node_t *v, void *ctx)
+{
+    (void)ctx;
+    if (!is_name(key) || strlen(key) >= GC_NAME_MAX)
+        return fail_at(r, k, "network.dims: expected a name (letters, "
+                       "digits, _), found \"%.40s\"", key);
+    char what[96];
+    snprintf(what, sizeof what, "network.dims.%s", key);
+    long val;
+    int st = want_integer(r, v, what, 1, 1000000L, &val);
+    if (st) return st;
+    st = gc_net_add_dim(r->c->net, key, val);
+    if (st == GC_ELIMIT)
+        return fail_at(r, k, "network.dims: more than %d dims", GC_MAX_DIMS);
+    return st;
+}
+
+static int on_net_block(reader *r, const char *key, yaml_node_t *k,
+                        yaml_node_t *v, void *ctx)
+{
+    int input = *(int *)ctx;
+    const char *fam = input ? "network.inputs" : "network.params";
+    gc_net *net = r->c->net;
+    if (!is_name(key) || strlen(key) >= GC_NAME_MAX)
+        return fail_at(r, k, "%s: expected a name (letters, digits, _; at "
+                       "most %d characters), found \"%.40s\"", fam,
+                       GC_NAME_MAX - 1, key);
+    if (v->type != YAML_SEQUENCE_NODE)
+        return fail_at(r, v, "%s.%s: expected a shape, a list of axes such "
+                       "as [n1, n0], [0..d0, d1] or [] for a number, found %s",
+                       fam, key, kind_name(v));
+    size_t rank = (size_t)(v->data.sequence.items.top -
+                           v->data.sequence.items.start);
+    if (rank > GC_MAX_RANK)
+        return fail_at(r, v, "%s.%s: %zu axes, at most %d", fam, key, rank,
+                       GC_MAX_RANK);
+    long first[GC_MAX_RANK], size[GC_MAX_RANK];
+    for (size_t i = 0; i < rank; i++) {
+        yaml_node_t *ax = node(r, v->data.sequence.items.start[i]);
+        const char *t = NULL;
+        char what[96], msg[200];
+        snprintf(what, sizeof what, "%s.%s", fam, key);
+        int st = want_scalar(r, ax, what, &t);
+        if (st) return st;
+        if (gc_net_axis(net, t, &first[i], &size[i], msg, sizeof msg))
+            return fail_at(r, ax, "%s: axis %zu: %s (an axis is SIZE, indices "
+                           "1..SIZE, or FIRST..LAST)", what, i + 1, msg);
+    }
+    for (int i = 0; net && gc_net_model(net)->dims[i].name; i++)
+        if (strcmp(gc_net_model(net)->dims[i].name, key) == 0)
+            return fail_at(r, k, "%s: \"%s\" is already a dimension", fam,
+                           key);
+    int st = gc_net_add_block(net, input, key, (int)rank, first, size);
+    if (st == GC_EINVAL)
+        return fail_at(r, k, "%s: \"%s\" is already a parameter or input",
+                       fam, key);
+    if (st == GC_ELIMIT)
+        return fail_at(r, k, "%s: more than %d blocks, or more than %zu "
+                       "entries in all (the limit GC_MAX_ENTRIES)", fam,
+                       GC_MAX_BLOCKS, (size_t)GC_MAX_ENTRIES);
+    return st;
+}
+
+static int read_network(reader *r, yaml_node_t *n, yaml_node_t **forward)
+{
+    gc_case *c = r->c;
+    network_ctx nc = {0};
+    int st = each_pair(r, n, "network", on_network, &nc);
+    if (st) return st;
+    if (!nc.params)
+        return fail_at(r, n, "network: expected a \"params:\" key (the "
+                       "parameter blocks and their shapes)");
+    if (!nc.forward)
+        return fail_at(r, n, "network: expected a \"forward:\" key (the "
+                       "forward pass, the last definition the loss)");
+    if (nc.forward->type != YAML_SCALAR_NODE)
+        return fail_at(r, nc.forward, "network.forward: expected the "
+                       "definitions as text (forward: |, then one per line), "
+                       "found %s", kind_name(nc.forward));
+    if ((st = gc_net_alloc(c->name, c->title, c->path, &c->net))) return st;
+    if (!c->seed) {          /* no source: the case file is the source */
+        const char *slash = strrchr(c->path, '/');
+        if (!(c->seed = strdup(slash ? slash + 1 : c->path)) ||
+            !(c->problem = strdup("its network: section")))
+            return GC_ENOMEM;
+    }
+    c->model = gc_net_model(c->net);
+    if (nc.dims && (st = each_pair(r, nc.dims, "network.dims", on_net_dim,
+                                   NULL)))
+        return st;
+    int input = 0;
+    if ((st = each_pair(r, nc.params, "network.params", on_net_block,
+                        &input)))
+        return st;
+    if (nc.params->data.mapping.pairs.top ==
+        nc.params->data.mapping.pairs.start)
+        return fail_at(r, nc.params, "network.params: expected at least one "
+                       "parameter block");
+    input = 1;
+    if (nc.inputs && (st = each_pair(r, nc.inputs, "network.inputs",
+                                     on_net_block, &input)))
+        return st;
+    *forward = nc.forward;
+    return gc_net_problem(c->net, &c->prob);
+}
+
+/* Read a derivation's file: relative to the case file's folder. */
+static int read_text_file(reader *r, yaml_node_t *at, const char *name,
+                          char **path, char **text, size_t *len)
+{
+    const char *slash = strrchr(r->c->path, '/');
+    size_t dl = name[0] == '/' || !slash ? 0 : (size_t)(slash - r->c->path) + 1;
+    *path = malloc(dl + strlen(name) + 1);
+    if (!*path) return GC_ENOMEM;
+    memcpy(*path, r->c->path, dl);
+    strcpy(*path + dl, name);
+    FILE *f = fopen(*path, "rb");
+    if (!f)
+        return fail_at(r, at, "file: cannot read %s: %s", *path,
+                       strerror(errno));
+    *text = malloc(GC_SUB_MAX_BYTES + 1);
+    if (!*text) { fclose(f); return GC_ENOMEM; }
+    *len = fread(*text, 1, GC_SUB_MAX_BYTES + 1, f);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) return fail_at(r, at, "file: cannot read %s", *path);
+    if (*len > GC_SUB_MAX_BYTES)
+        return fail_at(r, at, "file: %s is larger than %zu bytes "
+                       "(GC_SUB_MAX_BYTES)", *path, (size_t)GC_SUB_MAX_BYTES);
+    (*text)[*len] = 0;
+    return GC_OK;
+}
+
+typedef struct {
+    yaml_node_t *expect, *summary, *formulas, *file;
+} nderiv_ctx;
+
+static int on_nderiv_key(reader *r, const char *key, yaml_node_t *k,
+                         yaml_node_t *v, void *ctx)
+{
+    nderiv_ctx *d = ctx;
+    if (strcmp(key, "expect") == 0) d->expect = v;
+    else if (strcmp(key, "summary") == 0) d->summary = v;
+    else if (strcmp(key, "formulas") == 0) d->formulas = v;
+    else if (strcmp(key, "file") == 0) d->file = v;
+    else return fail_at(r, k, "derivation: unknown key \"%s\" (expected "
+                        "formulas, file, expect, summary)", key);
+    return GC_OK;
+}
+
+static int on_net_derivation(reader *r, const char *key, yaml_node_t *k,
+                             yaml_node_t *v, void *ctx)
+{
+    (void)ctx;
+    gc_case *c = r->c;
+    char what[96];
+    snprintf(what, sizeof what, "derivations.%s", key);
+    if (v->type != YAML_MAPPING_NODE)
+        return fail_at(r, v, "%s: expected a mapping with formulas: (the "
+                       "derivation, one statement per line) or file:, and "
+                       "optionally expect:, found %s", what, kind_name(v));
+    nderiv_ctx d = {0};
+    int st = each_pair(r, v, what, on_nderiv_key, &d);
+    if (st) return st;
+    if (!d.formulas == !d.file)
+        return fail_at(r, v, "%s: expected one of formulas: or file:", what);
+    gc_case_derivation *cd = &c->derivs[c->n_derivs];
+    cd->line = (long)k->start_mark.line + 1;
+    cd->no_expect = !d.expect;
+    cd->expect = GC_AGREE;
+    if (d.expect && (st = verdict_of(r, d.expect, what, &cd->expect)))
+        return st;
+    char *summary = NULL, *path = NULL, *text = NULL;
+    size_t len = 0;
+    gc_net_pos pos = {1, 1};
+    const char *file = c->path;
+    if (d.summary && (st = want_string(r, d.summary, "summary", &summary)))
+        goto done;
+    if (d.formulas) {
+        const char *t = NULL;
+        if ((st = want_scalar(r, d.formulas, "formulas", &t))) goto done;
+        text_pos(r, d.formulas, &pos);
+        len = d.formulas->data.scalar.length;
+        if (!(text = malloc(len + 1))) { st = GC_ENOMEM; goto done; }
+        memcpy(text, t, len + 1);
+    } else {
+        const char *name = NULL;
+        if ((st = want_scalar(r, d.file, "file", &name)) ||
+            (st = read_text_file(r, d.file, name, &path, &text, &len)))
+            goto done;
+        file = path;
+    }
+    if (!summary) {
+        char buf[600];
+        if (path) snprintf(buf, sizeof buf, "formulas in %s", path);
+        else snprintf(buf, sizeof buf, "formulas in the case file, line %ld",
+                      pos.line);
+        if (!(summary = strdup(buf))) { st = GC_ENOMEM; goto done; }
+    }
+    gc_error e2;
+    st = gc_net_add_derivation(c->net, c->prob, c->theta, key, summary, file,
+                               text, len, &pos, &cd->type, &e2);
+    if (st && st != GC_ENOMEM) *r->err = e2;
+    if (!st) c->n_derivs++;
+done:
+    free(summary);
+    free(path);
+    free(text);
+    return st;
+}
+
 
 /* Half a unit in the last digit written: "-1.855" -> 5e-4, "187500" -> 0.5,
  * "2.5e-4" -> 5e-6. */
@@ -667,11 +951,11 @@ static int read_grading(reader *r, yaml_node_t *n)
 static const char *const top_keys[] = {
     "name", "title", "source", "model", "shape", "params", "inputs",
     "points", "random", "tolerance", "step", "derivations", "claims",
-    "assumptions", "golden", "grading", NULL
+    "assumptions", "golden", "grading", "network", NULL
 };
 enum { K_NAME, K_TITLE, K_SOURCE, K_MODEL, K_SHAPE, K_PARAMS, K_INPUTS,
        K_POINTS, K_RANDOM, K_TOL, K_STEP, K_DERIVS, K_CLAIMS, K_ASSUME,
-       K_GOLDEN, K_GRADING, K_COUNT };
+       K_GOLDEN, K_GRADING, K_NETWORK, K_COUNT };
 
 static int on_top(reader *r, const char *key, yaml_node_t *k, yaml_node_t *v,
                   void *ctx)
@@ -685,7 +969,21 @@ static int on_top(reader *r, const char *key, yaml_node_t *k, yaml_node_t *v,
     return fail_at(r, k, "unknown key \"%s\" (expected name, title, source, "
                    "model, shape, params, inputs, points, random, tolerance, "
                    "step, derivations, claims, assumptions, golden, "
-                   "grading)", key);
+                   "grading, network)", key);
+}
+
+/* The forward: pass of a network: compiled, run once at the case's point
+ * (shapes, index ranges), its quantities added to the problem. */
+static int read_forward(reader *r, yaml_node_t *forward)
+{
+    gc_case *c = r->c;
+    gc_net_pos pos;
+    gc_error e2;
+    text_pos(r, forward, &pos);
+    int st = gc_net_set_forward(c->net, c->prob, c->theta, scalar(forward),
+                                forward->data.scalar.length, &pos, &e2);
+    if (st && st != GC_ENOMEM) *r->err = e2;
+    return st;
 }
 
 /* name:, title: and source: */
@@ -701,6 +999,7 @@ static int read_header(reader *r, yaml_node_t *const *s)
                            "'_', '-' or '.', found \"%.60s\"", c->name);
     if (s[K_TITLE] && (st = want_string(r, s[K_TITLE], "title", &c->title)))
         return st;
+    if (!s[K_SOURCE]) return GC_OK;     /* a network of one's own */
     if ((st = each_pair(r, s[K_SOURCE], "source", on_source, NULL))) return st;
     if (!c->seed || !c->problem)
         return fail_at(r, s[K_SOURCE], "source: expected both seed: (the seed "
@@ -848,21 +1147,42 @@ static int load(reader *r, const char *path)
     int st = each_pair(r, root, "case", on_top, s);
     if (st) return st;
 
+    /* a network case (network: instead of model:) needs no source: */
     static const int required[] = {K_NAME, K_SOURCE, K_MODEL, K_DERIVS};
     for (size_t i = 0; i < sizeof required / sizeof *required; i++)
-        if (!s[required[i]])
-            return fail_at(r, root, "expected a \"%s:\" key",
+        if (!s[required[i]] &&
+            !(s[K_NETWORK] && (required[i] == K_SOURCE ||
+                               required[i] == K_MODEL)))
+            return fail_at(r, root, required[i] == K_MODEL
+                           ? "expected a \"%s:\" key (a model from gradcheck "
+                             "list) or a network: section"
+                           : "expected a \"%s:\" key",
                            top_keys[required[i]]);
+    if (s[K_NETWORK] && s[K_MODEL])
+        return fail_at(r, s[K_MODEL], "model: a case has a model: or a "
+                       "network:, not both");
+    if (s[K_NETWORK] && s[K_SHAPE])
+        return fail_at(r, s[K_SHAPE], "shape: a network's dimensions are "
+                       "given in network.dims");
 
-    if ((st = read_header(r, s)) || (st = read_model(r, root, s)) ||
-        (st = read_point(r, root, s)) || (st = read_numbers(r, s)))
+    yaml_node_t *forward = NULL;
+    if ((st = read_header(r, s)) ||
+        (st = s[K_NETWORK] ? read_network(r, s[K_NETWORK], &forward)
+                           : read_model(r, root, s)) ||
+        (st = read_point(r, root, s)) ||
+        (forward && (st = read_forward(r, forward))) ||
+        (st = read_numbers(r, s)))
         return st;
 
     size_t nd = 0;
     for (; c->model->derivations[nd]; nd++) {}
+    if (c->net && s[K_DERIVS]->type == YAML_MAPPING_NODE)
+        nd = (size_t)(s[K_DERIVS]->data.mapping.pairs.top -
+                      s[K_DERIVS]->data.mapping.pairs.start);
     c->derivs = calloc(nd ? nd : 1, sizeof *c->derivs);
     if (!c->derivs) return GC_ENOMEM;
-    if ((st = each_pair(r, s[K_DERIVS], "derivations", on_derivation, NULL)))
+    if ((st = each_pair(r, s[K_DERIVS], "derivations", c->net
+                        ? on_net_derivation : on_derivation, NULL)))
         return st;
     if (c->n_derivs == 0)
         return fail_at(r, s[K_DERIVS], "derivations: expected at least one "
@@ -1030,7 +1350,7 @@ int gc_case_load_buffer(const char *name, const unsigned char *buf,
     c->dist = GC_DIST_NORMAL;
     c->scale = 1.0;
 
-    reader r = {.err = err, .c = c};
+    reader r = {.err = err, .c = c, .buf = buf, .len = len};
     yaml_parser_t parser;
     if (!c->path || !yaml_parser_initialize(&parser)) {
         gc_case_free(c);
@@ -1104,6 +1424,7 @@ void gc_case_free(gc_case *c)
     free(c->seed);
     free(c->problem);
     gc_problem_free(c->prob);
+    gc_net_free(c->net);          /* after the problem, whose model it is */
     free(c->theta);
     free(c->given);
     free(c->derivs);

@@ -100,10 +100,13 @@ static int write_text(FILE *f, gc_screen_report *const *rs, size_t n,
                         "Jacobians: use --mode full)\n", dd->type->name);
                 continue;
             }
-            fprintf(f, "  derivation %-10s %s (expected %s)%s  %zu entries "
+            fprintf(f, "  derivation %-10s %s (%s%s)%s  %zu entries "
                     "screened, %zu forward passes\n", dd->type->name,
-                    gc_verdict_name(dd->verdict), gc_verdict_name(dd->expect),
-                    dd->verdict == dd->expect ? "" : "  <-- UNEXPECTED",
+                    gc_verdict_name(dd->verdict),
+                    dd->no_expect ? "no expectation" : "expected ",
+                    dd->no_expect ? "" : gc_verdict_name(dd->expect),
+                    dd->verdict == dd->expect || dd->no_expect ? ""
+                    : "  <-- UNEXPECTED",
                     dd->n_claimed, dd->passes);
             for (size_t p = 0; p < r->n_points; p++)
                 text_point(f, P, &dd->points[p], p, o);
@@ -185,7 +188,8 @@ static int write_json(FILE *f, gc_screen_report *const *rs, size_t n)
                 "{s:s, s:b, s:s, s:s, s:I, s:I, s:o}", "name",
                 dd->type->name, "screened", dd->n_claimed > 0, "verdict",
                 gc_verdict_name(dd->verdict), "expected",
-                gc_verdict_name(dd->expect), "claimed_entries",
+                dd->no_expect ? "none" : gc_verdict_name(dd->expect),
+                "claimed_entries",
                 (json_int_t)dd->n_claimed, "passes", (json_int_t)dd->passes,
                 "points", pts));
         }

@@ -272,9 +272,12 @@ static void derivation(FILE *f, const gc_case_report *r,
 {
     fprintf(f, "  derivation %-10s ", dr->type->name);
     verdict(f, dr->verdict, 0, o);
-    fprintf(f, " (expected %s)%s  max rel.error %.2e over %zu entries x "
-            "%zu points\n", gc_verdict_name(dr->expect),
-            dr->verdict == dr->expect ? "" : "  <-- UNEXPECTED",
+    if (dr->no_expect)
+        fprintf(f, " (no expectation)");
+    else
+        fprintf(f, " (expected %s)%s", gc_verdict_name(dr->expect),
+                dr->verdict == dr->expect ? "" : "  <-- UNEXPECTED");
+    fprintf(f, "  max rel.error %.2e over %zu entries x %zu points\n",
             dr->max_rel_error, dr->n_claimed, r->n_points);
     fprintf(f, "    %s\n", dr->type->summary);
     block_table(f, r, dr, o);

@@ -324,6 +324,7 @@ int gc_run_case(const gc_case *c, const gc_run_options *opt,
         gc_derivation_report *dr = &r->derivs[r->n_derivs++];
         dr->type = d;
         dr->expect = c->derivs[i].expect;
+        dr->no_expect = c->derivs[i].no_expect;
         dr->claimed = claimed_mask(&L->params, d->covers, &dr->n_claimed);
         if (dr->claimed && !d->gradient) {   /* states only Jacobians */
             memset(dr->claimed, 0, np ? np : 1);

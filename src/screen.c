@@ -328,6 +328,7 @@ int gc_screen_run_case(const gc_case *c, const gc_run_options *opt,
         gc_screen_derivation *dd = &r->derivs[r->n_derivs++];
         dd->type = t;
         dd->expect = c->derivs[i].expect;
+        dd->no_expect = c->derivs[i].no_expect;
         dd->verdict = GC_AGREE;
         dd->points = calloc(r->n_points, sizeof *dd->points);
         if (!dd->points) { st = GC_ENOMEM; goto done; }

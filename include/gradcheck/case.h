@@ -49,9 +49,15 @@ typedef struct {
 
 typedef struct {
     const gc_derivation_type *type;
-    gc_verdict expect;
+    gc_verdict expect;       /* agree when no_expect */
+    int no_expect;           /* the case says nothing: the derivation's own
+                                verdict decides (exit 0 when it agrees) */
     long line;
 } gc_case_derivation;
+
+/* A network written in the case file (network: section; the formula
+ * language's network.c builds it; opaque here). */
+typedef struct gc_net gc_net;
 
 /* A case: one homework problem as a YAML file (docs/case-files.md). */
 typedef struct {
@@ -76,6 +82,7 @@ typedef struct {
     gc_golden_tol golden_tol;     /* the case's golden: section */
     int have_golden_tol;
     struct gc_grading *grading;  /* the case's grading: section, or NULL */
+    gc_net *net;             /* model is a network: section's, or NULL */
 } gc_case;
 
 /* Limits on what a case may ask for (docs/case-files.md#limits). */

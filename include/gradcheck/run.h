@@ -42,7 +42,8 @@ typedef struct {
 
 typedef struct {
     const gc_derivation_type *type;
-    gc_verdict expect, verdict;
+    gc_verdict expect, verdict;  /* expect is agree when no_expect */
+    int no_expect;           /* the case gave no expectation */
     unsigned char *claimed;  /* per parameter entry: covered */
     unsigned char *qclaimed; /* per quantity entry: covered */
     size_t n_claimed;

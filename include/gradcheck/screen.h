@@ -66,7 +66,8 @@ GC_EXPORT void gc_screen_point_clear(gc_screen_point *pt);
 
 typedef struct {
     const gc_derivation_type *type;
-    gc_verdict expect, verdict;
+    gc_verdict expect, verdict;  /* expect is agree when no_expect */
+    int no_expect;           /* the case gave no expectation */
     gc_screen_point *points;    /* n_points */
     size_t n_claimed;
     size_t passes;

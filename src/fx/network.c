@@ -1,0 +1,991 @@
+/* network.c: networks written in the case file (README "Check your own
+ * derivation", docs/case-files.md "Networks").
+ *
+ * A case's network: section names dims, parameter and input blocks (with
+ * the first index of each axis) and a forward pass written in the formula
+ * language, one definition per line, the last being the loss:
+ *
+ *   s1 = W1 @ x + b1
+ *   a1 = relu(s1)
+ *   h[t] = tanh(U @ x[t] + if(t == 1, zeros(n), W @ h[t-1]))
+ *   L = 0.5 dot(s2 - y, s2 - y)
+ *
+ * It becomes a runtime model: a gc_model_type like the compiled ones (the
+ * engine, runs, reports, golden files, screening and grading see nothing
+ * else), whose forward() evaluates the definitions with the formula
+ * language's evaluator.  Every definition but the loss is a quantity of
+ * the layout: plain ones with the shape of their value, indexed ones
+ * (recurrences) with one leading axis per index, time-major, over the
+ * indices the pass evaluates at the case's own point.  Shapes and index
+ * ranges are found by running the pass once when the case is read; the
+ * order in which that pass completed the entries of the definitions is
+ * kept, and later passes compute the entries in that order, so a
+ * recurrence over many steps never recurses deeply after the first pass.
+ *
+ * Taps: the store hook of the evaluator sees each definition's value as
+ * soon as it is computed; it adds the tap's delta to the entry tapped
+ * (every later use sees the perturbed value) and copies the value into the
+ * quantity vector.
+ *
+ * Threads: forward() is called from every thread of a check.  A compiled
+ * program holds the evaluator's arenas and memo tables, so each thread
+ * takes a program of its own from a pool (a mutex around taking and giving
+ * back; a new one is compiled from the same text when all are busy).
+ *
+ * Derivations are formula programs compiled against the full problem
+ * (parameters, inputs and the quantities); their answers become the
+ * callbacks of a gc_derivation_type.  Those callbacks receive only the
+ * problem, not the derivation, so each derivation slot has its own small
+ * trampoline functions (NET_MAX_DERIVS of them, and NET_MAX_JACOBIANS for
+ * Jacobian blocks): the price of using the compiled models' derivation type
+ * unchanged.  Derivations are evaluated on the calling thread only.
+ */
+#include "fx/network.h"
+#include "fx/fx.h"
+#include "gradcheck/layout.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NET_MAX_DERIVS 16      /* derivations of one network case */
+#define NET_MAX_JACOBIANS 32   /* Jacobian blocks of one network case */
+
+typedef struct {
+    size_t def;
+    long idx[GC_MAX_RANK];
+} net_step;
+
+typedef struct {
+    int n_idx;
+    int seen;
+    int vrank;
+    size_t vshape[GC_FX_MAX_RANK];
+    int vbase[GC_FX_MAX_RANK];
+    long lo[GC_MAX_RANK], hi[GC_MAX_RANK];
+    int qblock;              /* quantity block, -1 for the loss */
+    size_t inner;            /* entries of one value */
+} net_def;
+
+typedef struct {
+    gc_fx_program *prog;
+    double *q;
+    int busy;
+} net_inst;
+
+/* A Jacobian block: all answers d(of)/d(wrt) of one derivation. */
+typedef struct {
+    size_t deriv;
+    const gc_block *of, *wrt;
+} net_jac;
+
+typedef struct {
+    gc_derivation_type type;
+    char name[GC_NAME_MAX * 2];
+    char *summary;
+    gc_fx_program *prog;
+    const char *covers[GC_MAX_BLOCKS + 1];
+    const char *covers_q[GC_MAX_BLOCKS + 1];
+    gc_jacobian jac[NET_MAX_JACOBIANS + 1];
+} net_deriv;
+
+struct gc_net {
+    gc_model_type type;      /* first: p->model points here */
+    char name[128];
+    char *title;
+    char source[600];
+    gc_dim dims[GC_MAX_DIMS + 1];
+    char dim_names[GC_MAX_DIMS][GC_NAME_MAX];
+    int n_dims;
+    gc_problem bare;         /* parameters and inputs only: what the
+                                forward program is compiled against */
+    char *file;              /* the case file, for messages */
+    char *text;              /* the forward: text */
+    size_t len;
+    gc_net_pos pos;
+    net_def *defs;
+    size_t n_defs, loss;
+    net_step *order;         /* entries in the order the first pass
+                                completed them */
+    size_t n_order, cap_order;
+    const gc_problem *prob;  /* the full problem (with quantities) */
+    pthread_mutex_t mu;
+    net_inst *inst;
+    size_t n_inst, cap_inst;
+    net_deriv *derivs[NET_MAX_DERIVS];
+    size_t n_derivs;
+    const gc_derivation_type *dlist[NET_MAX_DERIVS + 1];
+    net_jac jmap[NET_MAX_JACOBIANS];
+    size_t n_jac;
+    double *qd, *vals;       /* derivations' scratch (calling thread) */
+    size_t n_vals;
+};
+
+static int fail(gc_error *err, long line, long col, int status,
+                const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    va_end(ap);
+    err->line = line;
+    err->column = col;
+    return status;
+}
+
+/* A position inside a formula text to the case file's. */
+static void map_pos(const gc_net_pos *pos, gc_error *err)
+{
+    if (!pos || err->line <= 0) return;
+    err->line = pos->line + err->line - 1;
+    err->column = pos->column + (err->column > 0 ? err->column - 1 : 0);
+}
+
+static void set_file(gc_error *err, const char *file)
+{
+    snprintf(err->file, sizeof err->file, "%s", file);
+}
+
+/* ------------------------------------------------------------ building */
+
+static int net_layout(const long *dims, gc_layout *out)
+{
+    (void)dims;
+    (void)out;
+    return GC_EINVAL;        /* built from its case file, never by dims */
+}
+
+static double net_forward(const gc_problem *p, const double *theta,
+                          const gc_tap *tap, double *q, double *work);
+
+int gc_net_alloc(const char *name, const char *title, const char *file,
+                 gc_net **out)
+{
+    *out = NULL;
+    gc_net *n = calloc(1, sizeof *n);
+    if (!n) return GC_ENOMEM;
+    snprintf(n->name, sizeof n->name, "%s", name);
+    n->title = strdup(title ? title : name);
+    n->file = strdup(file);
+    if (!n->title || !n->file || pthread_mutex_init(&n->mu, NULL)) {
+        free(n->title);
+        free(n->file);
+        free(n);
+        return GC_ENOMEM;
+    }
+    snprintf(n->source, sizeof n->source, "the network: section of %s",
+             file);
+    n->type.name = n->name;
+    n->type.title = n->title;
+    n->type.source = n->source;
+    n->type.dims = n->dims;
+    n->type.layout = net_layout;
+    n->type.forward = net_forward;
+    n->type.derivations = n->dlist;
+    n->bare.model = &n->type;
+    *out = n;
+    return GC_OK;
+}
+
+const gc_model_type *gc_net_model(const gc_net *n)
+{
+    return &n->type;
+}
+
+int gc_net_add_dim(gc_net *n, const char *name, long value)
+{
+    if (n->n_dims >= GC_MAX_DIMS) return GC_ELIMIT;
+    if (strlen(name) >= GC_NAME_MAX) return GC_EINVAL;
+    snprintf(n->dim_names[n->n_dims], GC_NAME_MAX, "%s", name);
+    gc_dim *d = &n->dims[n->n_dims];
+    d->name = n->dim_names[n->n_dims];
+    d->def = d->min = d->max = value;
+    d->meaning = "a dimension of the network";
+    n->bare.dims[n->n_dims] = value;
+    n->n_dims++;
+    return GC_OK;
+}
+
+/* ---- axis expressions: whole numbers, dims, + - * and parentheses */
+
+typedef struct {
+    const gc_net *n;
+    const char *s;
+    char *msg;
+    size_t len;
+    int bad;
+} axis_parser;
+
+static long axis_sum(axis_parser *a);
+
+static void axis_skip(axis_parser *a)
+{
+    while (*a->s == ' ' || *a->s == '\t') a->s++;
+}
+
+static long axis_atom(axis_parser *a)
+{
+    axis_skip(a);
+    if (*a->s == '(') {
+        a->s++;
+        long v = axis_sum(a);
+        axis_skip(a);
+        if (*a->s != ')') {
+            if (!a->bad) snprintf(a->msg, a->len, "expected ')'");
+            a->bad = 1;
+            return 0;
+        }
+        a->s++;
+        return v;
+    }
+    if (*a->s == '-') { a->s++; return -axis_atom(a); }
+    if (isdigit((unsigned char)*a->s)) {
+        long v = 0;
+        while (isdigit((unsigned char)*a->s)) {
+            if (v > 100000000L) {
+                if (!a->bad) snprintf(a->msg, a->len, "a number too large");
+                a->bad = 1;
+                return 0;
+            }
+            v = v * 10 + (*a->s++ - '0');
+        }
+        return v;
+    }
+    if (isalpha((unsigned char)*a->s) || *a->s == '_') {
+        char name[GC_NAME_MAX];
+        size_t l = 0;
+        while (isalnum((unsigned char)*a->s) || *a->s == '_') {
+            if (l + 1 < sizeof name) name[l++] = *a->s;
+            a->s++;
+        }
+        name[l] = 0;
+        for (int i = 0; i < a->n->n_dims; i++)
+            if (strcmp(a->n->dim_names[i], name) == 0)
+                return a->n->dims[i].def;
+        if (!a->bad) {
+            char names[256] = "";
+            for (int i = 0; i < a->n->n_dims; i++) {
+                size_t k = strlen(names);
+                snprintf(names + k, sizeof names - k, "%s%s", i ? ", " : "",
+                         a->n->dim_names[i]);
+            }
+            snprintf(a->msg, a->len, "unknown dimension \"%s\" (dims: %s)",
+                     name, names[0] ? names : "none");
+        }
+        a->bad = 1;
+        return 0;
+    }
+    if (!a->bad)
+        snprintf(a->msg, a->len, "expected a whole number or a dimension");
+    a->bad = 1;
+    return 0;
+}
+
+static long axis_prod(axis_parser *a)
+{
+    long v = axis_atom(a);
+    for (;;) {
+        axis_skip(a);
+        if (*a->s != '*') return v;
+        a->s++;
+        long w = axis_atom(a);
+        if (labs(v) > 100000000L || labs(w) > 100000000L ||
+            (w && labs(v) > 1000000000L / labs(w))) {
+            if (!a->bad) snprintf(a->msg, a->len, "a size too large");
+            a->bad = 1;
+            return 0;
+        }
+        v *= w;
+    }
+}
+
+static long axis_sum(axis_parser *a)
+{
+    long v = axis_prod(a);
+    for (;;) {
+        axis_skip(a);
+        if (*a->s != '+' && *a->s != '-') return v;
+        int sign = *a->s++ == '+' ? 1 : -1;
+        v += sign * axis_prod(a);
+        if (labs(v) > 1000000000L) {
+            if (!a->bad) snprintf(a->msg, a->len, "a size too large");
+            a->bad = 1;
+            return 0;
+        }
+    }
+}
+
+int gc_net_axis(const gc_net *n, const char *text, long *first, long *size,
+                char *msg, size_t len)
+{
+    axis_parser a = {n, text, msg, len, 0};
+    const char *dots = strstr(text, "..");
+    long lo = 1, hi;
+    if (dots) {
+        char buf[128];
+        size_t l = (size_t)(dots - text);
+        if (l >= sizeof buf) l = sizeof buf - 1;
+        memcpy(buf, text, l);
+        buf[l] = 0;
+        axis_parser b = {n, buf, msg, len, 0};
+        lo = axis_sum(&b);
+        axis_skip(&b);
+        if (!b.bad && *b.s) {
+            snprintf(msg, len, "unexpected \"%s\" in the first index", b.s);
+            b.bad = 1;
+        }
+        if (b.bad) return GC_EINVAL;
+        a.s = dots + 2;
+        hi = axis_sum(&a);
+    } else {
+        hi = axis_sum(&a);
+    }
+    axis_skip(&a);
+    if (!a.bad && *a.s) {
+        snprintf(msg, len, "unexpected \"%s\"", a.s);
+        a.bad = 1;
+    }
+    if (a.bad) return GC_EINVAL;
+    if (hi - lo + 1 < 1) {
+        snprintf(msg, len, dots ? "the indices %ld..%ld are empty (the last "
+                 "index is below the first)" : "a size of %ld%.0ld: expected "
+                 "at least 1", dots ? lo : hi, dots ? hi : 0L);
+        return GC_ESHAPE;
+    }
+    if (lo < -1000000000L || lo > 1000000000L) {
+        snprintf(msg, len, "the first index %ld is too large", lo);
+        return GC_ELIMIT;
+    }
+    *first = lo;
+    *size = hi - lo + 1;
+    return GC_OK;
+}
+
+int gc_net_add_block(gc_net *n, int input, const char *name, int rank,
+                     const long *first, const long *size)
+{
+    gc_blocks *b = input ? &n->bare.layout.inputs : &n->bare.layout.params;
+    if (gc_blocks_find(&n->bare.layout.params, name) ||
+        gc_blocks_find(&n->bare.layout.inputs, name))
+        return GC_EINVAL;
+    size_t d[GC_MAX_RANK] = {1, 1, 1};
+    int base[GC_MAX_RANK] = {1, 1, 1};
+    for (int i = 0; i < rank; i++) {
+        d[i] = (size_t)size[i];
+        base[i] = (int)first[i];
+    }
+    return gc_blocks_add(b, name, rank, d[0], d[1], d[2], base[0], base[1],
+                         base[2]);
+}
+
+int gc_net_problem(gc_net *n, gc_problem **out)
+{
+    *out = NULL;
+    gc_problem *p = calloc(1, sizeof *p);
+    if (!p) return GC_ENOMEM;
+    p->model = &n->type;
+    memcpy(p->dims, n->bare.dims, sizeof p->dims);
+    p->layout.params = n->bare.layout.params;
+    p->layout.inputs = n->bare.layout.inputs;
+    p->layout.work = 1;
+    p->inputs = calloc(p->layout.inputs.n ? p->layout.inputs.n : 1,
+                       sizeof *p->inputs);
+    if (!p->inputs) { free(p); return GC_ENOMEM; }
+    n->bare.inputs = p->inputs;
+    n->prob = p;
+    *out = p;
+    return GC_OK;
+}
+
+/* ------------------------------------------------------------ the pass */
+
+enum { MODE_INFER, MODE_RUN };
+
+typedef struct {
+    gc_net *n;
+    int mode;
+    double *q;
+    const gc_tap *tap;
+} store_ctx;
+
+static void describe_shape(int rank, const size_t *shape, char *buf,
+                           size_t len)
+{
+    if (rank == 0) { snprintf(buf, len, "a scalar"); return; }
+    size_t l = (size_t)snprintf(buf, len, rank == 1 ? "a vector of " : "a ");
+    for (int i = 0; i < rank && l < len; i++)
+        l += (size_t)snprintf(buf + l, len - l, "%s%zu", i ? " x " : "",
+                              shape[i]);
+    if (l < len) snprintf(buf + l, len - l, rank == 1 ? " entries"
+                          : rank == 2 ? " matrix" : " array");
+}
+
+static int store(void *ctxp, size_t di, const long *idx, int n_idx,
+                 gc_fx_value *v, gc_error *err)
+{
+    store_ctx *ctx = ctxp;
+    gc_net *n = ctx->n;
+    net_def *d = &n->defs[di];
+    if (ctx->mode == MODE_INFER) {
+        if (!d->seen) {
+            d->seen = 1;
+            d->vrank = v->rank;
+            for (int a = 0; a < v->rank; a++) {
+                d->vshape[a] = v->shape[a];
+                d->vbase[a] = v->base[a];
+            }
+            for (int a = 0; a < n_idx; a++) d->lo[a] = d->hi[a] = idx[a];
+        } else {
+            int same = d->vrank == v->rank;
+            for (int a = 0; same && a < v->rank; a++)
+                same = d->vshape[a] == v->shape[a];
+            if (!same) {
+                char s1[96], s2[96], at[96];
+                describe_shape(d->vrank, d->vshape, s1, sizeof s1);
+                describe_shape(v->rank, v->shape, s2, sizeof s2);
+                size_t l = (size_t)snprintf(at, sizeof at, "%s",
+                                            gc_fx_def_name(n->inst[0].prog,
+                                                           di));
+                for (int a = 0; a < n_idx && l < sizeof at; a++)
+                    l += (size_t)snprintf(at + l, sizeof at - l, "[%ld]",
+                                          idx[a]);
+                long line, col;
+                gc_fx_def_pos(n->inst[0].prog, di, &line, &col);
+                return fail(err, line, col, GC_EINVAL, "%s is %s, but its "
+                            "first entry computed was %s: every entry of an "
+                            "indexed definition must have the same shape",
+                            at, s2, s1);
+            }
+            for (int a = 0; a < n_idx; a++) {
+                if (idx[a] < d->lo[a]) d->lo[a] = idx[a];
+                if (idx[a] > d->hi[a]) d->hi[a] = idx[a];
+            }
+        }
+        if (n->n_order == n->cap_order) {
+            size_t cap = n->cap_order ? 2 * n->cap_order : 64;
+            if (cap > (size_t)1 << 24)
+                return fail(err, 0, 0, GC_ELIMIT, "more than %zu entries of "
+                            "definitions in one pass", (size_t)1 << 24);
+            net_step *o = realloc(n->order, cap * sizeof *o);
+            if (!o) return GC_ENOMEM;
+            n->order = o;
+            n->cap_order = cap;
+        }
+        net_step *s = &n->order[n->n_order++];
+        s->def = di;
+        for (int a = 0; a < n_idx; a++) s->idx[a] = idx[a];
+        return GC_OK;
+    }
+    if (d->qblock < 0) return GC_OK;
+    const gc_block *b = &n->prob->layout.quantities.block[d->qblock];
+    size_t k = 0;
+    for (int a = 0; a < n_idx; a++) {
+        long lo = b->base[a], hi = b->base[a] + (long)b->shape[a] - 1;
+        if (idx[a] < lo || idx[a] > hi)
+            return fail(err, 0, 0, GC_EINVAL, "%s is evaluated at index %ld "
+                        "outside %ld..%ld, the range found at the case's "
+                        "point", b->name, idx[a], lo, hi);
+        k = k * b->shape[a] + (size_t)(idx[a] - lo);
+    }
+    if (v->size != d->inner)
+        return fail(err, 0, 0, GC_EINVAL, "%s changed shape", b->name);
+    size_t off = b->offset + k * d->inner;
+    const gc_tap *t = ctx->tap;
+    if (t && t->index >= off && t->index < off + d->inner)
+        v->v[t->index - off] += t->delta;
+    memcpy(ctx->q + off, v->v, d->inner * sizeof *v->v);
+    return GC_OK;
+}
+
+/* A program of the forward text for this thread. */
+static net_inst *take(gc_net *n)
+{
+    net_inst *got = NULL;
+    pthread_mutex_lock(&n->mu);
+    for (size_t i = 0; i < n->n_inst && !got; i++)
+        if (!n->inst[i].busy) got = &n->inst[i];
+    if (!got && n->n_inst < n->cap_inst) {
+        gc_error err;
+        net_inst *in = &n->inst[n->n_inst];
+        memset(in, 0, sizeof *in);
+        size_t nq = n->prob->layout.quantities.n;
+        in->q = calloc(nq ? nq : 1, sizeof *in->q);
+        if (in->q && gc_fx_compile(&n->bare, n->file, n->text, n->len, NULL,
+                                   NULL, &in->prog, &err) == GC_OK) {
+            n->n_inst++;
+            got = in;
+        } else {
+            free(in->q);
+        }
+    }
+    if (got) got->busy = 1;
+    pthread_mutex_unlock(&n->mu);
+    return got;
+}
+
+static void give_back(gc_net *n, net_inst *in)
+{
+    pthread_mutex_lock(&n->mu);
+    in->busy = 0;
+    pthread_mutex_unlock(&n->mu);
+}
+
+/* One pass of instance `in` at theta: every entry in the first pass's
+ * order, then the loss.  NaN when the pass fails (a verdict, not an
+ * error: the engine reports it as not finite). */
+static double run_pass(gc_net *n, net_inst *in, const double *theta,
+                       const gc_tap *tap, gc_error *err)
+{
+    store_ctx ctx = {n, MODE_RUN, in->q, tap};
+    memset(in->q, 0, (n->prob->layout.quantities.n ? n->prob->layout.quantities.n
+                                                   : 1) * sizeof *in->q);
+    gc_fx_set_store(in->prog, store, &ctx);
+    gc_fx_set_point(in->prog, theta, NULL);
+    gc_fx_value v;
+    for (size_t i = 0; i < n->n_order; i++)
+        if (gc_fx_def_eval(in->prog, n->order[i].def, n->order[i].idx, &v,
+                           err))
+            return NAN;
+    if (gc_fx_def_eval(in->prog, n->loss, NULL, &v, err)) return NAN;
+    return v.size == 1 ? v.v[0] : NAN;
+}
+
+static double net_forward(const gc_problem *p, const double *theta,
+                          const gc_tap *tap, double *q, double *work)
+{
+    (void)work;
+    gc_net *n = (gc_net *)(void *)p->model;
+    net_inst *in = take(n);
+    if (!in) return NAN;
+    gc_error err;
+    double L = run_pass(n, in, theta, tap, &err);
+    if (q)
+        memcpy(q, in->q, n->prob->layout.quantities.n * sizeof *q);
+    give_back(n, in);
+    return L;
+}
+
+int gc_net_set_forward(gc_net *n, gc_problem *p, const double *theta,
+                       const char *text, size_t len, const gc_net_pos *pos,
+                       gc_error *err)
+{
+    memset(err, 0, sizeof *err);
+    set_file(err, n->file);
+    n->text = malloc(len + 1);
+    if (!n->text) return GC_ENOMEM;
+    memcpy(n->text, text, len);
+    n->text[len] = 0;
+    n->len = len;
+    n->pos = *pos;
+    n->cap_inst = 64;
+    n->inst = calloc(n->cap_inst, sizeof *n->inst);
+    if (!n->inst) return GC_ENOMEM;
+    gc_fx_program *P = NULL;
+    int st = gc_fx_compile(&n->bare, n->file, n->text, len, NULL, NULL, &P,
+                           err);
+    if (st) { map_pos(pos, err); return st; }
+    n->inst[0].prog = P;
+    n->n_inst = 1;
+    n->inst[0].busy = 0;
+    if (gc_fx_n_notes(P)) {
+        *err = *gc_fx_note(P, 0);
+        map_pos(pos, err);
+        return GC_EINVAL;
+    }
+    if (gc_fx_n_answers(P)) {
+        const gc_error *e = gc_fx_answer_error(P, 0);
+        if (e && !strstr(e->msg, "neither a name of the loss")) {
+            *err = *e;
+        } else {
+            err->line = gc_fx_answer_line(P, 0);
+            err->column = 1;
+            snprintf(err->msg, sizeof err->msg, "forward: %s is an answer; "
+                     "the forward pass holds only definitions (name = ... "
+                     "or name[t] = ...), derivatives go in derivations:",
+                     gc_fx_answer_target(P, 0)->key);
+        }
+        set_file(err, n->file);
+        map_pos(pos, err);
+        return GC_EINVAL;
+    }
+    n->n_defs = gc_fx_n_defs(P);
+    if (n->n_defs == 0)
+        return fail(err, pos->line, pos->column, GC_EINVAL, "forward: "
+                    "expected definitions, the last one the loss (L = ...)");
+    n->defs = calloc(n->n_defs, sizeof *n->defs);
+    if (!n->defs) return GC_ENOMEM;
+    n->loss = n->n_defs - 1;
+    for (size_t i = 0; i < n->n_defs; i++) {
+        n->defs[i].n_idx = gc_fx_def_n_params(P, i);
+        n->defs[i].qblock = -1;
+    }
+    long ll, lc;
+    gc_fx_def_pos(P, n->loss, &ll, &lc);
+    const char *lname = gc_fx_def_name(P, n->loss);
+    if (n->defs[n->loss].n_idx) {
+        fail(err, ll, lc, GC_EINVAL, "the loss %s (the last definition) "
+             "must not be indexed: it is one number", lname);
+        map_pos(pos, err);
+        return GC_EINVAL;
+    }
+
+    /* the first pass: shapes, index ranges, the order of the entries */
+    store_ctx ctx = {n, MODE_INFER, NULL, NULL};
+    gc_fx_set_store(P, store, &ctx);
+    gc_fx_set_point(P, theta, NULL);
+    gc_fx_value v;
+    if ((st = gc_fx_def_eval(P, n->loss, NULL, &v, err))) {
+        set_file(err, n->file);
+        if (st == GC_EINVAL && err->line == 0) { err->line = ll; err->column = lc; }
+        map_pos(pos, err);
+        return st;
+    }
+    if (v.size != 1) {
+        char d[96];
+        describe_shape(v.rank, v.shape, d, sizeof d);
+        fail(err, ll, lc, GC_EINVAL, "the loss %s (the last definition) is "
+             "%s: it must be one number", lname, d);
+        map_pos(pos, err);
+        return GC_EINVAL;
+    }
+    /* plain definitions the loss does not use: their shape, at least */
+    for (size_t i = 0; i < n->loss; i++) {
+        if (n->defs[i].seen) continue;
+        long line, col;
+        gc_fx_def_pos(P, i, &line, &col);
+        if (n->defs[i].n_idx) {
+            fail(err, line, col, GC_EINVAL, "%s is not used by the loss %s, "
+                 "so the indices it runs over are unknown: use it or "
+                 "remove it", gc_fx_def_name(P, i), lname);
+            map_pos(pos, err);
+            return GC_EINVAL;
+        }
+        if ((st = gc_fx_def_eval(P, i, NULL, &v, err))) {
+            set_file(err, n->file);
+            map_pos(pos, err);
+            return st;
+        }
+    }
+
+    /* the quantities */
+    const char *timed[GC_MAX_BLOCKS + 1];
+    size_t n_timed = 0;
+    for (size_t i = 0; i < n->loss; i++) {
+        net_def *d = &n->defs[i];
+        const char *name = gc_fx_def_name(P, i);
+        long line, col;
+        gc_fx_def_pos(P, i, &line, &col);
+        int rank = d->n_idx + d->vrank;
+        if (rank > GC_MAX_RANK) {
+            fail(err, line, col, GC_EINVAL, "%s has %d axes (%d ind%s and "
+                 "%d of its value): a quantity has at most %d", name, rank,
+                 d->n_idx, d->n_idx == 1 ? "ex" : "ices", d->vrank,
+                 GC_MAX_RANK);
+            map_pos(pos, err);
+            return GC_EINVAL;
+        }
+        size_t sh[GC_MAX_RANK] = {1, 1, 1};
+        int bs[GC_MAX_RANK] = {1, 1, 1};
+        d->inner = 1;
+        for (int a = 0; a < d->n_idx; a++) {
+            sh[a] = (size_t)(d->hi[a] - d->lo[a] + 1);
+            bs[a] = (int)d->lo[a];
+        }
+        for (int a = 0; a < d->vrank; a++) {
+            sh[d->n_idx + a] = d->vshape[a];
+            bs[d->n_idx + a] = d->vbase[a];
+            d->inner *= d->vshape[a];
+        }
+        st = gc_blocks_add(&p->layout.quantities, name, rank, sh[0], sh[1],
+                           sh[2], bs[0], bs[1], bs[2]);
+        if (st) {
+            fail(err, line, col, st, st == GC_ELIMIT ? "%s: more than %d "
+                 "quantities, or more than %zu entries in all" : "%s: a "
+                 "quantity cannot have this shape", name, GC_MAX_BLOCKS,
+                 (size_t)GC_MAX_ENTRIES);
+            map_pos(pos, err);
+            return st;
+        }
+        d->qblock = (int)p->layout.quantities.n_blocks - 1;
+        if (d->n_idx) timed[n_timed++] = p->layout.quantities.block[d->qblock].name;
+    }
+    timed[n_timed] = NULL;
+    gc_blocks_timed(&p->layout.quantities, timed);
+    n->inst[0].q = calloc(p->layout.quantities.n ? p->layout.quantities.n : 1,
+                          sizeof *n->inst[0].q);
+    if (!n->inst[0].q) return GC_ENOMEM;
+    /* the pass as every later one runs it */
+    double L = run_pass(n, &n->inst[0], theta, NULL, err);
+    if (!isfinite(L) && err->msg[0]) {
+        set_file(err, n->file);
+        if (err->line == 0) { err->line = ll; err->column = lc; }
+        map_pos(pos, err);
+        return GC_EINVAL;
+    }
+    memset(err, 0, sizeof *err);
+    set_file(err, n->file);
+    return GC_OK;
+}
+
+const char *gc_net_loss_name(const gc_net *n)
+{
+    return n->n_defs ? gc_fx_def_name(n->inst[0].prog, n->loss) : "L";
+}
+
+/* ------------------------------------------------------------ derivations */
+
+static net_deriv *deriv_of(const gc_problem *p, size_t k)
+{
+    gc_net *n = (gc_net *)(void *)p->model;
+    return k < n->n_derivs ? n->derivs[k] : NULL;
+}
+
+/* Set derivation k's program at theta (the forward quantities first). */
+static int deriv_point(const gc_problem *p, net_deriv *D, const double *theta)
+{
+    gc_net *n = (gc_net *)(void *)p->model;
+    net_forward(p, theta, NULL, n->qd, NULL);
+    gc_fx_set_point(D->prog, theta, n->qd);
+    return GC_OK;
+}
+
+/* Every answer of kind `kind` (and for Jacobians of this of/wrt pair)
+ * into dst, entry by entry at the wrt block's offset (family vectors) or
+ * row-major of x wrt (Jacobians).  An answer that cannot be evaluated at
+ * this point leaves its entries NaN: a verdict (not finite). */
+static int answers_into(const gc_problem *p, net_deriv *D, int kind,
+                        const gc_block *of, const gc_block *wrt, double *dst)
+{
+    gc_net *n = (gc_net *)(void *)p->model;
+    gc_error err;
+    for (size_t i = 0; i < gc_fx_n_answers(D->prog); i++) {
+        const gc_target *t = gc_fx_answer_target(D->prog, i);
+        if ((int)t->kind != kind) continue;
+        if (kind == GC_TARGET_JACOBIAN && (t->of != of || t->wrt != wrt))
+            continue;
+        if (t->n > n->n_vals) return GC_ENOMEM;
+        gc_fx_answer_eval(D->prog, i, n->vals, &err);
+        size_t off = kind == GC_TARGET_JACOBIAN ? 0 : t->wrt->offset;
+        for (size_t k = 0; k < t->n; k++)
+            if (!isnan(n->vals[k]) || kind == GC_TARGET_JACOBIAN)
+                if (!isnan(n->vals[k])) dst[off + k] = n->vals[k];
+    }
+    return GC_OK;
+}
+
+static int d_gradient(size_t k, const gc_problem *p, const double *theta,
+                      double *grad)
+{
+    net_deriv *D = deriv_of(p, k);
+    if (!D) return GC_EINVAL;
+    deriv_point(p, D, theta);
+    return answers_into(p, D, GC_TARGET_PARAM, NULL, NULL, grad);
+}
+
+static int d_qgrads(size_t k, const gc_problem *p, const double *theta,
+                    double *dq)
+{
+    net_deriv *D = deriv_of(p, k);
+    if (!D) return GC_EINVAL;
+    deriv_point(p, D, theta);
+    return answers_into(p, D, GC_TARGET_QUANTITY, NULL, NULL, dq);
+}
+
+static int d_jacobian(size_t j, const gc_problem *p, const double *theta,
+                      double *J)
+{
+    gc_net *n = (gc_net *)(void *)p->model;
+    if (j >= n->n_jac) return GC_EINVAL;
+    net_jac *m = &n->jmap[j];
+    net_deriv *D = n->derivs[m->deriv];
+    deriv_point(p, D, theta);
+    return answers_into(p, D, GC_TARGET_JACOBIAN, m->of, m->wrt, J);
+}
+
+/* The trampolines: slot k of the derivation table, Jacobian j. */
+#define TRAMP(k) \
+    static int grad_##k(const gc_problem *p, const double *th, double *g, \
+                        double *w) \
+    { (void)w; return d_gradient(k, p, th, g); } \
+    static int qgrad_##k(const gc_problem *p, const double *th, double *g, \
+                         double *w) \
+    { (void)w; return d_qgrads(k, p, th, g); }
+#define JTRAMP(j) \
+    static int jac_##j(const gc_problem *p, const double *th, double *J, \
+                       double *w) \
+    { (void)w; return d_jacobian(j, p, th, J); }
+TRAMP(0) TRAMP(1) TRAMP(2) TRAMP(3) TRAMP(4) TRAMP(5) TRAMP(6) TRAMP(7)
+TRAMP(8) TRAMP(9) TRAMP(10) TRAMP(11) TRAMP(12) TRAMP(13) TRAMP(14) TRAMP(15)
+JTRAMP(0) JTRAMP(1) JTRAMP(2) JTRAMP(3) JTRAMP(4) JTRAMP(5) JTRAMP(6)
+JTRAMP(7) JTRAMP(8) JTRAMP(9) JTRAMP(10) JTRAMP(11) JTRAMP(12) JTRAMP(13)
+JTRAMP(14) JTRAMP(15) JTRAMP(16) JTRAMP(17) JTRAMP(18) JTRAMP(19) JTRAMP(20)
+JTRAMP(21) JTRAMP(22) JTRAMP(23) JTRAMP(24) JTRAMP(25) JTRAMP(26) JTRAMP(27)
+JTRAMP(28) JTRAMP(29) JTRAMP(30) JTRAMP(31)
+
+typedef int (*tramp_fn)(const gc_problem *, const double *, double *,
+                        double *);
+static const tramp_fn grad_fn[NET_MAX_DERIVS] = {
+    grad_0, grad_1, grad_2, grad_3, grad_4, grad_5, grad_6, grad_7,
+    grad_8, grad_9, grad_10, grad_11, grad_12, grad_13, grad_14, grad_15,
+};
+static const tramp_fn qgrad_fn[NET_MAX_DERIVS] = {
+    qgrad_0, qgrad_1, qgrad_2, qgrad_3, qgrad_4, qgrad_5, qgrad_6, qgrad_7,
+    qgrad_8, qgrad_9, qgrad_10, qgrad_11, qgrad_12, qgrad_13, qgrad_14, qgrad_15,
+};
+static const tramp_fn jac_fn[NET_MAX_JACOBIANS] = {
+    jac_0, jac_1, jac_2, jac_3, jac_4, jac_5, jac_6, jac_7,
+    jac_8, jac_9, jac_10, jac_11, jac_12, jac_13, jac_14, jac_15,
+    jac_16, jac_17, jac_18, jac_19, jac_20, jac_21, jac_22, jac_23,
+    jac_24, jac_25, jac_26, jac_27, jac_28, jac_29, jac_30, jac_31,
+};
+
+int gc_net_add_derivation(gc_net *n, const gc_problem *p, const double *theta,
+                          const char *name, const char *summary,
+                          const char *file, const char *text, size_t len,
+                          const gc_net_pos *pos,
+                          const gc_derivation_type **out, gc_error *err)
+{
+    *out = NULL;
+    memset(err, 0, sizeof *err);
+    set_file(err, file);
+    if (n->n_derivs >= NET_MAX_DERIVS)
+        return fail(err, pos->line, pos->column, GC_ELIMIT, "more than %d "
+                    "derivations in one case", NET_MAX_DERIVS);
+    size_t nq = p->layout.quantities.n;
+    if (!n->qd && !(n->qd = calloc(nq ? nq : 1, sizeof *n->qd)))
+        return GC_ENOMEM;
+    net_deriv *D = calloc(1, sizeof *D);
+    if (!D) return GC_ENOMEM;
+    n->derivs[n->n_derivs] = D;       /* owned by n from here on */
+    size_t k = n->n_derivs;
+    snprintf(D->name, sizeof D->name, "%s", name);
+    D->summary = strdup(summary);
+    if (!D->summary) return GC_ENOMEM;
+
+    /* the loss: its own name, and the usual ones */
+    const char *lname = gc_net_loss_name(n);
+    const char *losses[10];
+    size_t nl = 0;
+    losses[nl++] = lname;
+    for (size_t i = 0; gc_loss_names_default[i]; i++)
+        if (strcmp(gc_loss_names_default[i], lname))
+            losses[nl++] = gc_loss_names_default[i];
+    losses[nl] = NULL;
+    int st = gc_fx_compile(p, file, text, len, lname, losses, &D->prog, err);
+    if (st) { map_pos(pos, err); return st; }
+    gc_fx_program *P = D->prog;
+    if (gc_fx_n_notes(P)) {
+        *err = *gc_fx_note(P, 0);
+        map_pos(pos, err);
+        return GC_EINVAL;
+    }
+    size_t na = gc_fx_n_answers(P);
+    if (na == 0)
+        return fail(err, pos->line, pos->column, GC_EINVAL, "derivation %s "
+                    "gives no answer (d%s/dW = ..., d%s/ds = ...)", name,
+                    lname, lname);
+    size_t maxn = 0;
+    int any_param = 0, any_q = 0;
+    size_t nc = 0, ncq = 0, nj0 = n->n_jac, nj = 0;
+    for (size_t i = 0; i < na; i++) {
+        const gc_error *e = gc_fx_answer_error(P, i);
+        if (e) {
+            *err = *e;
+            map_pos(pos, err);
+            return GC_EINVAL;
+        }
+        const gc_target *t = gc_fx_answer_target(P, i);
+        if (t->n > maxn) maxn = t->n;
+        if (t->kind == GC_TARGET_PARAM) {
+            any_param = 1;
+            int dup = 0;
+            for (size_t c = 0; c < nc; c++) dup |= !strcmp(D->covers[c], t->wrt->name);
+            if (!dup) D->covers[nc++] = t->wrt->name;
+        } else if (t->kind == GC_TARGET_QUANTITY) {
+            any_q = 1;
+            int dup = 0;
+            for (size_t c = 0; c < ncq; c++) dup |= !strcmp(D->covers_q[c], t->wrt->name);
+            if (!dup) D->covers_q[ncq++] = t->wrt->name;
+        } else {
+            int dup = 0;
+            for (size_t j = nj0; j < n->n_jac; j++)
+                dup |= n->jmap[j].of == t->of && n->jmap[j].wrt == t->wrt;
+            if (dup) continue;
+            if (n->n_jac >= NET_MAX_JACOBIANS)
+                return fail(err, gc_fx_answer_line(P, i), 1, GC_ELIMIT,
+                            "more than %d Jacobian blocks in one case",
+                            NET_MAX_JACOBIANS);
+            net_jac *m = &n->jmap[n->n_jac];
+            m->deriv = k;
+            m->of = t->of;
+            m->wrt = t->wrt;
+            D->jac[nj].of = t->of->name;
+            D->jac[nj].wrt = t->wrt->name;
+            D->jac[nj].fill = jac_fn[n->n_jac];
+            nj++;
+            n->n_jac++;
+        }
+    }
+    if (maxn > n->n_vals) {
+        double *v = realloc(n->vals, maxn * sizeof *v);
+        if (!v) return GC_ENOMEM;
+        n->vals = v;
+        n->n_vals = maxn;
+    }
+    /* every answer once at the case's point: shapes and names are
+     * checked here, so a mistake in the case is an error with its place;
+     * a value that is not finite is a verdict, left to the run */
+    net_forward(p, theta, NULL, n->qd, NULL);
+    gc_fx_set_point(P, theta, n->qd);
+    for (size_t i = 0; i < na; i++) {
+        st = gc_fx_answer_eval(P, i, n->vals, err);
+        if (st == GC_ENOMEM) return st;
+        if (st && !strstr(err->msg, " evaluates to ")) {
+            set_file(err, file);
+            map_pos(pos, err);
+            return st;
+        }
+    }
+    memset(err, 0, sizeof *err);
+    set_file(err, file);
+    D->type.name = D->name;
+    D->type.summary = D->summary;
+    D->type.gradient = any_param ? grad_fn[k] : NULL;
+    D->type.quantity_grads = any_q ? qgrad_fn[k] : NULL;
+    D->type.covers = D->covers;
+    D->type.covers_quantities = D->covers_q;
+    D->type.jacobians = nj ? D->jac : NULL;
+    n->dlist[k] = &D->type;
+    n->n_derivs++;
+    *out = &D->type;
+    return GC_OK;
+}
+
+void gc_net_free(gc_net *n)
+{
+    if (!n) return;
+    for (size_t i = 0; i < n->n_inst; i++) {
+        gc_fx_program_free(n->inst[i].prog);
+        free(n->inst[i].q);
+    }
+    free(n->inst);
+    for (size_t i = 0; i < NET_MAX_DERIVS; i++) {
+        if (!n->derivs[i]) continue;
+        gc_fx_program_free(n->derivs[i]->prog);
+        free(n->derivs[i]->summary);
+        free(n->derivs[i]);
+    }
+    pthread_mutex_destroy(&n->mu);
+    free(n->defs);
+    free(n->order);
+    free(n->text);
+    free(n->file);
+    free(n->title);
+    free(n->qd);
+    free(n->vals);
+    free(n);
+}

@@ -1,0 +1,234 @@
+/* test_network.c: networks written in a case file (network: section):
+ * the forward pass against hand computation, taps, first indices,
+ * recurrences, derivations agreeing and disagreeing with the first wrong
+ * quantity and time step named, no expectation, threads.  Expected numbers
+ * come from the arithmetic shown in the comments. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gradcheck.h"
+#include "testutil.h"
+
+static gc_case *load(const char *path)
+{
+    gc_case *c = NULL;
+    gc_error err;
+    int st = gc_case_load(path, &c, &err);
+    ck_assert_msg(st == GC_OK, "%s:%ld:%ld: %s", err.file, err.line,
+                  err.column, err.msg);
+    return c;
+}
+
+static gc_case_report *run(const gc_case *c, int threads)
+{
+    gc_run_options o = gc_run_options_default();
+    o.threads = threads;
+    gc_case_report *r = NULL;
+    gc_error err;
+    int st = gc_run_case(c, &o, &r, &err);
+    ck_assert_msg(st == GC_OK, "%s", err.msg);
+    return r;
+}
+
+static const gc_derivation_report *deriv(const gc_case_report *r,
+                                         const char *name)
+{
+    for (size_t i = 0; i < r->n_derivs; i++)
+        if (strcmp(r->derivs[i].type->name, name) == 0) return &r->derivs[i];
+    ck_abort_msg("no derivation %s", name);
+    return NULL;
+}
+
+/* L = 0.5 |W x - y|^2 with W = [[1, 2], [3, 4]] (rows numbered from 0),
+ * x = (1, 1), y = (0, 0): s = W x = (3, 7), L = 0.5 (9 + 49) = 29. */
+static const char linear[] =
+    "name: linear\n"                                          /* 1 */
+    "network:\n"                                              /* 2 */
+    "  dims: {n: 2}\n"                                        /* 3 */
+    "  params: {W: [0..n-1, n]}\n"                            /* 4 */
+    "  inputs: {x: [n], y: [0..1]}\n"                         /* 5 */
+    "  forward: |\n"                                          /* 6 */
+    "    s = W @ x\n"                                         /* 7 */
+    "    L = 0.5 dot(s - y, s - y)\n"                         /* 8 */
+    "params: {W: [[1, 2], [3, 4]]}\n"                         /* 9 */
+    "inputs: {x: [1, 1], y: [0, 0]}\n"                        /* 10 */
+    "derivations:\n"                                          /* 11 */
+    "  mine:\n"                                               /* 12 */
+    "    formulas: |\n"                                       /* 13 */
+    "      dL/ds = s - y\n"                                   /* 14 */
+    "      dL/dW = outer(s - y, x)\n";                        /* 15 */
+
+START_TEST(network_forward_by_hand_with_taps_and_bases)
+{
+    gc_case *c = load(tu_tmpfile(linear));
+    const gc_layout *L = &c->prob->layout;
+    ck_assert_int_eq(L->quantities.n_blocks, 1);
+    const gc_block *s = gc_blocks_find(&L->quantities, "s");
+    ck_assert_ptr_nonnull(s);
+    /* s = W @ x keeps W's rows, numbered from 0 */
+    ck_assert_int_eq(s->rank, 1);
+    ck_assert_int_eq(s->shape[0], 2);
+    ck_assert_int_eq(s->base[0], 0);
+    char name[64];
+    gc_entry_name(&L->quantities, s->offset + 1, name, sizeof name);
+    ck_assert_str_eq(name, "s[1]");
+    gc_entry_name(&L->params, 1, name, sizeof name);
+    ck_assert_str_eq(name, "W[0][2]");
+    double q[2], *work = calloc(L->work + 1, sizeof *work);
+    double loss = c->model->forward(c->prob, c->theta, NULL, q, work);
+    ck_assert_double_eq(loss, 29.0);
+    ck_assert_double_eq(q[0], 3.0);
+    ck_assert_double_eq(q[1], 7.0);
+    /* a tap on s[1] (the second entry, 7) by 0.5: 0.5 (9 + 7.5^2) = 32.625 */
+    gc_tap t = {s->offset + 1, 0.5};
+    ck_assert_double_eq(c->model->forward(c->prob, c->theta, &t, q, work),
+                        32.625);
+    ck_assert_double_eq(q[1], 7.5);
+    free(work);
+    /* the derivation is exact: dL/dW = (s - y) x^T = [[3, 3], [7, 7]] */
+    gc_case_report *r = run(c, 1);
+    const gc_derivation_report *d = deriv(r, "mine");
+    ck_assert_int_eq(d->verdict, GC_AGREE);
+    ck_assert(d->no_expect);
+    ck_assert_int_eq(r->unmet, 0);
+    ck_assert_double_eq(d->points[0].entries[1].analytic, 3.0);
+    ck_assert_double_eq(d->points[0].entries[2].analytic, 7.0);
+    ck_assert_double_eq_tol(d->points[0].entries[2].numeric.value, 7.0, 1e-8);
+    gc_case_report_free(r);
+    gc_case_free(c);
+}
+END_TEST
+
+START_TEST(network_mlp_right_agrees_wrong_is_localised)
+{
+    gc_case *c = load(tu_path("tests/networks/mlp2_relu.yaml"));
+    gc_case_report *r = run(c, 1);
+    ck_assert_int_eq(r->n_points, 5);
+    const gc_derivation_report *d = deriv(r, "right");
+    for (size_t p = 0; p < r->n_points; p++)
+        ck_assert_int_eq(d->points[p].verdict, GC_AGREE);
+    ck_assert_int_eq(d->n_claimed, 26);        /* 12 + 4 + 8 + 2 */
+    d = deriv(r, "wrong");
+    ck_assert_int_eq(d->verdict, GC_DISAGREE);
+    ck_assert(!d->no_expect);
+    /* the output layer is right, the hidden one wrong: the first wrong
+     * quantity walking back from the loss is an entry of s1 */
+    long fw = d->points[0].first_wrong;
+    ck_assert_int_ge(fw, 0);
+    const gc_block *b = gc_blocks_of(&c->prob->layout.quantities, (size_t)fw);
+    ck_assert_str_eq(b->name, "s1");
+    ck_assert_int_eq(r->unmet, 0);
+    gc_case_report_free(r);
+    gc_case_free(c);
+}
+END_TEST
+
+START_TEST(network_recurrence_localises_the_time_step)
+{
+    gc_case *c = load(tu_path("tests/networks/rnn_tanh.yaml"));
+    const gc_block *h = gc_blocks_find(&c->prob->layout.quantities, "h");
+    ck_assert_ptr_nonnull(h);
+    ck_assert(h->timed);                      /* h[t][k], time-major */
+    ck_assert_int_eq(h->shape[0], 4);
+    ck_assert_int_eq(h->shape[1], 3);
+    ck_assert_int_eq(h->base[0], 1);
+    gc_case_report *r = run(c, 2);
+    ck_assert_int_eq(deriv(r, "bptt")->verdict, GC_AGREE);
+    const gc_derivation_report *d = deriv(r, "no_transpose");
+    ck_assert_int_eq(d->verdict, GC_DISAGREE);
+    /* dL/dh[4] = h[4] - y is right; going back a step without W^T makes
+     * dL/dh[3] wrong: the first wrong quantity is at t = 3 */
+    long fw = d->points[0].first_wrong;
+    ck_assert_int_ge(fw, 0);
+    char name[64];
+    gc_entry_name(&c->prob->layout.quantities, (size_t)fw, name, sizeof name);
+    ck_assert_msg(strncmp(name, "h[3][", 5) == 0, "first wrong %s", name);
+    gc_case_report_free(r);
+    gc_case_free(c);
+}
+END_TEST
+
+START_TEST(network_threads_give_the_same_numbers)
+{
+    gc_case *c = load(tu_path("tests/networks/rnn_tanh.yaml"));
+    gc_case_report *a = run(c, 1), *b = run(c, 2);
+    for (size_t i = 0; i < a->n_derivs; i++)
+        for (size_t p = 0; p < a->n_points; p++)
+            for (size_t k = 0; k < c->prob->layout.params.n; k++)
+                ck_assert(a->derivs[i].points[p].entries[k].numeric.value ==
+                          b->derivs[i].points[p].entries[k].numeric.value);
+    gc_case_report_free(a);
+    gc_case_report_free(b);
+    gc_case_free(c);
+}
+END_TEST
+
+/* linear with its first `old` replaced by `new`, in a static buffer */
+static const char *edited(const char *old, const char *new)
+{
+    static char buf[4096];
+    const char *at = strstr(linear, old);
+    ck_assert_ptr_nonnull(at);
+    snprintf(buf, sizeof buf, "%.*s%s%s", (int)(at - linear), linear, new,
+             at + strlen(old));
+    return buf;
+}
+
+/* A derivation without expect: whose verdict is disagree is not met. */
+START_TEST(network_no_expectation_decides_by_its_own_verdict)
+{
+    /* dL/dW = (s - y) s^T instead of (s - y) x^T: wrong, no expect: */
+    gc_case *c = load(tu_tmpfile(edited("outer(s - y, x)", "outer(s - y, s)")));
+    gc_case_report *r = run(c, 1);
+    ck_assert_int_eq(deriv(r, "mine")->verdict, GC_DISAGREE);
+    ck_assert_int_eq(r->unmet, 1);
+    gc_case_report_free(r);
+    gc_case_free(c);
+}
+END_TEST
+
+static void expect_error(const char *text, long line, long col,
+                         const char *needle)
+{
+    gc_case *c = NULL;
+    gc_error err;
+    int st = gc_case_load(tu_tmpfile(text), &c, &err);
+    ck_assert_msg(st != GC_OK, "accepted (wanted \"%s\")", needle);
+    ck_assert_msg(err.line == line && err.column == col, "at %ld:%ld, "
+                  "wanted %ld:%ld: %s", err.line, err.column, line, col,
+                  err.msg);
+    ck_assert_msg(strstr(err.msg, needle), "\"%s\" lacks \"%s\"", err.msg,
+                  needle);
+}
+
+START_TEST(network_errors_carry_the_case_files_position)
+{
+    /* in forward: line 7 "    s = W @ z": z at column 13 */
+    expect_error(edited("s = W @ x", "s = W @ z"), 7, 13, "unknown name \"z\"");
+    /* in formulas: line 15 "      dL/dW = s - y" gives a vector: the
+     * formula starts at column 15 */
+    expect_error(edited("dL/dW = outer(s - y, x)", "dL/dW = s - y"), 15, 15,
+                 "dL/dW needs a 2 x 2 matrix");
+    /* the loss must be one number: line 8, L at column 5 */
+    expect_error(edited("L = 0.5 dot(s - y, s - y)", "L = 0.5 (s - y)"), 8, 5,
+                 "must be one number");
+    /* shapes: an axis naming no dim: "0..k-1" on line 4 at column 16 */
+    expect_error(edited("[0..n-1, n]", "[0..k-1, n]"), 4, 16,
+                 "unknown dimension \"k\"");
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("network");
+    TCase *tc = tcase_create("network");
+    tcase_add_test(tc, network_forward_by_hand_with_taps_and_bases);
+    tcase_add_test(tc, network_mlp_right_agrees_wrong_is_localised);
+    tcase_add_test(tc, network_recurrence_localises_the_time_step);
+    tcase_add_test(tc, network_threads_give_the_same_numbers);
+    tcase_add_test(tc, network_no_expectation_decides_by_its_own_verdict);
+    tcase_add_test(tc, network_errors_carry_the_case_files_position);
+    suite_add_tcase(s, tc);
+    return tu_run(s);
+}
