@@ -605,8 +605,11 @@ static void derivation(FILE *f, const gc_case_report *r,
     gc_html_esc(f, dr->type->name);
     fputs(": ", f);
     badge(f, dr->verdict, met);
-    fprintf(f, " <span class=\"sub\">(expected %s)</span>",
-            gc_verdict_name(dr->expect));
+    if (dr->no_expect)
+        fputs(" <span class=\"sub\">(no expectation)</span>", f);
+    else
+        fprintf(f, " <span class=\"sub\">(expected %s)</span>",
+                gc_verdict_name(dr->expect));
     if (!met) fputs(" <span class=\"bad\">not as expected</span>", f);
     fputs("</h3>\n<p class=\"sub\">", f);
     gc_html_esc(f, dr->type->summary);
