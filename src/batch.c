@@ -1,27 +1,29 @@
-/* batch.c: central differences of many parameter entries at once, their
- * loss values evaluated by the model's forward_batch.
+/* batch.c: central differences of many parameter entries (or quantity
+ * taps) at once, their loss values evaluated by the model's forward_batch
+ * (forward_batch_tap).
  *
- * For one entry k, gsl_deriv_central evaluates the loss at x +- h and
- * x +- h/2, and, when round-off is below truncation, at four more points
- * x +- h_opt, x +- h_opt/2 that depend on the first four values; the step
- * rule may then retry with a smaller h (engine.c).  Each such evaluation is
- * a copy of theta with one entry changed: a rank-one change of the forward
- * pass.  So instead of evaluating them one after the other, a workspace
- * keeps `width` entries in flight, each with a table of the values it has
- * (gc_replay), and repeats
+ * For one entry k, an attempt of the step rule asks gsl_deriv_central for
+ * its 5-point results at h and h/2: the loss at x +- h, x +- h/2 and
+ * x +- h/4; the rule may then retry with a smaller h (engine.c).  Each such
+ * evaluation is a copy of theta with one entry changed: a rank-one change
+ * of the forward pass.  So instead of evaluating them one after the other,
+ * a workspace keeps `width` entries in flight, each with a table of the
+ * values it has (gc_replay), and repeats
  *
  *   1. replay every entry in flight on its table (gc_replay_central): an
- *      entry whose replay completes has GSL's value and error bar and makes
- *      room for the next entry; one that lacks values names the (up to
- *      four) points it wants;
+ *      entry whose replay completes has the rule's value and error bar and
+ *      makes room for the next entry; one that lacks values names the (up
+ *      to six) points it wants;
  *   2. evaluate every wanted point in one forward_batch call (up to
- *      4 * width copies sharing the weights: matrix-matrix products);
+ *      6 * width copies sharing the weights: matrix-matrix products);
  *   3. add the values to the tables.
  *
- * The replay asks for exactly the points a direct gsl_deriv_central call
- * would, so each result is GSL's estimate on those loss values; it differs
- * from the serial path's only because forward_batch's losses may differ
- * from forward()'s by round-off (docs/performance.md).
+ * The replay asks for exactly the points a direct call would, so each
+ * result is the rule's estimate on those loss values; it differs from the
+ * serial path's only because forward_batch's losses may differ from
+ * forward()'s by round-off (docs/performance.md).  A model's
+ * forward_batch_tap gives forward()'s losses to the bit, and so batched
+ * taps give the serial path's numbers to the bit.
  *
  * Directional derivatives (screen.c) run the same way, a job being a
  * direction v on a range of entries, its copies theta + t v evaluated by
@@ -42,10 +44,11 @@ struct gc_batch {
     double *tx, *tf;       /* the tables' storage: width * cap each */
     long *slot;            /* slot -> index into the caller's k[], or -1 */
     size_t *ck;            /* copies of one call: entry (or job), value, */
-    double *cx, *cf;       /* loss, slot; for directions the range too */
-    size_t *cowner, *ca, *clen;
+    double *cx, *cf;       /* loss, slot; for directions the range too, */
+    size_t *cowner, *ca, *clen;   /* for quantities the tap */
     const double **cv;
-    double *work;          /* forward_batch's scratch for 4 * width copies */
+    gc_tap *ctap;
+    double *work;          /* the batch slots' scratch for 6 * width copies */
     size_t passes;         /* copies evaluated so far */
 };
 
@@ -62,7 +65,7 @@ int gc_batch_alloc(const gc_problem *p, const gc_step *step, size_t width,
     b->step = *step;
     b->width = width;
     b->cap = GC_REPLAY_POINTS(step->max_shrinks > 0 ? step->max_shrinks : 0);
-    size_t copies = 4 * width;
+    size_t copies = GC_REPLAY_WANT * width;
     b->rep = calloc(width, sizeof *b->rep);
     b->tx = malloc(width * b->cap * sizeof *b->tx);
     b->tf = malloc(width * b->cap * sizeof *b->tf);
@@ -74,10 +77,12 @@ int gc_batch_alloc(const gc_problem *p, const gc_step *step, size_t width,
     b->ca = malloc(copies * sizeof *b->ca);
     b->clen = malloc(copies * sizeof *b->clen);
     b->cv = malloc(copies * sizeof *b->cv);
+    b->ctap = malloc(copies * sizeof *b->ctap);
     size_t nw = m->batch_work(p, copies);
     b->work = malloc((nw ? nw : 1) * sizeof *b->work);
     if (!b->rep || !b->tx || !b->tf || !b->slot || !b->ck || !b->cx ||
-        !b->cf || !b->cowner || !b->ca || !b->clen || !b->cv || !b->work) {
+        !b->cf || !b->cowner || !b->ca || !b->clen || !b->cv || !b->ctap ||
+        !b->work) {
         gc_batch_free(b);
         return GC_ENOMEM;
     }
@@ -104,24 +109,34 @@ void gc_batch_free(gc_batch *b)
     free(b->ca);
     free(b->clen);
     free(b->cv);
+    free(b->ctap);
     free(b->work);
     free(b);
 }
 
 size_t gc_batch_passes(const gc_batch *b) { return b->passes; }
 
-/* The jobs of one call: parameter entries k[i], or directions (a[i],
- * len[i], v[i]) when k is NULL. */
+/* The jobs of one call: parameter entries k[i], quantity entries q[i]
+ * (magnitudes qscale[i]), or directions (a[i], len[i], v[i]). */
 typedef struct {
     const size_t *k;
+    const size_t *q;
+    const double *qscale;
     const size_t *a, *len;
     const double *const *v;
 } jobs;
 
-/* Where job i's derivative is taken: at theta_k, or at t = 0. */
+/* Where job i's derivative is taken: at theta_k, or at t = 0 (a tap's
+ * delta, a direction's t). */
 static double origin(const jobs *J, const double *theta, size_t i)
 {
     return J->k ? theta[J->k[i]] : 0.0;
+}
+
+/* The scale of job i's first step (engine.c's step rule). */
+static double scale(const jobs *J, const double *theta, size_t i)
+{
+    return J->k ? theta[J->k[i]] : J->q ? J->qscale[i] : 0.0;
 }
 
 static int run(gc_batch *b, const double *theta, const jobs *J, size_t n,
@@ -129,8 +144,11 @@ static int run(gc_batch *b, const double *theta, const jobs *J, size_t n,
 {
     const gc_problem *p = b->p;
     size_t np = p->layout.params.n;
+    size_t nq = p->layout.quantities.n;
     for (size_t i = 0; i < n; i++)
-        if (J->k ? J->k[i] >= np : J->a[i] > np || J->len[i] > np - J->a[i])
+        if (J->k ? J->k[i] >= np
+                 : J->q ? J->q[i] >= nq
+                        : J->a[i] > np || J->len[i] > np - J->a[i])
             return GC_EINVAL;
     size_t next = 0, active = 0;
     for (size_t s = 0; s < b->width; s++) {
@@ -146,7 +164,8 @@ static int run(gc_batch *b, const double *theta, const jobs *J, size_t n,
             while (b->slot[s] >= 0) {
                 size_t i = (size_t)b->slot[s];
                 gc_replay *r = &b->rep[s];
-                if (gc_replay_central(r, origin(J, theta, i), &b->step,
+                if (gc_replay_central(r, origin(J, theta, i),
+                                      scale(J, theta, i), &b->step,
                                       &out[i]) == GC_REPLAY_MORE) {
                     for (size_t w = 0; w < r->n_want; w++) {
                         b->ck[nc] = J->k ? J->k[i] : i;
@@ -170,6 +189,11 @@ static int run(gc_batch *b, const double *theta, const jobs *J, size_t n,
         if (J->k) {
             st = p->model->forward_batch(p, theta, b->ck, b->cx, nc, b->cf,
                                          b->work);
+        } else if (J->q) {     /* ck holds the job */
+            for (size_t c = 0; c < nc; c++)
+                b->ctap[c] = (gc_tap){J->q[b->ck[c]], b->cx[c]};
+            st = p->model->forward_batch_tap(p, theta, b->ctap, nc, b->cf,
+                                             b->work);
         } else {
             for (size_t c = 0; c < nc; c++) {   /* ck holds the job */
                 b->ca[c] = J->a[b->ck[c]];
@@ -193,6 +217,14 @@ int gc_batch_param_central(gc_batch *b, const double *theta, const size_t *k,
                            size_t n, gc_deriv *out)
 {
     jobs J = {.k = k};
+    return run(b, theta, &J, n, out);
+}
+
+int gc_batch_tap_central(gc_batch *b, const double *theta, const size_t *q,
+                         const double *scale, size_t n, gc_deriv *out)
+{
+    if (!b->p->model->forward_batch_tap) return GC_EINVAL;
+    jobs J = {.q = q, .qscale = scale};
     return run(b, theta, &J, n, out);
 }
 

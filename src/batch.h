@@ -9,7 +9,7 @@
 
 typedef struct gc_batch gc_batch;
 
-/* A workspace keeping `width` entries in flight (up to 4 * width copies per
+/* A workspace keeping `width` entries in flight (up to 6 * width copies per
  * forward_batch call) for problem p with step rule step.  GC_EINVAL if the
  * model has no forward_batch.  Free with gc_batch_free. */
 int gc_batch_alloc(const gc_problem *p, const gc_step *step, size_t width,
@@ -21,6 +21,13 @@ void gc_batch_free(gc_batch *b);
  * gc_engine_param_central gives, on loss values from forward_batch. */
 int gc_batch_param_central(gc_batch *b, const double *theta, const size_t *k,
                            size_t n, gc_deriv *out);
+
+/* out[i] = the central difference of the loss along a tap on quantity
+ * entry q[i] (magnitude scale[i]) at theta, as gc_engine_quantity_central
+ * gives it, on losses from forward_batch_tap (GC_EINVAL if the model has
+ * none). */
+int gc_batch_tap_central(gc_batch *b, const double *theta, const size_t *q,
+                         const double *scale, size_t n, gc_deriv *out);
 
 /* out[i] = d/dt L(theta + t v_i) at t = 0, v_i moving entries a[i] ..
  * a[i]+len[i]-1 by v[i][..], as gc_engine_direction_central gives it, on

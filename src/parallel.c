@@ -9,10 +9,11 @@
  * depend on which thread took what: without batching they are the serial
  * loop's to the bit.
  *
- * With batching the central differences come from gc_batch_param_central;
- * the verdict and, where the central value does not agree, the one-sided
- * differences that tell a kink are computed directly with the thread's
- * engine, as in the serial path.
+ * With batching the central differences come from gc_batch_param_central,
+ * and those of the quantity taps from gc_batch_tap_central when the model
+ * has forward_batch_tap; the verdict and, where the central value does not
+ * agree, the one-sided differences that tell a kink are computed directly
+ * with the thread's engine, as in the serial path.
  *
  * BLAS: when the library is linked with OpenBLAS its own threads are
  * switched off (openblas_set_num_threads(1), once, for the process): the
@@ -37,7 +38,7 @@
 /* OpenBLAS's thread control, when that is the BLAS we are linked with. */
 extern void openblas_set_num_threads(int) __attribute__((weak));
 
-/* Entries in flight per thread when batching: up to 4 * 64 = 256 copies
+/* Entries in flight per thread when batching: up to 6 * 64 = 384 copies
  * per forward_batch call, which keeps the matrix products large enough to
  * run near the BLAS's speed and the copies' state (an LSTM's h, c and gate
  * pre-activations) inside the L2 cache (docs/performance.md). */
@@ -50,6 +51,7 @@ typedef struct {
     gc_engine *e;
     gc_batch *b;
     gc_deriv *d;           /* batched central differences of one chunk */
+    double *scale;         /* the chunk's quantity magnitudes */
 } worker;
 
 struct gc_exec {
@@ -57,6 +59,7 @@ struct gc_exec {
     gc_step step;
     int threads;
     int batched;
+    int batched_taps;      /* quantity taps through forward_batch_tap */
     worker *w;             /* threads of them */
     size_t *idx;           /* entries to check */
 };
@@ -112,13 +115,15 @@ int gc_exec_alloc(const gc_problem *p, const gc_step *step, int threads,
         if (!st && x->batched) {
             st = gc_batch_alloc(p, step, BATCH_WIDTH, &w->b);
             w->d = malloc(CHUNK_BATCH * sizeof *w->d);
-            if (!st && !w->d) st = GC_ENOMEM;
+            w->scale = malloc(CHUNK_BATCH * sizeof *w->scale);
+            if (!st && (!w->d || !w->scale)) st = GC_ENOMEM;
         }
     }
     if (st) {
         gc_exec_free(x);
         return st;
     }
+    x->batched_taps = x->batched && p->model->forward_batch_tap != NULL;
     if (x->batched && openblas_set_num_threads) openblas_set_num_threads(1);
     *out = x;
     return GC_OK;
@@ -131,6 +136,7 @@ void gc_exec_free(gc_exec *x)
         gc_engine_free(x->w[t].e);
         gc_batch_free(x->w[t].b);
         free(x->w[t].d);
+        free(x->w[t].scale);
     }
     free(x->w);
     free(x->idx);
@@ -167,6 +173,21 @@ static int run_chunk(job *j, worker *w, size_t a, size_t b)
         for (size_t i = a; i < b; i++) {
             int st = j->fn(w->e, i, j->ctx);
             if (st) return st;
+        }
+        return GC_OK;
+    }
+    if (j->quantities && x->batched_taps) {
+        for (size_t i = a; i < b; i++)
+            w->scale[i - a] = fabs(j->qvalues[idx[i]]);
+        int st = gc_batch_tap_central(w->b, j->theta, idx + a, w->scale,
+                                      b - a, w->d);
+        if (st) return st;
+        for (size_t i = a; i < b; i++) {
+            size_t q = idx[i];
+            j->out[q].numeric = w->d[i - a];
+            gc_engine_judge_quantity(w->e, j->theta, q, w->scale[i - a],
+                                     j->analytic[q], &x->step, j->tol,
+                                     &j->out[q]);
         }
         return GC_OK;
     }
@@ -271,7 +292,7 @@ int gc_exec_check_quantities(gc_exec *x, const double *theta,
         if (!claimed || claimed[q]) x->idx[n++] = q;
     job j = {.x = x, .quantities = 1, .theta = theta, .analytic = dq,
              .qvalues = qvalues, .tol = tol, .out = out, .n = n,
-             .chunk = CHUNK_SERIAL};
+             .chunk = x->batched_taps ? CHUNK_BATCH : CHUNK_SERIAL};
     atomic_init(&j.next, 0);
     atomic_init(&j.status, 0);
     return run_job(&j);

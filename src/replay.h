@@ -11,17 +11,18 @@
 /* derive()'s status when the replay lacks values (never a GSL status). */
 #define GC_REPLAY_MORE (-2)
 
-/* Points one entry's central difference can ask for: at most two stages of
- * four (GSL's first estimate and its refinement) per attempt of the step
- * rule. */
-#define GC_REPLAY_POINTS(max_shrinks) (8 * ((size_t)(max_shrinks) + 1))
+/* Points one entry's central difference can ask for: six per attempt of
+ * the step rule (x +- h, x +- h/2, x +- h/4). */
+#define GC_REPLAY_WANT 6
+#define GC_REPLAY_POINTS(max_shrinks) \
+    (GC_REPLAY_WANT * ((size_t)(max_shrinks) + 1))
 
 /* One entry's table of loss values: f[i] is the loss with the entry set to
  * x[i].  Storage (cap points each) belongs to the caller. */
 typedef struct {
     double *x, *f;
     size_t n, cap;
-    double want[4];        /* points the abandoned attempt asked for */
+    double want[GC_REPLAY_WANT];   /* points the abandoned attempt asked for */
     size_t n_want;
     size_t missed;         /* lookups that missed in the current attempt */
 } gc_replay;
@@ -30,11 +31,13 @@ typedef struct {
 void gc_replay_reset(gc_replay *r);
 /* Add f at x; GC_ELIMIT when the table is full. */
 int gc_replay_add(gc_replay *r, double x, double f);
-/* The central difference at x with the step rule, from the table: GC_OK
- * with *out filled, or GC_REPLAY_MORE with want[0 .. n_want) the points to
- * evaluate, add, and call again. */
-int gc_replay_central(gc_replay *r, double x, const gc_step *step,
-                      gc_deriv *out);
+/* The central difference at x with the step rule, its first step taken
+ * at scale `scale` (x itself for a parameter entry, the quantity's |value|
+ * for a tap, 0 for a direction), from the table: GC_OK with *out filled,
+ * or GC_REPLAY_MORE with want[0 .. n_want) the points to evaluate, add,
+ * and call again. */
+int gc_replay_central(gc_replay *r, double x, double scale,
+                      const gc_step *step, gc_deriv *out);
 
 /* The verdict of parameter entry k given out->numeric (its central
  * difference), as gc_engine_check_param: one-sided differences with e,
@@ -42,5 +45,11 @@ int gc_replay_central(gc_replay *r, double x, const gc_step *step,
 void gc_engine_judge_param(gc_engine *e, const double *theta, size_t k,
                            double analytic, const gc_step *step,
                            const gc_tol *tol, gc_entry_check *out);
+/* The same for quantity entry j (magnitude `scale`), as
+ * gc_engine_check_quantity. */
+void gc_engine_judge_quantity(gc_engine *e, const double *theta, size_t j,
+                              double scale, double analytic,
+                              const gc_step *step, const gc_tol *tol,
+                              gc_entry_check *out);
 
 #endif

@@ -12,7 +12,7 @@
 /* A one-parameter test model: loss f_fn(a), selected by the dim "fn".
  * Quantity q = a^2 is tapped, and the loss of fn 9 is sin(q). */
 enum { F_EXP, F_SINX2, F_LOG, F_CUBIC, F_ABS, F_RELU, F_LOGNEG, F_OVERFLOW,
-       F_STEEP, F_SINQ, F_COUNT };
+       F_STEEP, F_SINQ, F_JUMP, F_COUNT };
 
 static const gc_dim dims[] = {{"fn", 0, 0, F_COUNT - 1, "which f"},
                               {NULL, 0, 0, 0, NULL}};
@@ -43,6 +43,7 @@ static double forward(const gc_problem *p, const double *th, const gc_tap *tap,
     case F_OVERFLOW: return exp(1000 * a);
     case F_STEEP: return 1.0 / (1.0 + exp(-(100 * 3.0 + a)));  /* sigma(300+b) */
     case F_SINQ: return sin(qq);
+    case F_JUMP: return a + (a > 2.385 ? 1.0 : 0.0);   /* slope 1, jump 1 */
     }
     return NAN;
 }
@@ -101,7 +102,7 @@ static void expect_derivative(long fn, double a, double truth, double rel)
 START_TEST(deriv_central_exp)
 {
     /* d/da e^a = e^a; e^2.385 = 10.859... */
-    expect_derivative(F_EXP, 2.385, exp(2.385), 1e-10);
+    expect_derivative(F_EXP, 2.385, exp(2.385), 1e-12);
 }
 END_TEST
 
@@ -109,14 +110,14 @@ START_TEST(deriv_central_sin_x2)
 {
     /* d/da a^2 sin a = 2a sin a + a^2 cos a */
     double a = 2.385;
-    expect_derivative(F_SINX2, a, 2 * a * sin(a) + a * a * cos(a), 1e-10);
+    expect_derivative(F_SINX2, a, 2 * a * sin(a) + a * a * cos(a), 1e-12);
 }
 END_TEST
 
 START_TEST(deriv_central_log)
 {
-    expect_derivative(F_LOG, 2.385, 1 / 2.385, 1e-10);   /* d log a = 1/a */
-    expect_derivative(F_LOG, 1e-3 * 2.385, 1 / (1e-3 * 2.385), 1e-8);
+    expect_derivative(F_LOG, 2.385, 1 / 2.385, 1e-12);   /* d log a = 1/a */
+    expect_derivative(F_LOG, 1e-3 * 2.385, 1 / (1e-3 * 2.385), 1e-12);
 }
 END_TEST
 
@@ -124,7 +125,7 @@ START_TEST(deriv_central_cubic_large_x)
 {
     /* d/da (a^3 - 4a) = 3a^2 - 4, at a = -2385: step scales with |a|. */
     double a = -2385.0;
-    expect_derivative(F_CUBIC, a, 3 * a * a - 4, 1e-10);
+    expect_derivative(F_CUBIC, a, 3 * a * a - 4, 1e-12);
 }
 END_TEST
 
@@ -132,7 +133,50 @@ START_TEST(deriv_central_steep_shifted_bias)
 {
     /* sigma(300 + b) at b = -300: derivative sigma'(0) = 1/4 although |b|
      * = 300 suggests a step of 0.29; the engine must shrink it. */
-    expect_derivative(F_STEEP, -300.0, 0.25, 1e-8);
+    expect_derivative(F_STEEP, -300.0, 0.25, 1e-12);
+}
+END_TEST
+
+/* The error bar holds along a sweep, not only at chosen points: a^2 sin a
+ * at 48 points in [0.1, 3.6], derivative 2a sin a + a^2 cos a. */
+START_TEST(deriv_central_sweep_in_bar)
+{
+    for (int i = 0; i < 48; i++) {
+        double a = 0.1 + 0.0731 * i;
+        expect_derivative(F_SINX2, a, 2 * a * sin(a) + a * a * cos(a), 1e-11);
+    }
+}
+END_TEST
+
+/* A smooth entry costs one attempt: GSL's 5-point rule at h and h/2, six
+ * loss values (x +- h/2 shared), GSL's own refinement declined. */
+START_TEST(deriv_central_six_passes)
+{
+    with_fn(F_EXP);
+    double a = 2.385;
+    gc_deriv d;
+    gc_engine_param_central(E, &a, 0, &gc_step_default, &d);
+    ck_assert_uint_eq(gc_engine_passes(E), 6);
+}
+END_TEST
+
+/* A jump inside the stencil: a + [a > 2.385] at a = 2.385 has one-sided
+ * slopes 1 and 1 but no derivative; the central difference grows like
+ * 1/h, and the error bar with it, so the entry is inconclusive, never a
+ * disagreement (nor a kink: the one-sided slopes agree). */
+START_TEST(check_jump_inconclusive)
+{
+    with_fn(F_JUMP);
+    double a = 2.385;
+    gc_entry_check c;
+    gc_engine_check_param(E, &a, 0, 1.0, &gc_step_default, &gc_tol_default,
+                          &c);
+    ck_assert_int_eq(c.verdict, GC_INCONCLUSIVE);
+    ck_assert(fabs(c.numeric.value) > 10);
+    a = 2.385 + 0.5;   /* away from the jump: slope 1 */
+    gc_engine_check_param(E, &a, 0, 1.0, &gc_step_default, &gc_tol_default,
+                          &c);
+    ck_assert_int_eq(c.verdict, GC_AGREE);
 }
 END_TEST
 
@@ -299,6 +343,9 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, deriv_central_log);
     tcase_add_test(tc, deriv_central_cubic_large_x);
     tcase_add_test(tc, deriv_central_steep_shifted_bias);
+    tcase_add_test(tc, deriv_central_sweep_in_bar);
+    tcase_add_test(tc, deriv_central_six_passes);
+    tcase_add_test(tc, check_jump_inconclusive);
     tcase_add_test(tc, deriv_quantity_tap);
     tcase_add_test(tc, deriv_output_selection);
     tcase_add_test(tc, check_abs_kink);

@@ -22,9 +22,19 @@ typedef struct {
 /* Per-thread workspace for numeric differentiation of one problem. */
 typedef struct gc_engine gc_engine;
 
+/* How a central difference is made from GSL's results (engine.c). */
+typedef enum {
+    GC_RULE_EXTRAPOLATE = 0,  /* GSL's 5-point rule at h and h/2, its own
+                                 refinement declined, extrapolated */
+    GC_RULE_GSL               /* gsl_deriv_central with its own refinement,
+                                 from h * shrink: the rule before issue 14,
+                                 kept for the benchmarks' comparison */
+} gc_rule;
+
 /* Step-size rule (docs/verdicts.md#step-size): start at
- * h = h_rel * max(|x|, h_floor) rounded down to a power of two; while the
- * error bar exceeds good_rel * |value|, retry with h * shrink, at most
+ * h = h_rel * max(|x|, h_floor) rounded down to a power of two; each
+ * attempt extrapolates GSL's 5-point results at h and h/2 (engine.c); while
+ * the error bar exceeds good_rel * |value|, retry with h * shrink, at most
  * max_shrinks times, and keep the estimate with the smallest error bar. */
 typedef struct {
     double h_rel;
@@ -32,6 +42,7 @@ typedef struct {
     double shrink;
     int max_shrinks;
     double good_rel;
+    gc_rule rule;
 } gc_step;
 
 GC_EXPORT extern const gc_step gc_step_default;

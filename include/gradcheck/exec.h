@@ -54,7 +54,9 @@ GC_EXPORT int gc_exec_check_params(gc_exec *x, const double *theta, const double
                          const unsigned char *claimed, const gc_tol *tol,
                          gc_entry_check *out);
 /* out[j] = gc_engine_check_quantity(theta, j, |qvalues[j]|, dq[j]) for
- * every quantity entry j with claimed[j] (NULL: all); never batched. */
+ * every quantity entry j with claimed[j] (NULL: all); batched through the
+ * model's forward_batch_tap when the exec batches and the model has it,
+ * with the serial path's results to the bit (docs/performance.md). */
 GC_EXPORT int gc_exec_check_quantities(gc_exec *x, const double *theta,
                              const double *qvalues, const double *dq,
                              const unsigned char *claimed, const gc_tol *tol,
