@@ -231,6 +231,114 @@ START_TEST(batched_matches_serial_mlp_cnn)
 }
 END_TEST
 
+/* forward_batch_tap against forward with the tap, copy by copy: the same
+ * loss to the bit (the model runs every copy through forward()'s own
+ * arithmetic), for every quantity entry and random repeats, in one call. */
+static void batch_tap_losses(const char *name, const long *dims)
+{
+    fixture f = make(name, dims, 0.5, 13, "corrected");
+    const gc_model_type *m = f.p->model;
+    ck_assert_ptr_nonnull(m->forward_batch_tap);
+    size_t nq = f.p->layout.quantities.n, n = 2 * nq + 5;
+    gc_tap *taps = malloc(n * sizeof *taps);
+    double *L = malloc(n * sizeof *L);
+    double *work = malloc(m->batch_work(f.p, n) * sizeof *work);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 7);
+    for (size_t i = 0; i < n; i++) {   /* every entry, then random ones */
+        taps[i].index = i < nq ? nq - 1 - i : gsl_rng_uniform_int(r, nq);
+        taps[i].delta = gsl_ran_gaussian(r, 0.01);
+    }
+    gsl_rng_free(r);
+    ck_assert_int_eq(m->forward_batch_tap(f.p, f.theta, taps, n, L, work),
+                     GC_OK);
+    for (size_t i = 0; i < n; i++) {
+        double direct = m->forward(f.p, f.theta, &taps[i], NULL, f.work);
+        ck_assert_msg(memcmp(&direct, &L[i], sizeof direct) == 0,
+                      "%s: tap on quantity %zu: batched %.17g, forward() "
+                      "%.17g", name, taps[i].index, L[i], direct);
+    }
+    free(taps);
+    free(L);
+    free(work);
+    unmake(&f);
+}
+
+START_TEST(forward_batch_tap_matches_forward)
+{
+    const long l[] = {6, 5, 7};
+    batch_tap_losses("lstm_001_6_4", l);
+    const long l2[] = {3, 9, 4};   /* n not a multiple of 4 */
+    batch_tap_losses("lstm_001_6_4", l2);
+    const long t[] = {6, 9, 7, 4};
+    batch_tap_losses("tanh_net_004_q1", t);
+    const long c[] = {9, 4};
+    batch_tap_losses("conv_sigmoid_000_p4", c);
+}
+END_TEST
+
+/* Localisation batched and not: every field of every quantity entry's
+ * check to the bit, for a derivation that agrees and one that does not. */
+static void quantities_bitwise(const char *name, const long *dims,
+                               const char *deriv)
+{
+    fixture f = make(name, dims, 0.4, 2385, deriv);
+    const gc_derivation_type *d = gc_derivation_find(f.p->model, deriv);
+    size_t nq = f.p->layout.quantities.n;
+    double *q = malloc(nq * sizeof *q), *dq = malloc(nq * sizeof *dq);
+    f.p->model->forward(f.p, f.theta, NULL, q, f.work);
+    ck_assert_int_eq(d->quantity_grads(f.p, f.theta, dq, f.work), GC_OK);
+    gc_entry_check *out[2];
+    for (int b = 0; b < 2; b++) {
+        gc_exec *x = NULL;
+        ck_assert_int_eq(gc_exec_alloc(f.p, &gc_step_default, 2,
+                                       b ? GC_BATCH_ON : GC_BATCH_OFF, &x),
+                         GC_OK);
+        ck_assert_int_eq(gc_exec_batched(x), b);
+        out[b] = calloc(nq, sizeof *out[b]);
+        ck_assert_int_eq(gc_exec_check_quantities(x, f.theta, q, dq, NULL,
+                                                  &gc_tol_default, out[b]),
+                         GC_OK);
+        gc_exec_free(x);
+    }
+    size_t wrong = 0;
+    for (size_t j = 0; j < nq; j++) {
+        assert_same_deriv(&out[0][j].numeric, &out[1][j].numeric);
+        ck_assert_int_eq(out[0][j].verdict, out[1][j].verdict);
+        ck_assert_int_eq(out[0][j].one_sided, out[1][j].one_sided);
+        if (out[0][j].one_sided) {
+            assert_same_deriv(&out[0][j].fwd, &out[1][j].fwd);
+            assert_same_deriv(&out[0][j].bwd, &out[1][j].bwd);
+        }
+        wrong += out[0][j].verdict == GC_DISAGREE;
+    }
+    fprintf(stderr, "# %s %s: %zu quantity entries equal to the bit, %zu "
+            "disagree\n", name, deriv, nq, wrong);
+    free(out[0]);
+    free(out[1]);
+    free(q);
+    free(dq);
+    unmake(&f);
+}
+
+START_TEST(batched_quantities_bitwise_lstm)
+{
+    const long d[] = {5, 5, 6};
+    quantities_bitwise("lstm_001_6_4", d, "corrected");
+    quantities_bitwise("lstm_001_6_4", d, "seed");   /* disagrees */
+}
+END_TEST
+
+START_TEST(batched_quantities_bitwise_mlp_cnn)
+{
+    const long d[] = {8, 12, 9, 3};
+    quantities_bitwise("tanh_net_004_q1", d, "corrected");
+    const long c[] = {12, 4};
+    quantities_bitwise("conv_sigmoid_000_p4", c, "corrected");
+    quantities_bitwise("conv_sigmoid_000_p4", c, "seed");
+}
+END_TEST
+
 /* A whole case through gc_run_case: -j 1 and -j 4 give the same report. */
 START_TEST(run_case_threads_identical)
 {
@@ -277,6 +385,9 @@ static Suite *parallel_suite(void)
     tcase_add_test(tc, batched_matches_serial_lstm);
     tcase_add_test(tc, batched_matches_serial_mlp_cnn);
     tcase_add_test(tc, batched_threads_identical);
+    tcase_add_test(tc, forward_batch_tap_matches_forward);
+    tcase_add_test(tc, batched_quantities_bitwise_lstm);
+    tcase_add_test(tc, batched_quantities_bitwise_mlp_cnn);
     tcase_add_test(tc, run_case_threads_identical);
     suite_add_tcase(s, tc);
     return s;

@@ -129,8 +129,9 @@ static double forward(const gc_problem *p, const double *th, const gc_tap *tap,
 static size_t batch_work(const gc_problem *p, size_t m)
 {
     (void)m;
-    size_t k = p->dims[DK];
-    return p->layout.work + k * k;
+    size_t k = p->dims[DK], mm = p->dims[DN] - k + 1;
+    /* W * X (k x k); forward_batch_tap's running sums (m^2 + 1) */
+    return p->layout.work + (k * k > mm * mm + 1 ? k * k : mm * mm + 1);
 }
 
 static int forward_batch(const gc_problem *p, const double *th,
@@ -159,6 +160,42 @@ static int forward_batch(const gc_problem *p, const double *th,
         double s = *v.s + d * (k < P[W].offset ? WX[k - P[K].offset]
                                                : v.Y[k - P[W].offset]);
         double o = nn_sigmoid(s);
+        loss[i] = 0.5 * (o - z) * (o - z);
+    }
+    return GC_OK;
+}
+
+/* Batched forward passes with taps (gc_model_type.forward_batch_tap):
+ * copy i is forward(p, theta, &taps[i]).  forward() adds s += W_e Y_e in
+ * the order e = 0, 1, ...; a tap on Y_e leaves the first e terms as they
+ * are, so the unperturbed pass is run once with its running sums P_e kept,
+ * and a copy tapping Y_e continues from P_e with W_e (Y_e + delta) and the
+ * remaining terms, a tap on o adds delta to sigma(s): the same operations
+ * as forward(), so each loss is forward()'s with that tap to the bit. */
+static int forward_batch_tap(const gc_problem *p, const double *th,
+                             const gc_tap *taps, size_t m, double *loss,
+                             double *work)
+{
+    const gc_layout *L = &p->layout;
+    const gc_block *Q = L->quantities.block;
+    const double *Wp = th + L->params.block[W].offset;
+    double z = p->inputs[L->inputs.block[1].offset];
+    fwd_view v = view(p, work);
+    forward(p, th, NULL, NULL, work);
+    size_t mm = v.m * v.m;
+    double *P = work + L->work;   /* P[e] = W_0 Y_0 + ... + W_{e-1} Y_{e-1} */
+    P[0] = 0;
+    for (size_t e = 0; e < mm; e++) P[e + 1] = P[e] + Wp[e] * v.Y[e];
+    for (size_t i = 0; i < m; i++) {
+        size_t j = taps[i].index;
+        if (j >= L->quantities.n) return GC_EINVAL;
+        double s = P[mm];
+        if (j < Q[QY].offset + mm) {
+            size_t e = j - Q[QY].offset;
+            s = P[e] + Wp[e] * gc_tapped(&taps[i], j, v.Y[e]);
+            for (size_t f = e + 1; f < mm; f++) s += Wp[f] * v.Y[f];
+        }
+        double o = gc_tapped(&taps[i], Q[QO].offset, nn_sigmoid(s));
         loss[i] = 0.5 * (o - z) * (o - z);
     }
     return GC_OK;
@@ -264,5 +301,6 @@ const gc_model_type gc_model_conv_sigmoid_000_p4 = {
     .forward = forward,
     .derivations = derivations,
     .forward_batch = forward_batch,
+    .forward_batch_tap = forward_batch_tap,
     .batch_work = batch_work,
 };

@@ -119,18 +119,20 @@ static int layout(const long *d, gc_layout *L)
     for (int k = 0; k < 6; k++)
         st = st ? st : gc_blocks_add(&L->quantities, qn[k], 2, T, n, 1,
                                      1, 1, 0);
-    /* work: h_0..h_T, c_0..c_T, f, i, c~, o, tanh(c) for t = 1..T, and
-     * eight n-vectors for the backward pass. */
-    L->work = 2 * (T + 1) * n + 5 * T * n + 8 * n;
+    /* work: h_0..h_T, c_0..c_T, the gates [f i c~ o] and tanh(c) for
+     * t = 1..T, W x_t + b for t = 1..T, and eight n-vectors for the
+     * backward pass. */
+    L->work = 2 * (T + 1) * n + 9 * T * n + 8 * n;
     /* all six quantities are computed step by step: time-major order */
     gc_blocks_timed(&L->quantities, qn);
     return st;
 }
 
-/* Pointers into work.  h and c have T+1 rows (row 0 is h_0 = c_0 = 0); the
- * gates and tanh(c) have T rows (row s is time t = s+1). */
+/* Pointers into work.  h and c have T+1 rows (row 0 is h_0 = c_0 = 0); z
+ * (the gates [f i c~ o] once activated, 4n per row), tc (tanh(c_t)) and a
+ * (W x_t + b, 4n per row) have T rows (row s is time t = s+1). */
 typedef struct {
-    double *h, *c, *f, *i, *g, *o, *tc;
+    double *h, *c, *z, *tc, *a;
     double *dh, *dc, *dzf, *dzi, *dzg, *dzo, *dhp, *dcp;
 } view_t;
 
@@ -140,11 +142,9 @@ static view_t view(const gc_problem *p, double *w)
     view_t v;
     v.h = w;   w += (T + 1) * n;
     v.c = w;   w += (T + 1) * n;
-    v.f = w;   w += T * n;
-    v.i = w;   w += T * n;
-    v.g = w;   w += T * n;
-    v.o = w;   w += T * n;
+    v.z = w;   w += T * 4 * n;
     v.tc = w;  w += T * n;
+    v.a = w;   w += T * 4 * n;
     v.dh = w;  w += n;
     v.dc = w;  w += n;
     v.dzf = w; w += n;
@@ -156,64 +156,79 @@ static view_t view(const gc_problem *p, double *w)
     return v;
 }
 
-/* z = W x + U h + b for row j. */
-static double preact(const double *W, const double *U, const double *b,
-                     size_t ni, size_t n, size_t j, const double *x,
-                     const double *h)
+/* Step s of the cell, from its pre-activations z = [z_f z_i z_c z_o]
+ * (4n, turned into the gates [f i c~ o]) and the previous cell state cp:
+ * c_t into ct, tanh(c_t) into tc, h_t into ht, with the tap (may be NULL)
+ * applied and the quantities written to q (may be NULL) as they are
+ * computed.  forward() and forward_batch_tap() both run every step
+ * through this function and gc_rows_dot, so a tapped copy in a batch is
+ * forward()'s pass to the bit. */
+static void cell_step(const gc_problem *p, size_t s, double *z,
+                      const double *cp, double *ct, double *tc, double *ht,
+                      const gc_tap *tap, double *q)
 {
-    double s = b[j];
-    for (size_t k = 0; k < ni; k++) s += W[j * ni + k] * x[k];
-    for (size_t k = 0; k < n; k++) s += U[j * n + k] * h[k];
-    return s;
+    size_t n = p->dims[D_N];
+    const gc_block *Q = p->layout.quantities.block;
+    if (tap || q)
+        for (int k = 0; k < 4; k++) {
+            size_t qo = Q[Q_ZF + k].offset + s * n;
+            for (size_t j = 0; j < n; j++) {
+                double *zj = &z[k * n + j];
+                *zj = gc_tapped(tap, qo + j, *zj);
+                if (q) q[qo + j] = *zj;
+            }
+        }
+    gc_vsigmoid(z, 2 * n);          /* f, i */
+    gc_vtanh(z + 2 * n, n);         /* c~ */
+    gc_vsigmoid(z + 3 * n, n);      /* o */
+    size_t qc = Q[Q_C].offset + s * n, qh = Q[Q_H].offset + s * n;
+    for (size_t j = 0; j < n; j++) {
+        ct[j] = gc_tapped(tap, qc + j, z[j] * cp[j] + z[n + j] * z[2 * n + j]);
+        if (q) q[qc + j] = ct[j];
+        tc[j] = ct[j];
+    }
+    gc_vtanh(tc, n);
+    for (size_t j = 0; j < n; j++) {
+        ht[j] = gc_tapped(tap, qh + j, z[3 * n + j] * tc[j]);
+        if (q) q[qh + j] = ht[j];
+    }
 }
 
+/* The loss 1/2 ||h_T - y||^2. */
+static double loss_of(const double *hT, const double *y, size_t n)
+{
+    double e = 0;
+    for (size_t j = 0; j < n; j++) e += (hT[j] - y[j]) * (hT[j] - y[j]);
+    return 0.5 * e;
+}
+
+/* The pre-activations: z_t = (W x_t + b) + U h_{t-1}, the four gates'
+ * blocks being contiguous in theta (W = [W_f; W_i; W_c; W_o] is one
+ * 4n x n_in matrix, U one 4n x n, b one 4n-vector).  Both products go
+ * through gc_rows_dot, whose order of operations is fixed (vecmath.c). */
 static double forward(const gc_problem *p, const double *th,
                       const gc_tap *tap, double *q, double *work)
 {
     const gc_layout *L = &p->layout;
     size_t ni = p->dims[D_NIN], n = p->dims[D_N], T = p->dims[D_T];
-    const gc_block *P = L->params.block, *Q = L->quantities.block;
+    size_t G = 4 * n;
+    const gc_block *P = L->params.block;
     const double *x = p->inputs + L->inputs.block[0].offset;
     const double *y = p->inputs + L->inputs.block[1].offset;
+    const double *W = th + P[P_WF].offset, *U = th + P[P_UF].offset;
+    const double *b = th + P[P_BF].offset;
     view_t v = view(p, work);
 
+    gc_rows_dot(W, G, ni, b, x, ni, T, v.a, G);   /* W x_t + b, every t */
     memset(v.h, 0, n * sizeof *v.h);   /* h_0 = 0 */
     memset(v.c, 0, n * sizeof *v.c);   /* c_0 = 0 */
     for (size_t s = 0; s < T; s++) {
-        const double *xt = x + s * ni, *hp = v.h + s * n, *cp = v.c + s * n;
-        double *gate[4] = {v.f + s * n, v.i + s * n, v.g + s * n,
-                           v.o + s * n};
-        for (int k = 0; k < 4; k++) {
-            const double *W = th + P[P_WF + k].offset;
-            const double *U = th + P[P_UF + k].offset;
-            const double *b = th + P[P_BF + k].offset;
-            size_t qo = Q[Q_ZF + k].offset + s * n;
-            for (size_t j = 0; j < n; j++) {
-                double z = gc_tapped(tap, qo + j,
-                                     preact(W, U, b, ni, n, j, xt, hp));
-                if (q) q[qo + j] = z;
-                gate[k][j] = k == 2 ? tanh(z) : nn_sigmoid(z);
-            }
-        }
-        double *ct = v.c + (s + 1) * n, *ht = v.h + (s + 1) * n;
-        double *tc = v.tc + s * n;
-        for (size_t j = 0; j < n; j++) {
-            size_t qc = Q[Q_C].offset + s * n + j;
-            ct[j] = gc_tapped(tap, qc,
-                              gate[0][j] * cp[j] + gate[1][j] * gate[2][j]);
-            if (q) q[qc] = ct[j];
-        }
-        for (size_t j = 0; j < n; j++) {
-            size_t qh = Q[Q_H].offset + s * n + j;
-            tc[j] = tanh(ct[j]);
-            ht[j] = gc_tapped(tap, qh, gate[3][j] * tc[j]);
-            if (q) q[qh] = ht[j];
-        }
+        double *z = v.z + s * G;
+        gc_rows_dot(U, G, n, v.a + s * G, v.h + s * n, n, 1, z, G);
+        cell_step(p, s, z, v.c + s * n, v.c + (s + 1) * n, v.tc + s * n,
+                  v.h + (s + 1) * n, tap, q);
     }
-    const double *hT = v.h + T * n;
-    double e = 0;
-    for (size_t j = 0; j < n; j++) e += (hT[j] - y[j]) * (hT[j] - y[j]);
-    return 0.5 * e;
+    return loss_of(v.h + T * n, y, n);
 }
 
 /* Back-propagation through time.  `as_written` selects the homework's
@@ -241,8 +256,8 @@ static int backprop(const gc_problem *p, const double *th, int as_written,
     }
     double *dz[4] = {v.dzf, v.dzi, v.dzg, v.dzo};
     for (size_t s = T; s-- > 0;) {
-        const double *f = v.f + s * n, *i = v.i + s * n, *g = v.g + s * n;
-        const double *o = v.o + s * n, *tc = v.tc + s * n;
+        const double *f = v.z + s * 4 * n, *i = f + n, *g = f + 2 * n;
+        const double *o = f + 3 * n, *tc = v.tc + s * n;
         const double *cp = v.c + s * n, *hp = v.h + s * n;
         const double *xt = x + s * ni;
         for (size_t j = 0; j < n; j++) {
@@ -320,15 +335,18 @@ static int corrected_quantity_grads(const gc_problem *p, const double *th,
  * the second is, over the copies, the matrix product H_{t-1} U^T with the
  * copies' hidden states as rows (cblas_dgemm, shared weights); the rank-one
  * correction touches one entry of z per copy and step.  The gates and the
- * cell then run elementwise as in forward(), with vectorised tanh and
- * sigmoid (vecmath.c).  The sums are those of forward() in another order
- * and the activations agree with libm's to a few ulps, so the losses agree
- * with forward()'s to a few ulps. */
+ * cell then run elementwise as in forward(), with the same vectorised tanh
+ * and sigmoid (vecmath.c).  The sums are those of forward() in another
+ * order, so the losses agree with forward()'s to a few ulps. */
 static size_t batch_work(const gc_problem *p, size_t m)
 {
     size_t n = p->dims[D_N], T = p->dims[D_T];
-    /* A (T x 4n), and per copy h, c (n each) and z (4n) */
-    return T * 4 * n + m * 6 * n;
+    /* forward_batch: A (T x 4n), and per copy h, c (n each) and z (4n);
+     * forward_batch_tap: forward()'s work, and per copy h, c, tanh(c)
+     * (n each), z (4n) and two indices */
+    size_t param = T * 4 * n + m * 6 * n;
+    size_t tap = p->layout.work + m * 7 * n + 2 * m;
+    return param > tap ? param : tap;
 }
 
 /* z_r += d y_c over entries a .. a+len-1 of an R x C matrix stored from
@@ -427,6 +445,55 @@ static int forward_batch_dir(const gc_problem *p, const double *th,
     return batch(p, th, NULL, NULL, a, len, v, t, m, loss, work);
 }
 
+/* Batched forward passes with taps (gc_model_type.forward_batch_tap):
+ * copy i is forward(p, theta, &taps[i]).  A tap at step s changes nothing
+ * before s, so the unperturbed pass is run once (forward(), into work) and
+ * copy i starts at its tap's step from that pass's h and c; from there on
+ * the copies whose steps have begun run side by side, their hidden states
+ * the rows of one matrix H, z = (W x_t + b) + U h_{t-1} for all of them in
+ * one gc_rows_dot call (sharing the loads of U), then cell_step per copy.
+ * Every value of a copy is computed by the same operations as in forward()
+ * (gc_rows_dot's order does not depend on the number of copies), so each
+ * loss is forward()'s with that tap to the bit. */
+static int forward_batch_tap(const gc_problem *p, const double *th,
+                             const gc_tap *taps, size_t m, double *loss,
+                             double *work)
+{
+    const gc_layout *L = &p->layout;
+    size_t n = p->dims[D_N], T = p->dims[D_T], G = 4 * n;
+    const double *U = th + L->params.block[P_UF].offset;
+    const double *y = p->inputs + L->inputs.block[1].offset;
+    view_t v = view(p, work);
+    forward(p, th, NULL, NULL, work);
+    double *H = work + L->work, *C = H + m * n, *TC = C + m * n;
+    double *Z = TC + m * n;
+    /* index storage inside the (untyped, malloc'ed) work */
+    size_t *step = (size_t *)(Z + m * G), *copy = step + m;
+    for (size_t i = 0; i < m; i++) {   /* the step of each tap */
+        size_t j = taps[i].index;
+        if (j >= L->quantities.n) return GC_EINVAL;
+        const gc_block *b = gc_blocks_of(&L->quantities, j);
+        step[i] = (j - b->offset) / n;
+    }
+    size_t na = 0;   /* copies started: rows 0 .. na-1 of H, C, Z */
+    for (size_t s = 0; s < T; s++) {
+        for (size_t i = 0; i < m; i++)
+            if (step[i] == s) {
+                memcpy(H + na * n, v.h + s * n, n * sizeof *H);
+                memcpy(C + na * n, v.c + s * n, n * sizeof *C);
+                copy[na++] = i;
+            }
+        if (!na) continue;
+        gc_rows_dot(U, G, n, v.a + s * G, H, n, na, Z, G);
+        for (size_t r = 0; r < na; r++)
+            cell_step(p, s, Z + r * G, C + r * n, C + r * n, TC + r * n,
+                      H + r * n, &taps[copy[r]], NULL);
+    }
+    for (size_t r = 0; r < na; r++)
+        loss[copy[r]] = loss_of(H + r * n, y, n);
+    return GC_OK;
+}
+
 static const char *const all_quantities[] = {"z_f", "z_i", "z_c", "z_o",
                                              "c", "h", NULL};
 
@@ -465,4 +532,5 @@ const gc_model_type gc_model_lstm_001_6_4 = {
     .forward_batch = forward_batch,
     .batch_work = batch_work,
     .forward_batch_dir = forward_batch_dir,
+    .forward_batch_tap = forward_batch_tap,
 };

@@ -219,8 +219,10 @@ static size_t batch_work(const gc_problem *p, size_t m)
 {
     size_t d0 = p->dims[D0], d1 = p->dims[D1], d2 = p->dims[D2];
     size_t d3 = p->dims[D3];
-    /* forward()'s values; per copy X^(2) (d2 + 1) and S^(3) (d3) */
-    return p->layout.work + m * (d2 + 1 + d3) + (d0 + d1 + d2 + d3);
+    /* forward()'s values; per copy X^(2) (d2 + 1) and S^(3) (d3); for
+     * forward_batch_tap one copy's S^(l) and X^(l) */
+    return p->layout.work + m * (d2 + 1 + d3) + (d0 + d1 + d2 + d3) +
+           2 * (d1 + d2 + d3) + 3;
 }
 
 static int forward_batch(const gc_problem *p, const double *th,
@@ -284,6 +286,59 @@ static int forward_batch(const gc_problem *p, const double *th,
     return GC_OK;
 }
 
+/* Batched forward passes with taps (gc_model_type.forward_batch_tap):
+ * copy i is forward(p, theta, &taps[i]).  A tap on s^(l) or x^(l) leaves
+ * the layers before l as they are: the unperturbed pass is run once
+ * (forward(), into work), and each copy takes its layer l from it with the
+ * tapped unit recomputed (S^(l)_j + delta, tanh, + delta on x^(l)_j), then
+ * runs the layers after l through layer(), forward()'s own code.  So each
+ * loss is forward()'s with that tap to the bit. */
+static int forward_batch_tap(const gc_problem *p, const double *th,
+                             const gc_tap *taps, size_t m, double *loss,
+                             double *work)
+{
+    const gc_layout *L = &p->layout;
+    size_t d[4] = {p->dims[D0], p->dims[D1], p->dims[D2], p->dims[D3]};
+    const gc_block *Q = L->quantities.block;
+    const double *y = p->inputs + L->inputs.block[1].offset;
+    fwd_view v = view(p, work);
+    forward(p, th, NULL, NULL, work);
+    const double *W[3] = {th + L->params.block[0].offset,
+                          th + L->params.block[1].offset,
+                          th + L->params.block[2].offset};
+    const double *Sb[3] = {v.S1, v.S2, v.S3};
+    const double *Xb[3] = {v.X1, v.X2, v.x3};
+    /* one copy's layers: S^(l) and X^(l) with its bias unit, l = 1..3 */
+    double *S[3], *X[3];
+    double *w = work + L->work;
+    for (int l = 0; l < 3; l++) {
+        S[l] = w;
+        w += d[l + 1];
+        X[l] = w;
+        w += d[l + 1] + 1;
+    }
+    for (size_t i = 0; i < m; i++) {
+        size_t j = taps[i].index;
+        if (j >= L->quantities.n) return GC_EINVAL;
+        int l = (int)(gc_blocks_of(&L->quantities, j) - Q) / 2;  /* layer */
+        int bias = l < 2;
+        memcpy(S[l], Sb[l], d[l + 1] * sizeof *S[l]);
+        memcpy(X[l], Xb[l], (d[l + 1] + bias) * sizeof *X[l]);
+        size_t u = (j - Q[2 * l].offset) % d[l + 1];   /* the unit */
+        S[l][u] = gc_tapped(&taps[i], Q[2 * l].offset + u, S[l][u]);
+        X[l][u + bias] = gc_tapped(&taps[i], Q[2 * l + 1].offset + u,
+                                   tanh(S[l][u]));
+        for (int k = l + 1; k < 3; k++)
+            layer(W[k], d[k], d[k + 1], X[k - 1], S[k], X[k], k < 2, NULL,
+                  Q[2 * k].offset, Q[2 * k + 1].offset, NULL);
+        double e = 0;
+        for (size_t o = 0; o < d[3]; o++)
+            e += (X[2][o] - y[o]) * (X[2][o] - y[o]);
+        loss[i] = e;
+    }
+    return GC_OK;
+}
+
 static const gc_derivation_type seed = {
     .name = "seed",
     .summary = "delta^(L) = theta'(s) (.) [W^(L+1) delta^(L+1)]_1^d, "
@@ -312,5 +367,6 @@ const gc_model_type gc_model_tanh_net_004_q1 = {
     .forward = forward,
     .derivations = derivations,
     .forward_batch = forward_batch,
+    .forward_batch_tap = forward_batch_tap,
     .batch_work = batch_work,
 };
