@@ -1,22 +1,25 @@
 /* accuracy.c: how close the numeric derivatives come to right analytic
- * gradients, with gradcheck's step rule and with fixed steps (docs/performance.md, accuracy study).
+ * gradients, with gradcheck's step rule, the rule before it and
+ * PyTorch's (docs/performance.md, accuracy study).
  *
  * For every case in the catalogue and every derivation the case expects to
  * agree (a right derivation), at the case's given point and its random
  * points, every claimed entry's analytic value a is compared with
  *
  *   rule    gradcheck's numeric derivative (gc_engine_check_param: GSL's
- *           5-point central rule, step h = 2^-10 max(|x|, 1) rounded to a
- *           power of two, GSL's refinement, the engine's retries);
- *   fixed   GSL's gsl_deriv_central with the fixed step h = 1e-3 for every
- *           entry, no retries;
+ *           5-point results at h and h/2 extrapolated, first step
+ *           h = 2^-6 max(|x|, 1) rounded to a power of two, retries);
+ *   before  the rule before issue 14 (GC_RULE_GSL: gsl_deriv_central from
+ *           2^-10 max(|x|, 1) with GSL's own refinement, same retries);
  *   torch   the 3-point central difference (f(x+h) - f(x-h)) / 2h with
  *           h = 1e-6, the rule and step of torch.autograd.gradcheck;
  *
  * by the relative error |a - n| / max(|a|, |n|).  Entries whose values are
  * both within atol (1e-10) of zero carry no relative error and are left
  * out, as are kinks (the loss is not differentiable there).  A `disagree`
- * verdict of the rule on a right derivation is a false alarm, counted. */
+ * verdict on a right derivation is a false alarm, counted for both rules;
+ * so are the forward passes per entry (one-sided differences included)
+ * and the entries whose true error lies outside the rule's error bar. */
 #include "gradcheck.h"
 
 #include <gsl/gsl_deriv.h>
@@ -45,6 +48,8 @@ static double loss_of(double x, void *params)
 typedef struct {
     const char *model;
     size_t cases, n, cap, disagree, inconclusive, nonfinite;
+    size_t disagree_before, entries, passes, passes_before, outside;
+    double worst_bar;      /* largest true error / error bar */
     double *err[3];
 } tally;
 
@@ -80,12 +85,15 @@ static void check_case(const gc_case *c, tally *t)
 {
     const gc_problem *p = c->prob;
     size_t np = p->layout.params.n;
-    gc_engine *e = NULL;
+    gc_engine *e = NULL, *eb = NULL;
     double *theta = malloc(np * sizeof *theta), *grad = malloc(np * sizeof *grad);
     double *work = malloc((p->layout.work + 1) * sizeof *work);
-    if (gc_engine_alloc(p, &e) || !theta || !grad || !work) exit(2);
+    if (gc_engine_alloc(p, &e) || gc_engine_alloc(p, &eb) || !theta ||
+        !grad || !work)
+        exit(2);
+    gc_step before = c->step;
+    before.rule = GC_RULE_GSL;
     loss_at l = {p, theta, work, 0};
-    gsl_function F = {loss_of, &l};
     int counted = 0;
     for (size_t i = 0; i < c->n_derivs; i++) {
         const gc_derivation_type *d = c->derivs[i].type;
@@ -102,24 +110,33 @@ static void check_case(const gc_case *c, tally *t)
                     cov |= !strcmp(d->covers[j], b->name);
                 for (size_t k = b->offset; cov && k < b->offset + b->size;
                      k++) {
-                    gc_entry_check ch;
+                    gc_entry_check ch, cb;
                     gc_engine_check_param(e, theta, k, grad[k], &c->step,
                                           &c->tol, &ch);
+                    gc_engine_check_param(eb, theta, k, grad[k], &before,
+                                          &c->tol, &cb);
+                    t->entries++;
                     t->disagree += ch.verdict == GC_DISAGREE;
+                    t->disagree_before += cb.verdict == GC_DISAGREE;
                     t->inconclusive += ch.verdict == GC_INCONCLUSIVE;
                     t->nonfinite += ch.verdict == GC_NONFINITE;
-                    if (ch.verdict == GC_KINK || ch.verdict == GC_NONFINITE)
+                    if (ch.verdict == GC_KINK || ch.verdict == GC_NONFINITE ||
+                        cb.verdict == GC_KINK || cb.verdict == GC_NONFINITE)
                         continue;
-                    double a = grad[k], n5, err5;
+                    double a = grad[k];
                     l.k = k;
-                    gsl_deriv_central(&F, theta[k], 1e-3, &n5, &err5);
                     double h = 1e-6;
                     double n3 = (loss_of(theta[k] + h, &l) -
                                  loss_of(theta[k] - h, &l)) / (2 * h);
                     double m = fmax(fabs(a), fabs(ch.numeric.value));
                     if (m <= c->tol.atol) continue;
+                    t->outside += !(fabs(a - ch.numeric.value) <=
+                                    ch.numeric.abserr);
+                    double q = fabs(a - ch.numeric.value) /
+                               ch.numeric.abserr;
+                    if (q > t->worst_bar) t->worst_bar = q;
                     double ev[3] = {gc_rel_error(a, ch.numeric.value, 0),
-                                    gc_rel_error(a, n5, 0),
+                                    gc_rel_error(a, cb.numeric.value, 0),
                                     gc_rel_error(a, n3, 0)};
                     if (push(t, ev)) exit(2);
                 }
@@ -127,7 +144,10 @@ static void check_case(const gc_case *c, tally *t)
         }
     }
     t->cases += counted;
+    t->passes += gc_engine_passes(e);
+    t->passes_before += gc_engine_passes(eb);
     gc_engine_free(e);
+    gc_engine_free(eb);
     free(theta);
     free(grad);
     free(work);
@@ -168,10 +188,10 @@ int main(int argc, char **argv)
     printf("accuracy of numeric derivatives on right derivations, every "
            "claimed entry at every point of every case\n");
     printf("relative error |a - n| / max(|a|, |n|) against the analytic "
-           "value: median (max)\n\n");
-    printf("%-22s %5s %7s  %-21s %-21s %-21s %8s\n", "model", "cases",
-           "entries", "rule (gradcheck)", "GSL, fixed h = 1e-3",
-           "3-point, h = 1e-6", "disagree");
+           "value: median (max); forward passes per entry\n\n");
+    printf("%-23s %5s %7s  %-21s %-21s %-21s %6s %6s %8s\n", "model",
+           "cases", "entries", "rule (gradcheck)", "before (GSL refines)",
+           "3-point, h = 1e-6", "passes", "before", "disagree");
     tally all = {.model = "all"};
     for (size_t j = 0; j < nt; j++) {
         if (!t[j].n) continue;
@@ -180,26 +200,42 @@ int main(int argc, char **argv)
             push(&all, ev);
         }
         all.cases += t[j].cases;
+        all.entries += t[j].entries;
+        all.passes += t[j].passes;
+        all.passes_before += t[j].passes_before;
+        all.outside += t[j].outside;
+        all.worst_bar = fmax(all.worst_bar, t[j].worst_bar);
         all.disagree += t[j].disagree;
+        all.disagree_before += t[j].disagree_before;
         all.inconclusive += t[j].inconclusive;
         all.nonfinite += t[j].nonfinite;
     }
+    double md[3] = {0, 0, 0};
     for (size_t j = 0; j <= nt; j++) {
         tally *x = j < nt ? &t[j] : &all;
         if (!x->n) continue;
         if (j == nt) printf("\n");
-        printf("%-22s %5zu %7zu ", x->model, x->cases, x->n);
+        printf("%-23s %5zu %7zu ", x->model, x->cases, x->n);
         for (int r = 0; r < 3; r++) {
             double mx = 0;
             for (size_t i = 0; i < x->n; i++) mx = fmax(mx, x->err[r][i]);
-            double md = median(x->err[r], x->n);
-            printf(" %9.2e (%8.1e)", md, mx);
+            md[r] = median(x->err[r], x->n);
+            printf(" %9.2e (%8.1e)", md[r], mx);
         }
-        printf(" %8zu\n", x->disagree);
+        printf(" %6.2f %6.2f %4zu %3zu\n",
+               (double)x->passes / (double)x->entries,
+               (double)x->passes_before / (double)x->entries, x->disagree,
+               x->disagree_before);
     }
-    printf("\ndisagree: entries of right derivations judged `disagree` by "
-           "gradcheck's rule (false alarms); %zu inconclusive, %zu "
-           "nonfinite\n", all.inconclusive, all.nonfinite);
+    printf("\nmedian relative error: torch's 3-point rule / gradcheck's rule "
+           "%.0fx, the rule before / gradcheck's rule %.0fx\n",
+           md[2] / md[0], md[1] / md[0]);
+    printf("disagree: entries of right derivations judged `disagree` (false "
+           "alarms), by the rule and by the rule before; %zu inconclusive, "
+           "%zu nonfinite;\nthe true error outside the rule's error bar: "
+           "%zu of %zu entries, at most %.2g times the bar\n",
+           all.inconclusive, all.nonfinite, all.outside, all.n,
+           all.worst_bar);
     for (size_t j = 0; j <= nt; j++)
         for (int r = 0; r < 3; r++) free(j < nt ? t[j].err[r] : all.err[r]);
     free(t);

@@ -7,7 +7,16 @@
  *
  *   full       every entry checked one by one (gc_exec_check_params, all
  *              threads, batched where the model has forward_batch):
- *              entries per second, forward passes per entry;
+ *              entries per second, forward passes per entry; again on one
+ *              thread (how much the second core gives); and the median
+ *              relative error against the analytic gradient;
+ *   localisation  every dL/d(quantity) the derivation states checked after
+ *              the parameters, as `gradcheck run` does by default (batched
+ *              through forward_batch_tap where the model has it): the full
+ *              check with and without it;
+ *   before     the full check with the step rule before issue 14
+ *              (GC_RULE_GSL: GSL's own refinement): passes per entry and
+ *              median relative error, for the before/after comparison;
  *   GFLOP/s    forward passes x flops per pass / wall-clock time, where a
  *              pass's flops are the dense count of its matrix products
  *              (2 per multiply-add; activations not counted), and that rate
@@ -188,6 +197,13 @@ typedef struct {
     int threads, batched;
     double full_s;
     size_t full_passes, disagree, inconclusive;
+    size_t quantities;        /* localisation: quantity entries checked */
+    double quant_s;
+    size_t quant_passes, quant_disagree;
+    double full1_s;           /* the full check on one thread */
+    double med, med_before;   /* median relative error vs the analytic */
+    double before_s;
+    size_t before_passes, before_disagree;
     double serial_eps;
     size_t serial_n;
     double dir_s;
@@ -207,7 +223,8 @@ typedef struct {
 static void dump_json(const char *dir, const bench_model *bm,
                       const gc_problem *p, const double *theta,
                       const double *grad, const gc_entry_check *ch,
-                      const result *r, double *ch_work)
+                      const gc_entry_check *cb, const result *r,
+                      double *ch_work)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s.json", dir, bm->label);
@@ -226,18 +243,23 @@ static void dump_json(const char *dir, const bench_model *bm,
             "%.6g, \"full_passes\": %zu, \"dir_seconds\": %.6g, "
             "\"dir_passes\": %zu,\n", r->threads, r->batched, r->full_s,
             r->full_passes, r->dir_s, r->dir_passes);
-    const char *keys[] = {"theta", "inputs", "analytic", "numeric", "abserr"};
+    fprintf(f, " \"quant_seconds\": %.6g, \"passes_per_entry\": %.6g, "
+            "\"passes_per_entry_before\": %.6g,\n", r->quant_s,
+            (double)r->full_passes / (double)r->entries,
+            (double)r->before_passes / (double)r->entries);
+    const char *keys[] = {"theta", "inputs", "analytic", "numeric", "abserr",
+                          "numeric_before"};
     size_t np = p->layout.params.n;
-    for (int key = 0; key < 5; key++) {
+    for (int key = 0; key < 6; key++) {
         size_t n = key == 1 ? p->layout.inputs.n : np;
         fprintf(f, " \"%s\": [", keys[key]);
         for (size_t i = 0; i < n; i++) {
             double v = key == 0 ? theta[i] : key == 1 ? p->inputs[i]
                      : key == 2 ? grad[i] : key == 3 ? ch[i].numeric.value
-                     : ch[i].numeric.abserr;
+                     : key == 4 ? ch[i].numeric.abserr : cb[i].numeric.value;
             fprintf(f, "%s%.17g", i ? ", " : "", v);
         }
-        fprintf(f, "]%s\n", key < 4 ? "," : "");
+        fprintf(f, "]%s\n", key < 5 ? "," : "");
     }
     fprintf(f, "}\n");
     fclose(f);
@@ -278,6 +300,42 @@ static int cmp_abs(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Median relative error |a - n| / max(|a|, |n|) of the numeric values
+ * against the analytic ones, entries with max(|a|, |n|) <= 1e-10 left out
+ * (as scripts/bench-vs-torch does). */
+static double median_rel(const double *grad, const gc_entry_check *ch,
+                         size_t np)
+{
+    double *e = malloc(np * sizeof *e);
+    size_t n = 0;
+    for (size_t k = 0; k < np; k++) {
+        double m = fmax(fabs(grad[k]), fabs(ch[k].numeric.value));
+        if (m > 1e-10) e[n++] = fabs(grad[k] - ch[k].numeric.value) / m;
+    }
+    qsort(e, n, sizeof *e, cmp_abs);
+    double med = n ? (n % 2 ? e[n / 2] : 0.5 * (e[n / 2 - 1] + e[n / 2]))
+                   : NAN;
+    free(e);
+    return med;
+}
+
+/* The full check of every parameter entry with `step` on `threads`
+ * threads: seconds, and passes into *passes. */
+static double full_check(const gc_problem *p, const gc_step *step,
+                         int threads, const double *theta,
+                         const double *grad, gc_entry_check *ch,
+                         size_t *passes)
+{
+    gc_exec *x = NULL;
+    if (gc_exec_alloc(p, step, threads, GC_BATCH_AUTO, &x)) return NAN;
+    double t0 = now();
+    int st = gc_exec_check_params(x, theta, grad, NULL, &gc_tol_default, ch);
+    double t = now() - t0;
+    if (passes) *passes = gc_exec_passes(x);
+    gc_exec_free(x);
+    return st ? NAN : t;
+}
+
 static int run_model(const bench_model *bm, const options *o, result *r)
 {
     const gc_model_type *m = gc_model_find(bm->model);
@@ -287,6 +345,7 @@ static int run_model(const bench_model *bm, const options *o, result *r)
     double *theta = malloc(np * sizeof *theta), *grad = malloc(np * sizeof *grad);
     double *work = malloc((p->layout.work + 1) * sizeof *work);
     gc_entry_check *ch = calloc(np, sizeof *ch), *sch = calloc(np, sizeof *sch);
+    gc_entry_check *cb = calloc(np, sizeof *cb);
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(rng, 2385);
     for (size_t k = 0; k < np; k++)
@@ -313,6 +372,41 @@ static int run_model(const bench_model *bm, const options *o, result *r)
         r->disagree += ch[k].verdict == GC_DISAGREE;
         r->inconclusive += ch[k].verdict == GC_INCONCLUSIVE;
     }
+
+    /* localisation: every dL/d(quantity) the derivation states, as
+     * gradcheck run checks them after the parameters */
+    size_t nq = p->layout.quantities.n;
+    if (d->quantity_grads && nq) {
+        double *q = malloc(nq * sizeof *q), *dq = malloc(nq * sizeof *dq);
+        gc_entry_check *qch = calloc(nq, sizeof *qch);
+        t0 = now();
+        p->model->forward(p, theta, NULL, q, work);
+        d->quantity_grads(p, theta, dq, work);
+        if (gc_exec_check_quantities(x, theta, q, dq, NULL, &gc_tol_default,
+                                     qch))
+            return 1;
+        r->quant_s = now() - t0;
+        r->quant_passes = gc_exec_passes(x) - r->full_passes;
+        r->quantities = nq;
+        for (size_t j = 0; j < nq; j++)
+            r->quant_disagree += qch[j].verdict == GC_DISAGREE;
+        free(q);
+        free(dq);
+        free(qch);
+    }
+    r->med = median_rel(grad, ch, np);
+
+    /* one thread, and the rule before */
+    if (r->threads > 1)
+        r->full1_s = full_check(p, &gc_step_default, 1, theta, grad, sch,
+                                NULL);
+    gc_step before = gc_step_default;
+    before.rule = GC_RULE_GSL;
+    r->before_s = full_check(p, &before, o->threads, theta, grad, cb,
+                             &r->before_passes);
+    for (size_t k = 0; k < np; k++)
+        r->before_disagree += cb[k].verdict == GC_DISAGREE;
+    r->med_before = median_rel(grad, cb, np);
 
     /* the serial path on a sample */
     size_t want = o->quick ? 100 : 400, stride = np / want ? np / want : 1;
@@ -349,7 +443,7 @@ static int run_model(const bench_model *bm, const options *o, result *r)
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     r->maxrss_kb = ru.ru_maxrss;
-    if (o->dump) dump_json(o->dump, bm, p, theta, grad, ch, r, work);
+    if (o->dump) dump_json(o->dump, bm, p, theta, grad, ch, cb, r, work);
     gc_exec_free(x);
     gsl_rng_free(rng);
     free(sample);
@@ -358,6 +452,7 @@ static int run_model(const bench_model *bm, const options *o, result *r)
     free(work);
     free(ch);
     free(sch);
+    free(cb);
     gc_problem_free(p);
     return 0;
 }
@@ -521,6 +616,21 @@ int main(int argc, char **argv)
                r.threads == 1 ? "" : "s",
                r.batched ? "batched (forward_batch)" : "forward() per value",
                r.full_s, r.disagree, r.inconclusive, r.serial_n);
+        if (r.quantities)
+            printf("      with localisation: %zu quantity entries in %.2f s "
+                   "(%.2f passes each, %zu disagree): full check %.2f s, "
+                   "%.2fx the check without\n", r.quantities, r.quant_s,
+                   (double)r.quant_passes / r.quantities, r.quant_disagree,
+                   r.full_s + r.quant_s, (r.full_s + r.quant_s) / r.full_s);
+        if (r.full1_s > 0)
+            printf("      one thread: %.2f s; %d threads are %.2fx faster\n",
+                   r.full1_s, r.threads, r.full1_s / r.full_s);
+        printf("      accuracy: median relative error %.2e against the "
+               "analytic gradient; before (GSL's refinement) %.2e, %.0fx "
+               "larger, %.2f passes/entry, %.2f s, %zu disagree\n", r.med,
+               r.med_before, r.med_before / r.med,
+               (double)r.before_passes / r.entries, r.before_s,
+               r.before_disagree);
         printf("      directional, correct gradient: %s, %zu passes, %zu "
                "named, %.3f s\n", gc_verdict_name(r.dir_verdict),
                r.dir_passes, r.dir_named, r.dir_s);
