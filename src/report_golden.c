@@ -59,7 +59,9 @@ int gc_golden_report_changes(FILE *f, const gc_golden_diff *d)
 int gc_golden_report_text(FILE *f, gc_golden_check *const *gs, size_t n,
                           const gc_report_options *o)
 {
-    (void)o;
+    /* ok in green, FAILED in red when colour is asked (--color) */
+    const char *ok = o && o->color ? "\033[32mok\033[0m" : "ok";
+    const char *bad = o && o->color ? "\033[1;31mFAILED\033[0m" : "FAILED";
     size_t rows = 0, unchanged = 0, within = 0, beyond = 0, verdicts = 0,
            added = 0, removed = 0, nd = 0, nc = 0, failing = 0;
     for (size_t i = 0; i < n; i++) {
@@ -68,7 +70,7 @@ int gc_golden_report_text(FILE *f, gc_golden_check *const *gs, size_t n,
         nc += g->report->n_claims;
         if (g->read_status) {
             failing++;
-            fprintf(f, "%s: FAILED: %s: %s%s\n", g->c->name, g->path,
+            fprintf(f, "%s: %s: %s: %s%s\n", g->c->name, bad, g->path,
                     g->missing ? "" : "malformed: ", g->read_err.msg);
             continue;
         }
@@ -81,15 +83,15 @@ int gc_golden_report_text(FILE *f, gc_golden_check *const *gs, size_t n,
         added += d->added;
         removed += d->removed;
         if (gc_golden_check_ok(g)) {
-            fprintf(f, "%s: ok: %zu rows, %zu unchanged, %zu changed within "
-                    "tolerance\n", g->c->name, g->golden.n, d->unchanged,
+            fprintf(f, "%s: %s: %zu rows, %zu unchanged, %zu changed within "
+                    "tolerance\n", g->c->name, ok, g->golden.n, d->unchanged,
                     d->within);
             continue;
         }
         failing++;
-        fprintf(f, "%s: FAILED: %zu row%s beyond tolerance (rtol %g, atol "
+        fprintf(f, "%s: %s: %zu row%s beyond tolerance (rtol %g, atol "
                 "%g), %zu added, %zu removed; received rows written to "
-                "%s.received\n", g->c->name, d->beyond,
+                "%s.received\n", g->c->name, bad, d->beyond,
                 d->beyond == 1 ? "" : "s", g->tol.rtol, g->tol.atol,
                 d->added, d->removed, g->path);
         gc_golden_report_changes(f, d);

@@ -149,5 +149,21 @@ ok "the format check refuses invalid UTF-8" bad_json utf8 $'{"score": 0, "output
 ok "the format check refuses a score that is not the tests' sum" bad_json sum '{"score": 2, "tests": [{"name": "a", "score": 1, "max_score": 1, "status": "passed", "output": ""}]}'
 ok "the format check refuses a leaderboard order other than asc or desc" bad_json board '{"score": 0, "tests": [], "leaderboard": [{"name": "t", "value": 1, "order": "up"}]}'
 
+# --- --color on every command; "did you mean" for an unknown case
+ok "grade --color always colours the verdicts" \
+    bash -c "'$gc' grade --color always swish_001_4_4 '$root/cases/submissions/swish_001_4_4' | grep -q \$'\\033\\[32magree'"
+ok "grade --color never does not" \
+    bash -c "! '$gc' grade --color never swish_001_4_4 '$root/cases/submissions/swish_001_4_4' | grep -q \$'\\033'"
+ok "golden check --color always colours ok" \
+    bash -c "'$gc' golden check --color always swish_001_4_4 | grep -q \$'\\033\\[32mok'"
+ok "list and run accept --color" \
+    bash -c "'$gc' list --color never >/dev/null && '$gc' run --color never swish_001_4_4 >/dev/null"
+ok "a bad --color is a usage error on every command" \
+    bash -c "for c in 'list' 'run swish_001_4_4' 'golden check swish_001_4_4' 'grade swish_001_4_4 $tmp/wrong_expect.txt'; do '$gc' \$c --color sometimes >/dev/null 2>&1; [ \$? -eq 2 ] || { echo \"\$c\"; exit 1; }; done"
+ok "an unknown case offers the closest names: run cnn1d" \
+    bash -c "$(declare -f status); tmp='$tmp'; status 2 '$gc' run cnn1d && grep -q 'did you mean cnn1d_000_p3?' '$tmp/err'"
+ok "a misspelt case offers the closest name: grade tanh_net_004_q2" \
+    bash -c "$(declare -f status); tmp='$tmp'; status 2 '$gc' grade tanh_net_004_q2 '$tmp/wrong_expect.txt' && grep -q 'did you mean tanh_net_004_q1?' '$tmp/err'"
+
 done_testing
 [ "$failed" -eq 0 ]

@@ -63,6 +63,7 @@ static const char usage_text[] =
 "      --junit FILE          also write JUnit XML (one testsuite per case)\n"
 "      --html FILE           also write an HTML page of what changed\n"
 "      --cases DIR           case folder\n"
+"      --color WHEN          as for run\n"
 "\n"
 "grade options:\n"
 "      --gradebook FILE      write the gradebook CSV (one row per submission)\n"
@@ -84,6 +85,8 @@ static const char usage_text[] =
 "      --hide-values         messages never show the right values\n"
 "      --partial-credit      a wrong answer earns the share of its entries right\n"
 "      --cases DIR           case folder\n"
+"      --color WHEN          as for run\n"
+"list options: --cases DIR, --color WHEN\n"
 "\n"
 "A CASE is a name from 'gradcheck list' or a path to a .yaml case file.\n"
 "Verdicts: agree, disagree, kink, nonfinite, inconclusive (docs/verdicts.md).\n"
@@ -134,7 +137,78 @@ static int parse_long(const char *opt, const char *s, long max, long *out)
     return 0;
 }
 
-static int cmd_list(const char *dir)
+/* --color WHEN: auto (a terminal, and NO_COLOR unset or empty), always,
+ * never. */
+static int check_color(const char *when)
+{
+    if (strcmp(when, "auto") && strcmp(when, "always") &&
+        strcmp(when, "never")) {
+        usage_error("--color: expected auto, always or never, found \"%s\"",
+                    when);
+        return -1;
+    }
+    return 0;
+}
+
+static int use_color(const char *when, int fd)
+{
+    const char *nc = getenv("NO_COLOR");
+    return strcmp(when, "always") == 0 ||
+           (strcmp(when, "auto") == 0 && !(nc && *nc) && isatty(fd));
+}
+
+/* Edit distance (Levenshtein) of a and b; names longer than 200 are
+ * never close. */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 200 || lb > 200) return (size_t)-1;
+    size_t row[201];
+    for (size_t j = 0; j <= lb; j++) row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+            if (up + 1 < best) best = up + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+/* "no such case", with the catalogue's closest names: those the argument
+ * begins (cnn1d: cnn1d_000_p3), else those within an edit distance of a
+ * third of its length (at least 2), nearest first, at most five. */
+static void no_such_case(const char *arg, const char *dir)
+{
+    fprintf(stderr, "gradcheck: %s: no such case file, and no case of that "
+            "name in %s (see 'gradcheck list')", arg, dir);
+    char **names = NULL;
+    size_t n = 0, shown = 0, la = strlen(arg);
+    if (!strchr(arg, '/') && gc_catalogue_list(dir, &names, &n) == GC_OK) {
+        size_t limit = la / 3 > 2 ? la / 3 : 2;
+        for (int pass = 0; pass < 2 && !shown; pass++)
+            for (size_t d = 0; d <= (pass ? limit : 0) && shown < 5; d++)
+                for (size_t i = 0; i < n && shown < 5; i++) {
+                    int hit = pass ? edit_distance(arg, names[i]) == d
+                                   : la >= 3 &&
+                                     strncmp(names[i], arg, la) == 0;
+                    if (hit)
+                        fprintf(stderr, "%s%s", shown++ ? ", " : "; did you "
+                                "mean ", names[i]);
+                }
+        if (shown) fprintf(stderr, "?");
+        for (size_t i = 0; i < n; i++) free(names[i]);
+        free(names);
+    }
+    fprintf(stderr, "\n");
+}
+
+static int cmd_list(const char *dir, int color)
 {
     printf("models and derivations:\n");
     for (size_t i = 0; gc_models[i]; i++) {
@@ -162,8 +236,9 @@ static int cmd_list(const char *dir)
             printf("  %-32s %s, %s (%s)\n", names[i], c->seed, c->problem,
                    c->model->name);
         } else {
-            printf("  %-32s (cannot be read: see gradcheck run %s)\n",
-                   names[i], names[i]);
+            printf("  %-32s %s(cannot be read: see gradcheck run %s)%s\n",
+                   names[i], color ? "\033[1;31m" : "", names[i],
+                   color ? "\033[0m" : "");
             st = EXIT_TROUBLE;
         }
         gc_case_free(c);
@@ -210,8 +285,7 @@ static int load_cases(const char *dir, int argc, char **argv,
         char *path = NULL;
         gc_error err;
         if (gc_catalogue_resolve(dir, arg, &path)) {
-            fprintf(stderr, "gradcheck: %s: no such case file, and no case of "
-                    "that name in %s (see 'gradcheck list')\n", arg, dir);
+            no_such_case(arg, dir);
             bad = 1;
         } else if (gc_case_load(path, &cases[i], &err)) {
             print_error(&err);
@@ -232,7 +306,8 @@ static int load_cases(const char *dir, int argc, char **argv,
 
 static int cmd_golden(int argc, char **argv)
 {
-    enum { O_GOLDEN = 256, O_CASES, O_RTOL, O_ATOL, O_JUNIT, O_HTML };
+    enum { O_GOLDEN = 256, O_CASES, O_RTOL, O_ATOL, O_JUNIT, O_HTML,
+           O_COLOR };
     static const struct option opts[] = {
         {"golden", required_argument, 0, O_GOLDEN},
         {"cases", required_argument, 0, O_CASES},
@@ -241,6 +316,7 @@ static int cmd_golden(int argc, char **argv)
         {"format", required_argument, 0, 'f'},
         {"junit", required_argument, 0, O_JUNIT},
         {"html", required_argument, 0, O_HTML},
+        {"color", required_argument, 0, O_COLOR},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}
     };
@@ -253,7 +329,7 @@ static int cmd_golden(int argc, char **argv)
     }
     int update = !strcmp(argv[1], "update");
     const char *dir = gc_cases_dir(), *gdir = gc_golden_dir(), *junit = NULL,
-               *html = NULL;
+               *html = NULL, *color = "auto";
     int tap = 0, have_tol = 0, c;
     gc_golden_tol tol = gc_golden_tol_default;
     optind = 1;
@@ -278,6 +354,10 @@ static int cmd_golden(int argc, char **argv)
             break;
         case O_JUNIT: junit = optarg; break;
         case O_HTML: html = optarg; break;
+        case O_COLOR:
+            if (check_color(optarg)) return EXIT_TROUBLE;
+            color = optarg;
+            break;
         case 'h': fputs(usage_text, stdout); return EXIT_MET;
         default:
             return usage_error("golden: unknown or incomplete option \"%s\"",
@@ -350,7 +430,10 @@ static int cmd_golden(int argc, char **argv)
     }
     if (ret != EXIT_TROUBLE && !update) {
         if (tap) gc_golden_report_tap(stdout, checks, n);
-        else gc_golden_report_text(stdout, checks, n, NULL);
+        else {
+            gc_report_options ro = {0, use_color(color, STDOUT_FILENO)};
+            gc_golden_report_text(stdout, checks, n, &ro);
+        }
         if (junit && gc_golden_report_junit(junit, checks, n)) {
             fprintf(stderr, "gradcheck: %s: cannot write the JUnit file\n",
                     junit);
@@ -555,7 +638,7 @@ static int cmd_grade(int argc, char **argv)
 {
     enum { O_GRADEBOOK = 256, O_RESULTS, O_POINTS, O_SEED, O_CPU, O_MEM,
            O_TIMEOUT, O_CC, O_CASES, O_HEADER, O_NAMES, O_STUDENT,
-           O_RESULTS_JSON, O_VISIBILITY, O_HIDE, O_PARTIAL };
+           O_RESULTS_JSON, O_VISIBILITY, O_HIDE, O_PARTIAL, O_COLOR };
     static const struct option opts[] = {
         {"gradebook", required_argument, 0, O_GRADEBOOK},
         {"results-dir", required_argument, 0, O_RESULTS},
@@ -574,12 +657,13 @@ static int cmd_grade(int argc, char **argv)
         {"visibility", required_argument, 0, O_VISIBILITY},
         {"hide-values", no_argument, 0, O_HIDE},
         {"partial-credit", no_argument, 0, O_PARTIAL},
+        {"color", required_argument, 0, O_COLOR},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}
     };
     gc_grade_options go = gc_grade_options_default();
     const char *gradebook = NULL, *results = NULL, *dir = gc_cases_dir();
-    const char *results_json = NULL;
+    const char *results_json = NULL, *color = "auto";
     int verbose = 0, header = 0, names = 0, c;
     long mem;
     optind = 1;
@@ -627,6 +711,10 @@ static int cmd_grade(int argc, char **argv)
             break;
         case O_HIDE: go.hide_truth = 1; break;
         case O_PARTIAL: go.partial_credit = 1; break;
+        case O_COLOR:
+            if (check_color(optarg)) return EXIT_TROUBLE;
+            color = optarg;
+            break;
         case 'h': fputs(usage_text, stdout); return EXIT_MET;
         default:
             return usage_error("grade: unknown or incomplete option \"%s\"",
@@ -649,9 +737,7 @@ static int cmd_grade(int argc, char **argv)
                            "results.json: give --student ID too (ID may be "
                            "\"\")%s", "");
     if (gc_catalogue_resolve(dir, argv[optind], &path)) {
-        fprintf(stderr, "gradcheck: %s: no such case file, and no case of "
-                "that name in %s (see 'gradcheck list')\n", argv[optind],
-                dir);
+        no_such_case(argv[optind], dir);
         return EXIT_TROUBLE;
     }
     if (gc_case_load(path, &cs, &err)) {
@@ -674,7 +760,9 @@ static int cmd_grade(int argc, char **argv)
     }
     for (size_t i = 0; i < r->n_warnings; i++)
         fprintf(stderr, "gradcheck: warning: %s\n", r->warnings[i]);
-    if (gc_grade_report_text(stdout, r, verbose ? GC_GRADE_VERBOSE : 0) ||
+    if (gc_grade_report_text(stdout, r, (verbose ? GC_GRADE_VERBOSE : 0) |
+                             (use_color(color, STDOUT_FILENO)
+                              ? GC_GRADE_COLOR : 0)) ||
         fflush(stdout)) {
         fprintf(stderr, "gradcheck: cannot write to standard output\n");
         goto done;
@@ -718,13 +806,20 @@ int main(int argc, char **argv)
         return EXIT_MET;
     }
     if (strcmp(cmd, "list") == 0) {
-        const char *dir = gc_cases_dir();
+        const char *dir = gc_cases_dir(), *color = "auto";
         for (int i = 2; i < argc; i++) {
             if (strcmp(argv[i], "--cases") == 0 && i + 1 < argc) dir = argv[++i];
+            else if (strcmp(argv[i], "--color") == 0 && i + 1 < argc) {
+                color = argv[++i];
+                if (check_color(color)) return EXIT_TROUBLE;
+            } else if (strncmp(argv[i], "--color=", 8) == 0) {
+                color = argv[i] + 8;
+                if (check_color(color)) return EXIT_TROUBLE;
+            }
             else if (strcmp(argv[i], "--help") == 0) { fputs(usage_text, stdout); return EXIT_MET; }
             else return usage_error("list: unexpected argument \"%s\"", argv[i]);
         }
-        return cmd_list(dir);
+        return cmd_list(dir, use_color(color, STDOUT_FILENO));
     }
     if (strcmp(cmd, "run") == 0) return cmd_run(argc - 1, argv + 1);
     if (strcmp(cmd, "golden") == 0) return cmd_golden(argc - 1, argv + 1);
