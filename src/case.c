@@ -1438,3 +1438,67 @@ void gc_case_free(gc_case *c)
     gc_grading_free(c->grading);
     free(c);
 }
+
+/* The template of gradcheck new: the two-layer ReLU network of issue 11,
+ * with the output layer's gradients given and the hidden layer's left to
+ * fill in, so that it runs (and agrees) as written. */
+static const char template_text[] =
+"# A network of your own and your derivation of its gradient, checked by\n"
+"# gradcheck against numerical derivatives:  gradcheck run %s.yaml\n"
+"# Reference: docs/case-files.md (\"Networks written in the case file\") and\n"
+"# docs/formula-language.md.\n"
+"name: %s\n"
+"title: two-layer ReLU network, squared loss (edit me)\n"
+"\n"
+"network:\n"
+"  dims: {n0: 3, n1: 4, n2: 2}          # sizes, used in the shapes below\n"
+"  # parameter and input blocks with their shapes: [rows, columns]; an axis\n"
+"  # is SIZE (indices 1..SIZE) or FIRST..LAST, e.g. [0..n0, n1]\n"
+"  params: {W1: [n1, n0], b1: [n1], W2: [n2, n1], b2: [n2]}\n"
+"  inputs: {x: [n0], y: [n2]}\n"
+"  # the forward pass, one definition per line; every definition is a\n"
+"  # quantity you can give dL/d... for, the LAST one is the loss (a number).\n"
+"  # Recurrences: h[t] = tanh(U @ x[t] + if(t == 1, zeros(n1), W @ h[t-1]))\n"
+"  forward: |\n"
+"    s1 = W1 @ x + b1\n"
+"    a1 = relu(s1)\n"
+"    s2 = W2 @ a1 + b2\n"
+"    L = 0.5 dot(s2 - y, s2 - y)\n"
+"\n"
+"inputs: {x: [1.0, -0.5, 2.0], y: [0.3, -0.2]}\n"
+"# parameter values: those not given here are drawn from random:\n"
+"# params: {W1: [[0.1, 0.2, 0.3], [0.4, 0.5, 0.6], ...]}\n"
+"points: 4                              # random points besides the first\n"
+"random: {seed: 1, dist: normal, scale: 0.8}\n"
+"\n"
+"derivations:\n"
+"  mine:                                 # add expect: agree once you know\n"
+"    formulas: |\n"
+"      # your derivation: dL/d(parameter) for each block you derived,\n"
+"      # dL/d(quantity) to find where a mistake enters (localisation).\n"
+"      # Names: the blocks above, the quantities of the forward pass\n"
+"      # (their values at the point), your own definitions (g2 below).\n"
+"      g2 = s2 - y\n"
+"      dL/ds2 = g2\n"
+"      dL/dW2 = outer(g2, a1)\n"
+"      dL/db2 = g2\n"
+"      # TODO the hidden layer:\n"
+"      # g1 = ...\n"
+"      # dL/ds1 = g1\n"
+"      # dL/dW1 = ...\n"
+"      # dL/db1 = ...\n";
+
+int gc_case_write_template(FILE *f, const char *name)
+{
+    char clean[128];
+    size_t n = 0;
+    for (const char *p = name; *p && n + 1 < sizeof clean; p++)
+        clean[n++] = isalnum((unsigned char)*p) || *p == '_' ? *p : '_';
+    clean[n] = 0;
+    if (!n || isdigit((unsigned char)clean[0])) {
+        snprintf(clean, sizeof clean, "my_network");
+    }
+    if (fprintf(f, template_text, clean, clean) < 0 || fflush(f))
+        return GC_EIO;
+    return GC_OK;
+}

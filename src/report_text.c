@@ -366,8 +366,19 @@ int gc_report_text(FILE *f, gc_case_report *const *rs, size_t n,
         for (size_t d = 0; d < r->n_derivs; d++)
             derivation(f, r, &r->derivs[d], o);
         claims(f, r, o);
-        fprintf(f, "  => %s\n\n", r->unmet ? "some verdicts differ from "
-                "the case's expectations" : "every verdict as expected");
+        /* derivations without expect: are expected to agree */
+        size_t open = 0, bad_open = 0;
+        for (size_t d = 0; d < r->n_derivs; d++) {
+            open += (size_t)r->derivs[d].no_expect;
+            bad_open += (size_t)(r->derivs[d].no_expect &&
+                                 r->derivs[d].verdict != GC_AGREE);
+        }
+        fprintf(f, "  => %s\n\n", !r->unmet
+                ? (open ? "every verdict as expected (derivations without "
+                          "an expectation agree)" : "every verdict as expected")
+                : bad_open == r->unmet
+                ? "a derivation without an expectation does not agree"
+                : "some verdicts differ from the case's expectations");
         unmet += r->unmet;
         nd += r->n_derivs;
         nc += r->n_claims;

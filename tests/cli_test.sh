@@ -79,6 +79,26 @@ ok "golden update restores it" env -u CI "$gc" golden update --golden "$tmp/gold
 ok "and the check passes again, with the received file gone" \
     bash -c "'$gc' golden check --golden '$tmp/golden' tanh_net_004_q1 >/dev/null && test ! -e '$tmp/golden/tanh_net_004_q1.golden.received'"
 
+# gradcheck new: a template of a network of one's own that runs as written,
+# from any folder, needing nothing of the source tree (GRADCHECK_CASES
+# points at an empty folder).
+mkdir -p "$tmp/fresh" "$tmp/empty"
+gc_abs=$(cd "$(dirname "$gc")" && pwd)/$(basename "$gc")
+ok "new writes a template case" status 0 "$gc" new "$tmp/fresh/my_net.yaml"
+ok "new never overwrites a file (exit 2)" status 2 "$gc" new "$tmp/fresh/my_net.yaml"
+ok "the template runs as written and its derivation agrees (exit 0)" \
+    bash -c "cd '$tmp/fresh' && GRADCHECK_CASES='$tmp/empty' '$gc_abs' run my_net.yaml > '$tmp/out' && grep -q 'derivation mine       agree (no expectation)' '$tmp/out'"
+# finished with a mistake (the hidden layer's delta without the ReLU's
+# derivative): no expectation, so exit 1, and the report names s1
+sed -e 's/^      # g1 = \.\.\./      g1 = transpose(W2) @ g2/' \
+    -e 's/^      # dL\/ds1 = g1/      dL\/ds1 = g1/' \
+    -e 's/^      # dL\/dW1 = \.\.\./      dL\/dW1 = outer(g1, x)/' \
+    "$tmp/fresh/my_net.yaml" > "$tmp/fresh/wrong.yaml"
+ok "the template finished wrongly disagrees (exit 1)" \
+    status 1 "$gc" run "$tmp/fresh/wrong.yaml"
+ok "and names the first wrong quantity" \
+    grep -q "first wrong, walking back from the loss: dL/ds1" "$tmp/out"
+
 ok "cases/meson.build lists every case file" bash -c "
     for f in '$root'/cases/*.yaml; do
         b=\$(basename \"\$f\" .yaml)

@@ -5,6 +5,7 @@
 #define GRADCHECK_CASE_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include "gradcheck/model.h"
 #include "gradcheck/verdict.h"
 #include "gradcheck/engine.h"
@@ -102,6 +103,12 @@ GC_EXPORT int gc_case_load(const char *path, gc_case **out, gc_error *err);
 GC_EXPORT int gc_case_load_buffer(const char *name, const unsigned char *buf,
                         size_t len, gc_case **out, gc_error *err);
 GC_EXPORT void gc_case_free(gc_case *c);
+/* Write a commented template case to f: a small network written in the
+ * case file (network: section) and a derivation to finish, which runs as
+ * it is (docs/case-files.md "Networks written in the case file").  name
+ * is the case's name: letters, digits and '_' (others become '_').
+ * Returns GC_EIO on a write error. */
+GC_EXPORT int gc_case_write_template(FILE *f, const char *name);
 /* Draw the parameters of extra point i (1-based) into theta: point i of the
  * case's seeded stream, independent of how many points are run. */
 GC_EXPORT void gc_case_point(const gc_case *c, unsigned long seed, long i,

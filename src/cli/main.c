@@ -788,6 +788,43 @@ done:
     return ret;
 }
 
+/* gradcheck new FILE: the template, never over an existing file. */
+static int cmd_new(int argc, char **argv)
+{
+    if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+        fputs(usage_text, stdout);
+        return EXIT_MET;
+    }
+    if (argc != 2)
+        return usage_error("new: expected one file name (new FILE.yaml)%s",
+                           "");
+    const char *path = argv[1];
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    char name[128];
+    snprintf(name, sizeof name, "%s", base);
+    char *dot = strrchr(name, '.');
+    if (dot && dot != name) *dot = 0;
+    FILE *f = fopen(path, "wx");     /* x: fails if it exists */
+    if (!f) {
+        fprintf(stderr, "gradcheck: %s: %s\n", path, errno == EEXIST
+                ? "already exists: gradcheck new never overwrites a file"
+                : strerror(errno));
+        return EXIT_TROUBLE;
+    }
+    int st = gc_case_write_template(f, name);
+    if (fclose(f) != 0) st = GC_EIO;
+    if (st) {
+        fprintf(stderr, "gradcheck: %s: cannot write: %s\n", path,
+                strerror(errno));
+        remove(path);
+        return EXIT_TROUBLE;
+    }
+    printf("wrote %s: a network and a derivation to finish; run it with\n"
+           "  gradcheck run %s\n", path, path);
+    return EXIT_MET;
+}
+
 int main(int argc, char **argv)
 {
     gc_init();
@@ -824,6 +861,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "run") == 0) return cmd_run(argc - 1, argv + 1);
     if (strcmp(cmd, "golden") == 0) return cmd_golden(argc - 1, argv + 1);
     if (strcmp(cmd, "grade") == 0) return cmd_grade(argc - 1, argv + 1);
+    if (strcmp(cmd, "new") == 0) return cmd_new(argc - 1, argv + 1);
     return usage_error("unknown command \"%s\" (expected list, run, "
-                       "golden or grade)", cmd);
+                       "golden, grade or new)", cmd);
 }
