@@ -219,6 +219,41 @@ START_TEST(network_errors_carry_the_case_files_position)
 }
 END_TEST
 
+/* gradcheck grade against a network written in the case file: formula
+ * submissions answer in its names, a C submission gets a header made
+ * from its layout (carol.c computes the right gradient in C). */
+START_TEST(network_grades_formula_and_c_submissions)
+{
+    gc_case *c = load(tu_path("tests/networks/mlp2_relu.yaml"));
+    char *args[1] = {(char *)tu_path("tests/networks/submissions")};
+    gc_grade_options o = gc_grade_options_default();
+    gc_grade_report *r = NULL;
+    gc_error err;
+    int st = gc_grade(c, args, 1, &o, &r, &err);
+    ck_assert_msg(st == GC_OK, "%s", err.msg);
+    ck_assert_int_eq(r->n_subs, 3);
+    for (size_t i = 0; i < r->n_subs; i++) {
+        const gc_grade_result *g = &r->subs[i];
+        const char *id = g->sub->id;
+        ck_assert_int_eq(g->n_items, 4);
+        for (size_t k = 0; k < g->n_items; k++) {
+            const gc_grade_item *it = &g->items[k];
+            /* bob forgot the ReLU's derivative: W1, b1 wrong */
+            int wrong = strcmp(id, "bob") == 0 &&
+                        (strcmp(it->target.key, "dL/dW1") == 0 ||
+                         strcmp(it->target.key, "dL/db1") == 0);
+            ck_assert_msg(it->verdict == (wrong ? GC_GRADE_DISAGREE
+                                                : GC_GRADE_AGREE),
+                          "%s %s: %s", id, it->target.key,
+                          it->message ? it->message : "");
+        }
+        ck_assert_double_eq(g->score, strcmp(id, "bob") == 0 ? 3.0 : 6.0);
+    }
+    gc_grade_report_free(r);
+    gc_case_free(c);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("network");
@@ -229,6 +264,7 @@ int main(void)
     tcase_add_test(tc, network_threads_give_the_same_numbers);
     tcase_add_test(tc, network_no_expectation_decides_by_its_own_verdict);
     tcase_add_test(tc, network_errors_carry_the_case_files_position);
+    tcase_add_test(tc, network_grades_formula_and_c_submissions);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }

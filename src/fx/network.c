@@ -168,7 +168,12 @@ int gc_net_alloc(const char *name, const char *title, const char *file,
     *out = NULL;
     gc_net *n = calloc(1, sizeof *n);
     if (!n) return GC_ENOMEM;
-    snprintf(n->name, sizeof n->name, "%s", name);
+    /* the model's name is also a C identifier (the C submission API:
+     * NAME_gradient, NAME_in): other characters become '_' */
+    snprintf(n->name, sizeof n->name, "%s%s",
+             isdigit((unsigned char)name[0]) ? "n_" : "", name);
+    for (char *p = n->name; *p; p++)
+        if (!isalnum((unsigned char)*p)) *p = '_';
     n->title = strdup(title ? title : name);
     n->file = strdup(file);
     if (!n->title || !n->file || pthread_mutex_init(&n->mu, NULL)) {
