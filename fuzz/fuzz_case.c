@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         gc_case_report *r = NULL;
         if (gc_run_case(c, &o, &r, &err) == GC_OK) {
             FILE *f = fopen("/dev/null", "w");
-            gc_report_options ro = {1, 0};
+            gc_report_options ro = {.verbose = 2};
             if (f) {
                 gc_report_json(f, &r, 1, &ro);
                 gc_report_text(f, &r, 1, &ro);

@@ -1,15 +1,22 @@
 /* report_text.c: the terminal report (docs/reports.md).
  *
- * Per case: a header line, then per derivation its verdict against the
- * expected one, a table with one row per parameter block (the worst entry
+ * By default one line per derivation (its verdict against the expected
+ * one, the largest relative error, where it first goes wrong), and the
+ * details only for what is not as expected; -v the details of every
+ * derivation: a table with one row per parameter block (the worst entry
  * over all points, its analytic and numeric values, error bar, relative
  * error and the block's verdict), per-point verdicts, and where the
  * derivation claims intermediate quantities, the first place it goes wrong
- * walking backwards from the loss.  -v adds every entry. */
+ * walking backwards from the loss; -vv adds every entry; -q prints the
+ * summary line only.  Colour follows the expectation: an expected
+ * disagree is not an alarm, a verdict that is not expected is.  Columns
+ * are aligned by display width (UTF-8 names), and on a terminal long lines
+ * are wrapped to its width (report.c). */
 #include "gradcheck/case.h"
 #include "gradcheck/engine.h"
 #include "gradcheck/layout.h"
 #include "gradcheck/model.h"
+#include "gradcheck/names.h"
 #include "gradcheck/report.h"
 #include "gradcheck/run.h"
 #include "gradcheck/status.h"
@@ -17,25 +24,52 @@
 
 #include <stdio.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
-static const char *color_of(gc_verdict v)
+/* Colour of a verdict word.  met: the verdict is the one expected (or, for
+ * an entry, belongs to a derivation whose verdict is), so a disagree there
+ * is information, not an alarm; an unexpected verdict is white on red. */
+static const char *color_of(gc_verdict v, int met)
 {
+    if (!met) return "\033[1;37;41m";
     switch (v) {
     case GC_AGREE: return "\033[32m";
-    case GC_DISAGREE: return "\033[1;31m";
+    case GC_DISAGREE: return "\033[33m";
     case GC_KINK: return "\033[36m";
     case GC_NONFINITE: return "\033[35m";
     default: return "\033[33m";
     }
 }
 
+/* s padded with spaces to w columns of display width (UTF-8 names line up
+ * like ASCII ones); longer strings are written whole. */
+static void pad(FILE *f, const char *s, size_t w)
+{
+    fputs(s, f);
+    for (size_t n = gc_display_width(s); n < w; n++) fputc(' ', f);
+}
+
 /* A verdict word, coloured when asked, padded to width w. */
+static void verdict_met(FILE *f, gc_verdict v, int w, int met,
+                        const gc_report_options *o)
+{
+    if (o->color) fputs(color_of(v, met), f);
+    fputs(gc_verdict_name(v), f);
+    if (o->color) fputs("\033[0m", f);
+    for (int n = (int)strlen(gc_verdict_name(v)); n < w; n++) fputc(' ', f);
+}
+
+/* Inside the details of a derivation, entry verdicts are coloured as
+ * expected, unless the derivation's own verdict is not: then its writers
+ * get a copy of the options with color 2 (alarm), and what is not agree
+ * or kink is an alarm too. */
+enum { COLOR_ALARM = 2 };
+
 static void verdict(FILE *f, gc_verdict v, int w, const gc_report_options *o)
 {
-    if (o->color) fputs(color_of(v), f);
-    fprintf(f, "%-*s", w, gc_verdict_name(v));
-    if (o->color) fputs("\033[0m", f);
+    verdict_met(f, v, w, o->color != COLOR_ALARM || v == GC_AGREE ||
+                v == GC_KINK, o);
 }
 
 static void num(FILE *f, double x)
@@ -54,7 +88,8 @@ static void header(FILE *f)
 static void entry_row(FILE *f, const char *name, const gc_entry_check *ch,
                       const gc_report_options *o)
 {
-    fprintf(f, "  %-16s", name);
+    fputs("  ", f);
+    pad(f, name, 16);
     num(f, ch->analytic);
     num(f, ch->numeric.value);
     num(f, ch->numeric.abserr);
@@ -110,7 +145,10 @@ static void block_table(FILE *f, const gc_case_report *r,
             }
         char name[64];
         gc_entry_name(P, wk, name, sizeof name);
-        fprintf(f, "    %-8s %7zu  %-16s", blk->name, blk->size, name);
+        fputs("    ", f);
+        pad(f, blk->name, 8);
+        fprintf(f, " %7zu  ", blk->size);
+        pad(f, name, 16);
         num(f, worst->analytic);
         num(f, worst->numeric.value);
         num(f, worst->numeric.abserr);
@@ -166,7 +204,10 @@ static void jacobian_rows(FILE *f, const gc_case_report *r,
         char name[160], label[96];
         jac_name(L, J, wi / w->size, wi % w->size, name, sizeof name);
         snprintf(label, sizeof label, "d%s/d%s", J->of, J->wrt);
-        fprintf(f, "    %-8s %7zu  %-16s", label, n, name);
+        fputs("    ", f);
+        pad(f, label, 8);
+        fprintf(f, " %7zu  ", n);
+        pad(f, name, 16);
         num(f, worst->analytic);
         num(f, worst->numeric.value);
         num(f, worst->numeric.abserr);
@@ -175,7 +216,7 @@ static void jacobian_rows(FILE *f, const gc_case_report *r,
         verdict(f, block_verdict(counts), 0, o);
         fprintf(f, " (Jacobian%s)\n", r->n_points > 1 ? "" : "");
         (void)wp;
-        if (!o->verbose) continue;
+        if (o->verbose < 2) continue;
         for (size_t p = 0; p < r->n_points; p++)
             for (size_t e = 0; e < n; e++) {
                 jac_name(L, J, e / w->size, e % w->size, name, sizeof name);
@@ -253,7 +294,7 @@ static void localisation(FILE *f, const gc_case_report *r,
         }
     }
     if (any) fputc('\n', f);
-    if (o->verbose) {
+    if (o->verbose >= 2) {
         fprintf(f, "      quantities at point %zu:\n", p);
         for (size_t k = 0; k < Q->n; k++) {
             if (!dr->qclaimed[k]) continue;
@@ -266,24 +307,50 @@ static void localisation(FILE *f, const gc_case_report *r,
     }
 }
 
+/* The first wrong quantity of a derivation, as "dL/dh[2][3] at t = 2",
+ * or "" (the first point that shows it, as the details do). */
+static void where(const gc_case_report *r, const gc_derivation_report *dr,
+                  char *buf, size_t n)
+{
+    const gc_blocks *Q = &r->c->prob->layout.quantities;
+    buf[0] = 0;
+    for (size_t p = 0; p < r->n_points; p++) {
+        const gc_point_report *pr = &dr->points[p];
+        if (!pr->qentries || pr->first_wrong < 0) continue;
+        char name[64];
+        gc_entry_name(Q, (size_t)pr->first_wrong, name, sizeof name);
+        long t = time_of(Q, (size_t)pr->first_wrong);
+        int k = snprintf(buf, n, "first wrong dL/d%s", name);
+        if (t >= 0 && k >= 0 && (size_t)k < n)
+            snprintf(buf + k, n - (size_t)k, " at t = %ld", t);
+        return;
+    }
+}
+
 static void derivation(FILE *f, const gc_case_report *r,
                        const gc_derivation_report *dr,
-                       const gc_report_options *o)
+                       const gc_report_options *opt)
 {
-    fprintf(f, "  derivation %-10s ", dr->type->name);
-    verdict(f, dr->verdict, 0, o);
+    int met = dr->verdict == dr->expect;   /* agree when no_expect */
+    gc_report_options details = *opt;
+    if (details.color && !met) details.color = COLOR_ALARM;
+    const gc_report_options *o = &details;
+    fputs("  derivation ", f);
+    pad(f, dr->type->name, 10);
+    fputc(' ', f);
+    verdict_met(f, dr->verdict, 0, met, o);
     if (dr->no_expect)
         fprintf(f, " (no expectation)");
     else
         fprintf(f, " (expected %s)%s", gc_verdict_name(dr->expect),
-                dr->verdict == dr->expect ? "" : "  <-- UNEXPECTED");
+                met ? "" : "  <-- UNEXPECTED");
     fprintf(f, "  max rel.error %.2e over %zu entries x %zu points\n",
             dr->max_rel_error, dr->n_claimed, r->n_points);
     fprintf(f, "    %s\n", dr->type->summary);
     block_table(f, r, dr, o);
     jacobian_rows(f, r, dr, o);
     fprintf(f, "    points:");
-    if (r->n_points <= 16 || o->verbose) {
+    if (r->n_points <= 16 || o->verbose >= 2) {
         for (size_t p = 0; p < r->n_points; p++) {
             fprintf(f, " %zu%s=", p, p == 0 ? "(given)" : "");
             verdict(f, dr->points[p].verdict, 0, o);
@@ -316,7 +383,7 @@ static void derivation(FILE *f, const gc_case_report *r,
             break;   /* the first point that shows it is enough */
         }
     }
-    if (!o->verbose) return;
+    if (o->verbose < 2) return;
     const gc_blocks *P = &r->c->prob->layout.params;
     for (size_t p = 0; p < r->n_points; p++) {
         fprintf(f, "    entries at point %zu:\n", p);
@@ -330,61 +397,206 @@ static void derivation(FILE *f, const gc_case_report *r,
     }
 }
 
+/* s cut to at most w columns at a character boundary ("..." marks a
+ * cut), then padded to w. */
+static void pad_cut(FILE *f, const char *s, size_t w)
+{
+    if (gc_display_width(s) <= w) { pad(f, s, w); return; }
+    char buf[GC_NAME_SHOWN_MAX + 8];
+    size_t len = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p && len < GC_NAME_SHOWN_MAX) {
+        size_t n = *p < 0x80 ? 1 : *p < 0xE0 ? 2 : *p < 0xF0 ? 3 : 4;
+        memcpy(buf + len, p, n);
+        buf[len + n] = 0;
+        if (gc_display_width(buf) + 3 > w) break;
+        len += n;
+        p += n;
+    }
+    memcpy(buf + len, "...", 4);
+    pad(f, buf, w);
+}
+
+/* Claims: all of them (unmet_only 0), or only those not as expected. */
 static void claims(FILE *f, const gc_case_report *r,
-                   const gc_report_options *o)
+                   const gc_report_options *o, int unmet_only)
 {
     if (!r->n_claims) return;
-    fprintf(f, "  claims (stated numbers):\n");
-    fprintf(f, "    %-44s %12s %14s %9s  %s\n", "claim", "stated", "computed",
-            "tol", "verdict");
+    size_t shown = 0;
     for (size_t i = 0; i < r->n_claims; i++) {
         const gc_claim_report *cr = &r->claims[i];
-        fprintf(f, "    %-44.44s %12.6g %14.8g %9.2g  ", cr->claim->name,
-                cr->claim->stated, cr->actual, cr->tol);
-        verdict(f, cr->verdict, 0, o);
-        if (cr->verdict != cr->claim->expect)
+        if (unmet_only && cr->verdict == cr->claim->expect) continue;
+        if (!shown++) {
+            fprintf(f, "  claims (stated numbers)%s:\n",
+                    unmet_only ? " not as expected" : "");
+            fputs("    ", f);
+            pad(f, "claim", 44);
+            fprintf(f, " %12s %14s %9s  %s\n", "stated", "computed", "tol",
+                    "verdict");
+        }
+        char name[GC_NAME_SHOWN_MAX + 1];
+        gc_name_clean(cr->claim->name, name, sizeof name);
+        fputs("    ", f);
+        pad_cut(f, name, 44);
+        fprintf(f, " %12.6g %14.8g %9.2g  ", cr->claim->stated, cr->actual,
+                cr->tol);
+        int met = cr->verdict == cr->claim->expect;
+        verdict_met(f, cr->verdict, 0, met, o);
+        if (!met)
             fprintf(f, " (expected %s)  <-- UNEXPECTED",
                     gc_verdict_name(cr->claim->expect));
         fputc('\n', f);
     }
 }
 
+/* The details of a case (the -v report): header, assumptions, every
+ * derivation's tables, the claims. */
+static void case_details(FILE *f, const gc_case_report *r,
+                         const gc_report_options *o)
+{
+    const gc_case *c = r->c;
+    char name[GC_NAME_SHOWN_MAX + 1];
+    fprintf(f, "%s: ", gc_name_clean(c->name, name, sizeof name));
+    char *t = gc_text_clean_dup(c->title ? c->title : "");
+    fprintf(f, "%s\n", t ? t : "");
+    free(t);
+    fprintf(f, "  source %s, %s; model %s; loss %.10g at the given "
+            "point; %zu random point%s (seed %ld)\n", c->seed, c->problem,
+            c->model->name, r->loss, r->n_points - 1,
+            r->n_points == 2 ? "" : "s", r->seed);
+    for (size_t a = 0; a < c->n_assumptions; a++) {
+        char *as = gc_text_clean_dup(c->assumptions[a]);
+        fprintf(f, "  assumes: %s\n", as ? as : "");
+        free(as);
+    }
+    for (size_t d = 0; d < r->n_derivs; d++)
+        derivation(f, r, &r->derivs[d], o);
+    claims(f, r, o, 0);
+    /* derivations without expect: are expected to agree */
+    size_t open = 0, bad_open = 0;
+    for (size_t d = 0; d < r->n_derivs; d++) {
+        open += (size_t)r->derivs[d].no_expect;
+        bad_open += (size_t)(r->derivs[d].no_expect &&
+                             r->derivs[d].verdict != GC_AGREE);
+    }
+    fprintf(f, "  => %s\n\n", !r->unmet
+            ? (open ? "every verdict as expected (derivations without "
+                      "an expectation agree)" : "every verdict as expected")
+            : bad_open == r->unmet
+            ? "a derivation without an expectation does not agree"
+            : "some verdicts differ from the case's expectations");
+}
+
+/* Column widths of the one-line-per-derivation view. */
+typedef struct {
+    size_t name, deriv;
+} widths;
+
+/* One line per derivation: case (on its first line only), derivation,
+ * verdict, whether it is the expected one, largest relative error, checks
+ * and where it first goes wrong; the case's claims in a note on its first
+ * line; then the details of anything not as expected. */
+static void case_lines(FILE *f, const gc_case_report *r, const widths *w,
+                       const gc_report_options *o)
+{
+    char name[GC_NAME_SHOWN_MAX + 1];
+    gc_name_clean(r->c->name, name, sizeof name);
+    size_t cmet = 0;
+    for (size_t k = 0; k < r->n_claims; k++)
+        cmet += r->claims[k].verdict == r->claims[k].claim->expect;
+    for (size_t d = 0; d < r->n_derivs; d++) {
+        const gc_derivation_report *dr = &r->derivs[d];
+        int met = dr->verdict == dr->expect;   /* agree when no_expect */
+        pad(f, d == 0 ? name : "", w->name);
+        fputs("  ", f);
+        pad(f, dr->type->name, w->deriv);
+        fputs("  ", f);
+        verdict_met(f, dr->verdict, 12, met, o);
+        if (met) fputs(dr->no_expect ? "yes (none set)  " : "yes             ", f);
+        else {
+            char buf[40];
+            snprintf(buf, sizeof buf, "NO: %s", gc_verdict_name(dr->expect));
+            if (o->color) fputs(color_of(dr->verdict, 0), f);
+            fputs(buf, f);
+            if (o->color) fputs("\033[0m", f);
+            pad(f, "", 16 - strlen(buf));
+        }
+        char rel[16];
+        if (isnan(dr->max_rel_error)) snprintf(rel, sizeof rel, "nan");
+        else snprintf(rel, sizeof rel, "%.1e", dr->max_rel_error);
+        char checks[48], loc[160];
+        if (dr->n_claimed || !dr->n_jacobians)
+            snprintf(checks, sizeof checks, "%5zu x %zu", dr->n_claimed,
+                     r->n_points);
+        else
+            snprintf(checks, sizeof checks, "%5zu Jacobian%s", dr->n_jacobians,
+                     dr->n_jacobians == 1 ? "" : "s");
+        where(r, dr, loc, sizeof loc);
+        fprintf(f, "%9s  ", rel);
+        if (loc[0] || (d == 0 && r->n_claims)) pad(f, checks, 14);
+        else fputs(checks, f);
+        if (loc[0]) fputs(loc, f);
+        if (d == 0 && r->n_claims)
+            fprintf(f, "%sclaims %zu of %zu as expected", loc[0] ? "; " : "",
+                    cmet, r->n_claims);
+        fputc('\n', f);
+        if (!met) derivation(f, r, dr, o);
+    }
+    if (r->n_derivs == 0 && r->n_claims) {
+        pad(f, name, w->name);
+        fprintf(f, "  claims %zu of %zu as expected\n", cmet, r->n_claims);
+    }
+    if (cmet < r->n_claims) claims(f, r, o, 1);
+}
+
 int gc_report_text(FILE *f, gc_case_report *const *rs, size_t n,
                    const gc_report_options *o)
 {
-    size_t unmet = 0, nd = 0, nc = 0;
+    size_t unmet = 0, nd = 0, nc = 0, counts[GC_N_VERDICTS] = {0};
+    widths w = {4, 10};
+    for (size_t i = 0; i < n; i++) {
+        char name[GC_NAME_SHOWN_MAX + 1];
+        size_t cw = gc_display_width(gc_name_clean(rs[i]->c->name, name,
+                                                   sizeof name));
+        if (cw > w.name) w.name = cw;
+        for (size_t d = 0; d < rs[i]->n_derivs; d++) {
+            size_t dw = gc_display_width(rs[i]->derivs[d].type->name);
+            if (dw > w.deriv) w.deriv = dw;
+            counts[rs[i]->derivs[d].verdict]++;
+        }
+    }
+    if (!o->quiet && !o->verbose) {
+        pad(f, "case", w.name);
+        fputs("  ", f);
+        pad(f, "derivation", w.deriv);
+        fputs("  verdict     as expected?    max error  entries x "
+              "points\n", f);
+    }
     for (size_t i = 0; i < n; i++) {
         const gc_case_report *r = rs[i];
-        const gc_case *c = r->c;
-        fprintf(f, "%s: %s\n", c->name, c->title ? c->title : "");
-        fprintf(f, "  source %s, %s; model %s; loss %.10g at the given "
-                "point; %zu random point%s (seed %ld)\n", c->seed, c->problem,
-                c->model->name, r->loss, r->n_points - 1,
-                r->n_points == 2 ? "" : "s", r->seed);
-        for (size_t a = 0; a < c->n_assumptions; a++)
-            fprintf(f, "  assumes: %s\n", c->assumptions[a]);
-        for (size_t d = 0; d < r->n_derivs; d++)
-            derivation(f, r, &r->derivs[d], o);
-        claims(f, r, o);
-        /* derivations without expect: are expected to agree */
-        size_t open = 0, bad_open = 0;
-        for (size_t d = 0; d < r->n_derivs; d++) {
-            open += (size_t)r->derivs[d].no_expect;
-            bad_open += (size_t)(r->derivs[d].no_expect &&
-                                 r->derivs[d].verdict != GC_AGREE);
-        }
-        fprintf(f, "  => %s\n\n", !r->unmet
-                ? (open ? "every verdict as expected (derivations without "
-                          "an expectation agree)" : "every verdict as expected")
-                : bad_open == r->unmet
-                ? "a derivation without an expectation does not agree"
-                : "some verdicts differ from the case's expectations");
+        if (o->verbose) case_details(f, r, o);
+        else if (!o->quiet) case_lines(f, r, &w, o);
         unmet += r->unmet;
         nd += r->n_derivs;
         nc += r->n_claims;
     }
-    fprintf(f, "%zu case%s, %zu derivation%s, %zu claim%s: %zu verdict%s "
-            "not as expected\n", n, n == 1 ? "" : "s", nd, nd == 1 ? "" : "s",
-            nc, nc == 1 ? "" : "s", unmet, unmet == 1 ? "" : "s");
+    if (!o->quiet && !o->verbose) fputc('\n', f);
+    fprintf(f, "%zu case%s, %zu derivation%s (", n, n == 1 ? "" : "s", nd,
+            nd == 1 ? "" : "s");
+    int first = 1;
+    for (int v = 0; v < GC_N_VERDICTS; v++)
+        if (counts[v]) {
+            fprintf(f, "%s%zu %s", first ? "" : ", ", counts[v],
+                    gc_verdict_name((gc_verdict)v));
+            first = 0;
+        }
+    fprintf(f, "%s), %zu claim%s: ", first ? "none" : "", nc,
+            nc == 1 ? "" : "s");
+    if (o->color) fputs(unmet ? "\033[1;37;41m" : "\033[32m", f);
+    if (unmet) fprintf(f, "%zu verdict%s not as expected", unmet,
+                       unmet == 1 ? "" : "s");
+    else fputs("every verdict as expected", f);
+    if (o->color) fputs("\033[0m", f);
+    fputc('\n', f);
     return ferror(f) ? GC_EIO : GC_OK;
 }

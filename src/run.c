@@ -347,6 +347,7 @@ int gc_run_case(const gc_case *c, const gc_run_options *opt,
                                   opt->quantities, grad, dq, err)))
                 goto done;
             st = GC_ENOMEM;
+            if (opt->progress) opt->progress(opt->progress_ctx);
             for (int v = 0; v < GC_N_VERDICTS; v++)
                 dr->counts[v] += pr->counts[v];
             if (pr->max_rel_error > dr->max_rel_error)

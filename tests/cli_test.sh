@@ -23,7 +23,11 @@ ok "list shows the four models before the cases" \
 ok "every case meets its expectations (exit 0)" status 0 "$gc" run
 ok "no colour codes when piped" bash -c "! grep -q \$'\\033' '$tmp/out'"
 ok "the text report names the first wrong step of the LSTM seed" \
-    bash -c "'$gc' run lstm_001_6_4 | grep -q 'first wrong, walking back from the loss: dL/d.*(time step t = 3)'"
+    bash -c "'$gc' run -v lstm_001_6_4 | grep -q 'first wrong, walking back from the loss: dL/d.*(time step t = 3)'"
+ok "by default one line per derivation, with where it first goes wrong" \
+    bash -c "'$gc' run lstm_001_6_4 > '$tmp/lstm'; [ \$(wc -l < '$tmp/lstm') -eq 5 ] && grep -q '^lstm_001_6_4  *seed  *disagree  *yes .*first wrong dL/dh\\[3\\]\\[3\\] at t = 3' '$tmp/lstm'"
+ok "-q prints the summary line only" \
+    bash -c "'$gc' run -q lstm_001_6_4 | grep -qx '1 case, 2 derivations (1 agree, 1 disagree), 0 claims: every verdict as expected'"
 
 ok "JSON report to a file" status 0 "$gc" run --format json -o "$tmp/r.json"
 ok "the JSON report names every case" \
@@ -87,7 +91,8 @@ gc_abs=$(cd "$(dirname "$gc")" && pwd)/$(basename "$gc")
 ok "new writes a template case" status 0 "$gc" new "$tmp/fresh/my_net.yaml"
 ok "new never overwrites a file (exit 2)" status 2 "$gc" new "$tmp/fresh/my_net.yaml"
 ok "the template runs as written and its derivation agrees (exit 0)" \
-    bash -c "cd '$tmp/fresh' && GRADCHECK_CASES='$tmp/empty' '$gc_abs' run my_net.yaml > '$tmp/out' && grep -q 'derivation mine       agree (no expectation)' '$tmp/out'"
+    bash -c "cd '$tmp/fresh' && GRADCHECK_CASES='$tmp/empty' '$gc_abs' run my_net.yaml > '$tmp/out' && grep -qE '^my_net +mine +agree +yes \\(none set\\)' '$tmp/out' \\
+    && '$gc_abs' run -v --cases '$tmp/empty' my_net.yaml | grep -q 'derivation mine       agree (no expectation)'"
 # finished with a mistake (the hidden layer's delta without the ReLU's
 # derivative): no expectation, so exit 1, and the report names s1
 sed -e 's/^      # g1 = \.\.\./      g1 = transpose(W2) @ g2/' \

@@ -105,7 +105,7 @@ static gc_case_report *run(gc_case *c)
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
-    gc_report_options ro = {1, 0};
+    gc_report_options ro = {.verbose = 2};
     ck_assert_int_eq(gc_report_json(f, &r, 1, &ro), GC_OK);
     fclose(f);
     json_error_t e;

@@ -33,7 +33,7 @@ static json_t *render_json(void)
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
-    gc_report_options ro = {0, 0};
+    gc_report_options ro = {.verbose = 0};
     ck_assert_int_eq(gc_report_json(f, &R, 1, &ro), GC_OK);
     fclose(f);
     json_error_t e;
@@ -114,7 +114,7 @@ START_TEST(text_report_plain_and_coloured)
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
-    gc_report_options ro = {1, 0};
+    gc_report_options ro = {.verbose = 2};
     ck_assert_int_eq(gc_report_text(f, &R, 1, &ro), GC_OK);
     fclose(f);
     ck_assert(strstr(buf, "derivation seed"));

@@ -13,8 +13,14 @@ extern "C" {
 typedef enum { GC_FORMAT_TEXT, GC_FORMAT_JSON, GC_FORMAT_HTML } gc_format;
 
 typedef struct {
-    int verbose;             /* every entry, not only the worst per block */
+    int verbose;             /* text: 0 one line per derivation, details
+                                only where a verdict is not as expected;
+                                1 details of every derivation; 2 also every
+                                entry at every point */
     int color;               /* ANSI colour */
+    int quiet;               /* text: the summary line only */
+    int width;               /* text: wrap lines to this many columns (a
+                                terminal's width); 0: never wrap */
 } gc_report_options;
 
 /* Write reports of n cases to f; returns GC_EIO on a write error. */

@@ -20,6 +20,10 @@ typedef struct {
     int threads;             /* threads checking entries (-j); 0: every
                                 core.  Results do not depend on it. */
     gc_batch_mode batch;     /* batched loss values (GC_BATCH_AUTO) */
+    /* called after each derivation is checked at each point (may be NULL:
+     * the command line's progress line) */
+    void (*progress)(void *ctx);
+    void *progress_ctx;
 } gc_run_options;
 
 GC_EXPORT gc_run_options gc_run_options_default(void);

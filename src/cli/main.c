@@ -12,6 +12,7 @@
 #include "gradcheck/run.h"
 #include "gradcheck/screen.h"
 #include "gradcheck/status.h"
+#include "progress.h"
 
 #include <stdio.h>
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 enum { EXIT_MET = 0, EXIT_UNMET = 1, EXIT_TROUBLE = 2 };
@@ -40,7 +42,10 @@ static const char usage_text[] =
 "  -f, --format text|json|html  report format (default text); html: one\n"
 "                            self-contained page with pictures (use -o)\n"
 "  -o, --output FILE         write the report to FILE (atomically) instead of stdout\n"
-"  -v, --verbose             every entry at every point, and every quantity\n"
+"  -v, --verbose             details of every derivation (default: one line per\n"
+"                            derivation, details of what is not as expected);\n"
+"                            -vv also every entry at every point and quantity\n"
+"  -q, --quiet               the summary line only\n"
 "      --points N            extra random points per case (default: the case's)\n"
 "      --seed S              seed of the random points (default: the case's)\n"
 "      --rtol X, --atol X    verdict tolerances (default: the case's, else 1e-7, 1e-10)\n"
@@ -208,15 +213,28 @@ static void no_such_case(const char *arg, const char *dir)
     fprintf(stderr, "\n");
 }
 
-static int cmd_list(const char *dir, int color)
+/* Columns of the terminal on fd, or 0 when fd is not a terminal (a pipe or
+ * a file is never wrapped). */
+static int terminal_width(int fd)
 {
-    printf("models and derivations:\n");
+    if (!isatty(fd)) return 0;
+    struct winsize ws;
+    if (ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40) return ws.ws_col;
+    const char *c = getenv("COLUMNS");
+    long n = c ? strtol(c, NULL, 10) : 0;
+    return n >= 40 && n <= 1000 ? (int)n : 80;
+}
+
+/* gradcheck list, into out. */
+static int list_to(FILE *out, const char *dir, int color)
+{
+    fprintf(out, "models and derivations:\n");
     for (size_t i = 0; gc_models[i]; i++) {
         const gc_model_type *m = gc_models[i];
-        printf("  %-24s %s\n  %-24s source: %s\n", m->name, m->title, "",
+        fprintf(out, "  %-24s %s\n  %-24s source: %s\n", m->name, m->title, "",
                m->source);
         for (size_t d = 0; m->derivations[d]; d++)
-            printf("  %-24s   %-10s %s\n", "", m->derivations[d]->name,
+            fprintf(out, "  %-24s   %-10s %s\n", "", m->derivations[d]->name,
                    m->derivations[d]->summary);
     }
     char **names;
@@ -225,7 +243,7 @@ static int cmd_list(const char *dir, int color)
         fprintf(stderr, "gradcheck: %s: cannot read the case folder\n", dir);
         return EXIT_TROUBLE;
     }
-    printf("\ncases in %s:\n", dir);
+    fprintf(out, "\ncases in %s:\n", dir);
     int st = EXIT_MET;
     for (size_t i = 0; i < n; i++) {
         char *path = NULL;
@@ -233,10 +251,10 @@ static int cmd_list(const char *dir, int color)
         gc_error err;
         if (gc_catalogue_resolve(dir, names[i], &path) == GC_OK &&
             gc_case_load(path, &c, &err) == GC_OK) {
-            printf("  %-32s %s, %s (%s)\n", names[i], c->seed, c->problem,
+            fprintf(out, "  %-32s %s, %s (%s)\n", names[i], c->seed, c->problem,
                    c->model->name);
         } else {
-            printf("  %-32s %s(cannot be read: see gradcheck run %s)%s\n",
+            fprintf(out, "  %-32s %s(cannot be read: see gradcheck run %s)%s\n",
                    names[i], color ? "\033[1;31m" : "", names[i],
                    color ? "\033[0m" : "");
             st = EXIT_TROUBLE;
@@ -246,6 +264,21 @@ static int cmd_list(const char *dir, int color)
         free(names[i]);
     }
     free(names);
+    return st;
+}
+
+/* The list wrapped to 100 columns, or a narrower terminal's width. */
+static int cmd_list(const char *dir, int color)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (!m) return EXIT_TROUBLE;
+    int st = list_to(m, dir, color);
+    fclose(m);
+    int w = terminal_width(STDOUT_FILENO);
+    gc_write_wrapped(stdout, buf, w > 0 && w < 100 ? (size_t)w : 100);
+    free(buf);
     return st;
 }
 
@@ -431,7 +464,7 @@ static int cmd_golden(int argc, char **argv)
     if (ret != EXIT_TROUBLE && !update) {
         if (tap) gc_golden_report_tap(stdout, checks, n);
         else {
-            gc_report_options ro = {0, use_color(color, STDOUT_FILENO)};
+            gc_report_options ro = {.color = use_color(color, STDOUT_FILENO)};
             gc_golden_report_text(stdout, checks, n, &ro);
         }
         if (junit && gc_golden_report_junit(junit, checks, n)) {
@@ -495,6 +528,18 @@ done:
     return ret;
 }
 
+/* The run's progress line: one step per derivation checked at a point. */
+typedef struct {
+    gc_progress bar;
+    size_t done;
+} run_progress;
+
+static void run_step(void *ctx)
+{
+    run_progress *rp = ctx;
+    gc_progress_step(&rp->bar, ++rp->done);
+}
+
 static int cmd_run(int argc, char **argv)
 {
     enum { O_POINTS = 256, O_SEED, O_RTOL, O_ATOL, O_K, O_BAR, O_NOQ,
@@ -503,6 +548,7 @@ static int cmd_run(int argc, char **argv)
         {"format", required_argument, 0, 'f'},
         {"output", required_argument, 0, 'o'},
         {"verbose", no_argument, 0, 'v'},
+        {"quiet", no_argument, 0, 'q'},
         {"points", required_argument, 0, O_POINTS},
         {"seed", required_argument, 0, O_SEED},
         {"rtol", required_argument, 0, O_RTOL},
@@ -518,7 +564,7 @@ static int cmd_run(int argc, char **argv)
         {0, 0, 0, 0}
     };
     gc_run_options ro = gc_run_options_default();
-    gc_report_options rep = {0, 0};
+    gc_report_options rep = {.verbose = 0};
     gc_format fmt = GC_FORMAT_TEXT;
     const char *out = "-", *dir = gc_cases_dir(), *color = "auto";
     double rtol = -1, atol = -1, k = -1, bar = -1;
@@ -526,7 +572,7 @@ static int cmd_run(int argc, char **argv)
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "f:o:vhj:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "f:o:vqhj:", opts, NULL)) != -1) {
         switch (c) {
         case 'f':
             if (strcmp(optarg, "text") == 0) fmt = GC_FORMAT_TEXT;
@@ -536,7 +582,8 @@ static int cmd_run(int argc, char **argv)
                                     "found \"%s\"", optarg);
             break;
         case 'o': out = optarg; break;
-        case 'v': rep.verbose = 1; break;
+        case 'v': rep.verbose++; break;
+        case 'q': rep.quiet = 1; break;
         case O_POINTS:
             if (parse_long("--points", optarg, GC_CASE_MAX_POINTS, &ro.points))
                 return EXIT_TROUBLE;
@@ -581,6 +628,8 @@ static int cmd_run(int argc, char **argv)
                 (strcmp(color, "auto") == 0 && !(nc && *nc) &&
                  strcmp(out, "-") == 0 && isatty(STDOUT_FILENO));
     if (fmt != GC_FORMAT_TEXT) rep.color = 0;
+    if (fmt == GC_FORMAT_TEXT && strcmp(out, "-") == 0)
+        rep.width = terminal_width(STDOUT_FILENO);
 
     size_t n = 0;
     int ret = EXIT_TROUBLE;
@@ -595,6 +644,14 @@ static int cmd_run(int argc, char **argv)
     }
     reports = calloc(n, sizeof *reports);
     if (!reports) goto nomem;
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += cases[i]->n_derivs *
+                 (size_t)(1 + (ro.points >= 0 ? ro.points : cases[i]->points));
+    run_progress rp = {.done = 0};
+    gc_progress_start(&rp.bar, "checked", "derivation-points", total);
+    ro.progress = run_step;
+    ro.progress_ctx = &rp;
     for (size_t i = 0; i < n; i++) {
         ro.have_tol = rtol >= 0 || atol >= 0 || k >= 0 || bar >= 0;
         ro.tol = cases[i]->tol;
@@ -607,6 +664,7 @@ static int cmd_run(int argc, char **argv)
             goto done;
         }
     }
+    gc_progress_end(&rp.bar);
     if (gc_report_write(out, fmt, reports, n, &rep)) {
         fprintf(stderr, "gradcheck: %s: cannot write the report: %s\n",
                 strcmp(out, "-") ? out : "standard output", strerror(errno));
@@ -627,8 +685,10 @@ done:
 
 static void grade_progress(void *ctx, size_t i, size_t n, const char *path)
 {
-    (void)ctx;
-    fprintf(stderr, "\rgrading %zu/%zu %-50.50s\033[K", i + 1, n, path);
+    gc_progress *p = ctx;
+    (void)path;
+    if (i == 0) gc_progress_start(p, "graded", "submissions", n);
+    gc_progress_step(p, i);
 }
 
 /* gradcheck grade CASE SUBMISSION...: the library grades, this maps the
@@ -750,10 +810,12 @@ static int cmd_grade(int argc, char **argv)
               ? EXIT_TROUBLE : EXIT_MET;
         goto done;
     }
-    if (isatty(STDERR_FILENO)) go.progress = grade_progress;
+    gc_progress bar = {.shown = 0};
+    go.progress = grade_progress;
+    go.progress_ctx = &bar;
     int st = gc_grade(cs, argv + optind + 1, (size_t)(argc - optind - 1), &go,
                       &r, &err);
-    if (go.progress) fprintf(stderr, "\r\033[K");
+    gc_progress_end(&bar);
     if (st) {
         print_error(&err);
         goto done;
