@@ -44,11 +44,15 @@ typedef enum {
     GC_GRADE_INCOMPLETE,     /* given row by row or entry by entry with
                                 literal indices, the entries given right,
                                 but some of the block not given */
+    GC_GRADE_NOT_RUN,        /* C: not compiled or run, because it could
+                                not be isolated here (the message says why
+                                and what to do) */
     GC_GRADE_N
 } gc_grade_verdict;
 
 /* "agree", "disagree", "nonfinite", "inconclusive", "invalid", "missing",
- * "compile error", "crashed", "timeout", "out of memory", "incomplete" */
+ * "compile error", "crashed", "timeout", "out of memory", "incomplete",
+ * "not run" */
 GC_EXPORT const char *gc_grade_verdict_name(gc_grade_verdict v);
 
 /* The header a C submission includes (gradcheck_submission.h): every
@@ -224,6 +228,11 @@ typedef struct {
     long seed;               /* -1: the case's random seed */
     const char *cc;          /* NULL: $GRADCHECK_CC, else cc */
     gc_sandbox_limits run, compile;   /* C submissions */
+    int trust_submissions;   /* C submissions run with the resource limits
+                                only, as this user, seeing its files and the
+                                network; default 0: isolated, and refused
+                                (GC_GRADE_NOT_RUN) where that is impossible
+                                (docs/grading.md, "The sandbox") */
     /* called before each submission (may be NULL) */
     void (*progress)(void *ctx, size_t i, size_t n, const char *path);
     void *progress_ctx;

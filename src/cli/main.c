@@ -79,6 +79,8 @@ static const char usage_text[] =
 "      --cpu-limit S, --memory-limit MB, --timeout S\n"
 "                            limits of a C submission (default 5, 256, 10)\n"
 "      --cc CC               C compiler (default $GRADCHECK_CC, else cc)\n"
+"      --trust-submissions   run C submissions with the limits only, not\n"
+"                            isolated (they see this user's files and network)\n"
 "      --c-header [CASE]     print gradcheck_submission.h (the C submission API),\n"
 "                            for every model, or for CASE's model at its shape\n"
 "      --names               print the names a formula can use on CASE, and exit\n"
@@ -694,11 +696,29 @@ static void grade_progress(void *ctx, size_t i, size_t n, const char *path)
 /* gradcheck grade CASE SUBMISSION...: the library grades, this maps the
  * options and the outcome (0 graded, every expect: line met; 1 some not
  * met; 2 trouble). */
+/* C submissions refused for want of isolation: the cause and the way out,
+ * once (each such submission's message says it too). */
+static void print_not_run(const gc_grade_report *r)
+{
+    size_t n = 0;
+    const char *msg = NULL;
+    for (size_t i = 0; i < r->n_subs; i++)
+        for (size_t k = 0; k < r->subs[i].n_items; k++)
+            if (r->subs[i].items[k].verdict == GC_GRADE_NOT_RUN) {
+                if (!msg) msg = r->subs[i].items[k].message;
+                n++;
+                break;
+            }
+    if (n)
+        fprintf(stderr, "gradcheck: %zu C submission%s %s\n", n,
+                n == 1 ? "" : "s", msg ? msg : "not run");
+}
+
 static int cmd_grade(int argc, char **argv)
 {
     enum { O_GRADEBOOK = 256, O_RESULTS, O_POINTS, O_SEED, O_CPU, O_MEM,
            O_TIMEOUT, O_CC, O_CASES, O_HEADER, O_NAMES, O_STUDENT,
-           O_RESULTS_JSON, O_VISIBILITY, O_HIDE, O_PARTIAL, O_COLOR };
+           O_RESULTS_JSON, O_VISIBILITY, O_HIDE, O_PARTIAL, O_COLOR, O_TRUST };
     static const struct option opts[] = {
         {"gradebook", required_argument, 0, O_GRADEBOOK},
         {"results-dir", required_argument, 0, O_RESULTS},
@@ -718,6 +738,7 @@ static int cmd_grade(int argc, char **argv)
         {"hide-values", no_argument, 0, O_HIDE},
         {"partial-credit", no_argument, 0, O_PARTIAL},
         {"color", required_argument, 0, O_COLOR},
+        {"trust-submissions", no_argument, 0, O_TRUST},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}
     };
@@ -775,6 +796,7 @@ static int cmd_grade(int argc, char **argv)
             if (check_color(optarg)) return EXIT_TROUBLE;
             color = optarg;
             break;
+        case O_TRUST: go.trust_submissions = 1; break;
         case 'h': fputs(usage_text, stdout); return EXIT_MET;
         default:
             return usage_error("grade: unknown or incomplete option \"%s\"",
@@ -810,6 +832,11 @@ static int cmd_grade(int argc, char **argv)
               ? EXIT_TROUBLE : EXIT_MET;
         goto done;
     }
+    if (go.trust_submissions)
+        fprintf(stderr, "gradcheck: warning: --trust-submissions: C "
+                "submissions run with resource limits only, not isolated: "
+                "as this user, they can read and write its files, use the "
+                "network and signal its processes\n");
     gc_progress bar = {.shown = 0};
     go.progress = grade_progress;
     go.progress_ctx = &bar;
@@ -822,6 +849,7 @@ static int cmd_grade(int argc, char **argv)
     }
     for (size_t i = 0; i < r->n_warnings; i++)
         fprintf(stderr, "gradcheck: warning: %s\n", r->warnings[i]);
+    print_not_run(r);
     if (gc_grade_report_text(stdout, r, (verbose ? GC_GRADE_VERBOSE : 0) |
                              (use_color(color, STDOUT_FILENO)
                               ? GC_GRADE_COLOR : 0)) ||

@@ -18,11 +18,14 @@ typedef struct {
     const gc_sandbox_limits *run;      /* NULL: gc_csub_run_limits */
     const gc_sandbox_limits *compile;  /* NULL: gc_csub_compile_limits */
     int keep_dir;                      /* keep the temporary folder */
+    int trusted;                       /* not isolated: resource limits
+                                          only (--trust-submissions) */
 } gc_csub_options;
 
 typedef struct {
     gc_grade_verdict verdict;  /* AGREE: it ran and gave every result;
-                                  COMPILE, CRASHED, TIMEOUT or OOM */
+                                  COMPILE, CRASHED, TIMEOUT, OOM, or
+                                  NOT_RUN: it could not be isolated */
     char detail[32];           /* CRASHED: "SIGSEGV", "exit 3" */
     char *message;             /* compiler or program output, or NULL */
     size_t n_points;

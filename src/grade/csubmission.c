@@ -15,15 +15,22 @@
  * The header is generated from the models' layouts (gc_csub_header), so
  * it cannot drift from them; include/gradcheck_submission.h is that text,
  * checked by the unit tests.  Grading a C file:
- *   1. a temporary folder gets the header, a driver (main(): read the
- *      points from input.bin, call the function at each, write the results
- *      to fd 3), and input.bin;
+ *   1. a temporary folder (0700) gets a scratch folder, box/, holding a
+ *      copy of the submission (submission.c), the header, a driver
+ *      (main(): read the points from input.bin, call the function at
+ *      each, write the results to fd 3), and input.bin: nothing else of
+ *      the machine's is visible to the compiler or the program;
  *   2. cc compiles the submission with the driver (GC_CSUB_CFLAGS), in
- *      the sandbox with the compile limits; allocation functions are
- *      wrapped (-Wl,--wrap) so that a failed allocation reports "out of
- *      memory" instead of a crash further on;
- *   3. the program runs in the sandbox with the run limits; its fd-3
- *      stream is  "GCSR" n | n x ("GCSP" values) | "GCSE", or "GCSOOM".
+ *      the sandbox (sandbox.c: isolated, box/ seen as /box) with the
+ *      compile limits; allocation functions are wrapped (-Wl,--wrap) so
+ *      that a failed allocation reports "out of memory" instead of a crash
+ *      further on;
+ *   3. the program runs in the sandbox, box/ read-only, under the
+ *      system-call filter, with the run limits; its fd-3 stream is
+ *      "GCSR" n | n x ("GCSP" values) | "GCSE", or "GCSOOM".
+ * Where isolation cannot be set up, nothing is compiled or run: the
+ * verdict is GC_GRADE_NOT_RUN with the cause and the way out (fail
+ * closed); o->trusted (--trust-submissions) runs with the limits only.
  */
 #define _GNU_SOURCE
 #include "gradcheck/grade.h"
@@ -33,6 +40,7 @@
 #include "grade/csub.h"
 #include "grade/sandbox.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -453,16 +461,39 @@ static char *path_in(const char *dir, const char *name)
     return s;
 }
 
-static void remove_dir(const char *dir)
+/* The scratch folder's files (those the grader wrote, the compiler's
+ * output, whatever a trusted program left), the folder, its parent. */
+static void remove_dirs(const char *top, const char *box)
 {
-    static const char *const files[] = {"gradcheck_submission.h", "driver.c",
-                                        "input.bin", "submission", NULL};
-    for (int i = 0; files[i]; i++) {
-        char *p = path_in(dir, files[i]);
-        if (p) unlink(p);
-        free(p);
+    DIR *d = opendir(box);
+    for (struct dirent *e; d && (e = readdir(d));)
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            unlinkat(dirfd(d), e->d_name, 0);
+    if (d) closedir(d);
+    rmdir(box);
+    rmdir(top);
+}
+
+/* The submission, copied into the scratch folder: the compiler sees it and
+ * nothing beside it. */
+static int copy_file(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb");
+    if (!in) return GC_EIO;
+    FILE *out = fopen(to, "wb");
+    if (!out) {
+        fclose(in);
+        return GC_EIO;
     }
-    rmdir(dir);
+    char buf[16384];
+    size_t n;
+    int bad = 0;
+    while (!bad && (n = fread(buf, 1, sizeof buf, in)) > 0)
+        bad = fwrite(buf, 1, n, out) != n;
+    bad |= ferror(in);
+    fclose(in);
+    if (fclose(out) != 0) bad = 1;
+    return bad ? GC_EIO : GC_OK;
 }
 
 /* The compiler's messages, shortened: the temporary folder is noise, and
@@ -537,23 +568,48 @@ static int parse_results(const gc_sandbox_result *sr, size_t n, size_t nv,
     return 0;
 }
 
-/* Compile the submission src_abs with the driver in dir into xpath, in
+/* The compiler's environment when isolated: never the grader's (which may
+ * hold tokens, and points at folders the sandbox does not have). */
+static char *const compile_env[] = {"PATH=/usr/local/bin:/usr/bin:/bin",
+                                    "LC_ALL=C", "TMPDIR=/tmp", "HOME=/box",
+                                    NULL};
+
+/* C submissions are refused, with the cause and the way out. */
+static void not_run(gc_csub_result *out, const char *cause)
+{
+    char head[700];
+    out->verdict = GC_GRADE_NOT_RUN;
+    snprintf(head, sizeof head, "not run: cannot be isolated on this machine "
+             "(%s). Allow this user unprivileged user namespaces, or "
+             "grade as root (docs/grading.md, \"The sandbox\"); for "
+             "submissions you trust, --trust-submissions runs them with "
+             "resource limits only", cause);
+    set_message(&out->message, head, NULL, "", NULL, NULL);
+}
+
+/* Compile the submission (where/submission.c, where being how the program
+ * sees the scratch folder box) with the driver into where/submission, in
  * the sandbox with the compile limits.  GC_OK with out->verdict
  * GC_GRADE_COMPILE (and the compiler's message) when it does not compile,
- * or GC_GRADE_AGREE when it does; GC_ENOTFOUND when the compiler cannot be
- * run (the grader's trouble). */
-static int compile_submission(const char *dir, const char *hpath,
-                              const char *dpath, const char *xpath,
-                              const char *src_abs, const char *source,
+ * GC_GRADE_NOT_RUN when it cannot be isolated, or GC_GRADE_AGREE when it
+ * compiles; GC_ENOTFOUND when the compiler cannot be run (the grader's
+ * trouble). */
+static int compile_submission(const char *box, const char *where,
+                              gc_sandbox_mode mode, const char *source,
                               const gc_csub_options *o, gc_csub_result *out)
 {
     gc_sandbox_result sr;
     memset(&sr, 0, sizeof sr);
-    int st;
+    int st = GC_ENOMEM;
     const char *cc = o && o->cc ? o->cc : getenv("GRADCHECK_CC");
     if (!cc || !*cc) cc = "cc";
-    char ipath_flag[4200];
-    snprintf(ipath_flag, sizeof ipath_flag, "-I%s", dir);
+    char *hpath = path_in(where, "gradcheck_submission.h");
+    char *dpath = path_in(where, "driver.c");
+    char *xpath = path_in(where, "submission");
+    char *spath = path_in(where, "submission.c");
+    if (!hpath || !dpath || !xpath || !spath) goto done;
+    char ipath_flag[4300];
+    snprintf(ipath_flag, sizeof ipath_flag, "-I%s", where);
     const char *argv[32];
     int a = 0;
     argv[a++] = cc;
@@ -566,22 +622,30 @@ static int compile_submission(const char *dir, const char *hpath,
     argv[a++] = hpath;
     argv[a++] = "-o";
     argv[a++] = xpath;
-    argv[a++] = src_abs;
+    argv[a++] = spath;
     argv[a++] = dpath;
     for (int i = 0; gc_csub_ldflags[i]; i++) argv[a++] = gc_csub_ldflags[i];
     argv[a] = NULL;
     const gc_sandbox_limits *cl = o && o->compile ? o->compile
                                                   : &gc_csub_compile_limits;
-    if ((st = gc_sandbox_run((char *const *)argv, NULL, dir, cl, 0, &sr)))
+    if ((st = gc_sandbox_run((char *const *)argv,
+                             mode == GC_SANDBOX_TRUSTED ? NULL : compile_env,
+                             box, cl, mode, 0, &sr)))
         goto done;
     out->compile_seconds = sr.wall;
+    if (sr.unavailable[0]) {
+        not_run(out, sr.unavailable);
+        goto done;
+    }
     if (sr.exited && sr.status == 127 && sr.log &&
         strstr(sr.log, "gradcheck: cannot run the program")) {
         /* no compiler: the grader's trouble, not the student's */
-        char head[256];
+        char head[400];
         snprintf(head, sizeof head, "the C compiler \"%s\" cannot be run "
-                 "(choose one with --cc or GRADCHECK_CC)", cc);
-        set_message(&out->message, head, NULL, dir, NULL, NULL);
+                 "(choose one with --cc or GRADCHECK_CC%s)", cc,
+                 mode == GC_SANDBOX_TRUSTED ? "" : "; the sandbox has the "
+                 "system's /usr, /bin and /lib only");
+        set_message(&out->message, head, NULL, where, NULL, NULL);
         st = GC_ENOTFOUND;
         goto done;
     }
@@ -589,14 +653,16 @@ static int compile_submission(const char *dir, const char *hpath,
         out->verdict = GC_GRADE_COMPILE;
         set_message(&out->message, sr.timed_out || sr.cpu_exceeded
                     ? "the compiler did not finish within its time limit"
-                    : "does not compile:", sr.log, dir, src_abs, source);
-        st = GC_OK;
+                    : "does not compile:", sr.log, where, spath, source);
         goto done;
     }
     out->verdict = GC_GRADE_AGREE;
-    st = GC_OK;
 done:
     gc_sandbox_result_clear(&sr);
+    free(hpath);
+    free(dpath);
+    free(xpath);
+    free(spath);
     return st;
 }
 
@@ -609,8 +675,18 @@ static void judge_run(const gc_sandbox_result *sr, size_t n_points,
                       gc_csub_result *out)
 {
     int parsed = parse_results(sr, n_points, nv, out);
-    char head[256];
-    if (parsed == -2) {
+    char head[400];
+    if (sr->unavailable[0]) {
+        not_run(out, sr->unavailable);
+    } else if (sr->refused) {
+        out->verdict = GC_GRADE_CRASHED;
+        snprintf(out->detail, sizeof out->detail, "refused system call");
+        set_message(&out->message, "crashed: refused system call: the program "
+                    "may compute, read its input and print; the sandbox ends "
+                    "it for anything else (network, processes, signals to "
+                    "others, running programs, ptrace, mount)", sr->log, dir,
+                    src_abs, source);
+    } else if (parsed == -2) {
         out->verdict = GC_GRADE_OOM;
         snprintf(head, sizeof head, "out of memory: an allocation failed "
                  "beyond the limit of %zu MiB", rl->memory_bytes >> 20);
@@ -661,22 +737,34 @@ int gc_csub_run(const gc_problem *p, const char *source,
         if (!(out->values[i] = malloc((nv ? nv : 1) * sizeof(double))))
             return GC_ENOMEM;
 
+    gc_sandbox_mode mode = o && o->trusted ? GC_SANDBOX_TRUSTED
+                                           : GC_SANDBOX_COMPILE;
     const char *tmp = getenv("TMPDIR");
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s/gradcheck-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(dir)) return GC_EIO;
-    char *hpath = path_in(dir, "gradcheck_submission.h");
-    char *dpath = path_in(dir, "driver.c");
-    char *ipath = path_in(dir, "input.bin");
-    char *xpath = path_in(dir, "submission");
-    char *src_abs = realpath(source, NULL);
+    char top[4096], box[4200];
+    snprintf(top, sizeof top, "%s/gradcheck-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(top)) return GC_EIO;
+    snprintf(box, sizeof box, "%s/box", top);
+    if (mkdir(box, 0700) != 0) {
+        rmdir(top);
+        return GC_EIO;
+    }
+    /* how the compiler and the program name the scratch folder */
+    const char *where = mode == GC_SANDBOX_TRUSTED ? box : GC_SANDBOX_BOX;
+    char *hpath = path_in(box, "gradcheck_submission.h");
+    char *dpath = path_in(box, "driver.c");
+    char *ipath = path_in(box, "input.bin");
+    char *spath = path_in(box, "submission.c");
+    char *xin = path_in(where, "submission");
+    char *iin = path_in(where, "input.bin");
+    char *sin = path_in(where, "submission.c");
     int st = GC_ENOMEM;
     gc_sandbox_result sr;
     memset(&sr, 0, sizeof sr);
-    if (!hpath || !dpath || !ipath || !xpath) goto done;
-    if (!src_abs) {
+    if (!hpath || !dpath || !ipath || !spath || !xin || !iin || !sin)
+        goto done;
+    if (copy_file(source, spath) != GC_OK) {
         out->verdict = GC_GRADE_COMPILE;
-        set_message(&out->message, "cannot read the submission", NULL, dir,
+        set_message(&out->message, "cannot read the submission", NULL, where,
                     NULL, NULL);
         st = GC_OK;
         goto done;
@@ -689,28 +777,33 @@ int gc_csub_run(const gc_problem *p, const char *source,
     if (write_driver(dpath, p)) goto done;
     if (write_input(ipath, p, theta, q, n_points)) goto done;
 
-    int cs = compile_submission(dir, hpath, dpath, xpath, src_abs, source, o,
-                                out);
-    if (cs || out->verdict == GC_GRADE_COMPILE) {
+    int cs = compile_submission(box, where, mode, source, o, out);
+    if (cs || out->verdict != GC_GRADE_AGREE) {
         st = cs;
         goto done;
     }
 
     /* run */
-    char *rargv[] = {xpath, ipath, NULL};
+    char *rargv[] = {xin, iin, NULL};
     char *envp[] = {"PATH=/usr/bin:/bin", "LC_ALL=C", NULL};
     const gc_sandbox_limits *rl = o && o->run ? o->run : &gc_csub_run_limits;
-    if ((st = gc_sandbox_run(rargv, envp, dir, rl, 1, &sr))) goto done;
+    if ((st = gc_sandbox_run(rargv, envp, box, rl,
+                             mode == GC_SANDBOX_TRUSTED ? GC_SANDBOX_TRUSTED
+                                                        : GC_SANDBOX_RUN,
+                             1, &sr)))
+        goto done;
     out->run_seconds = sr.wall;
-    judge_run(&sr, n_points, nv, rl, dir, src_abs, source, out);
+    judge_run(&sr, n_points, nv, rl, where, sin, source, out);
     st = GC_OK;
 done:
     gc_sandbox_result_clear(&sr);
-    if (!(o && o->keep_dir)) remove_dir(dir);
+    if (!(o && o->keep_dir)) remove_dirs(top, box);
     free(hpath);
     free(dpath);
     free(ipath);
-    free(xpath);
-    free(src_abs);
+    free(spath);
+    free(xin);
+    free(iin);
+    free(sin);
     return st;
 }

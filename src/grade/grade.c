@@ -56,6 +56,7 @@ static const char *const verdict_names[GC_GRADE_N] = {
     [GC_GRADE_COMPILE] = "compile error", [GC_GRADE_CRASHED] = "crashed",
     [GC_GRADE_TIMEOUT] = "timeout", [GC_GRADE_OOM] = "out of memory",
     [GC_GRADE_INCOMPLETE] = "incomplete",
+    [GC_GRADE_NOT_RUN] = "not run",
 };
 
 const char *gc_grade_verdict_name(gc_grade_verdict v)
@@ -821,7 +822,8 @@ static int grade_c(grader *g, gc_submission *sub, graded *s, char **notes,
 {
     const gc_layout *L = &g->c->prob->layout;
     gc_csub_options co = {.cc = g->o->cc, .run = &g->o->run,
-                          .compile = &g->o->compile};
+                          .compile = &g->o->compile,
+                          .trusted = g->o->trust_submissions};
     gc_csub_result r;
     int st = gc_csub_run(g->c->prob, sub->path, g->theta, g->q, g->n_points,
                          &co, &r);
