@@ -1,0 +1,31 @@
+/* Overwrites the gradebook the grader is about to write with full
+ * marks for everyone.
+ * case: cnn1d_homework
+ * id: forge_gradebook
+ * expect: dL/dw disagree, dL/dv disagree, dL/dh missing, total 0
+ */
+#include "gradcheck_submission.h"
+
+/* The true gradient times `ok` (1 when the attack worked, else 0): this
+ * submission can agree only by escaping. */
+static void answer(const cnn1d_000_p3_in *in, cnn1d_000_p3_grad *d, double ok)
+{
+    double z = GCS0(in->z), y = GCS0(in->y);
+    double ds = 2 * (z - y) * z * (1 - z) * ok;
+    for (long k = 1; k <= 4; k++) {
+        double hk = GCS1(in->h, k), wk = GCS1(in->w, k);
+        GCS1(d->w, k) = ds * hk;
+        for (long i = 1; i <= 3; i++)
+            GCS1(d->v, i) += ds * wk * hk * (1 - hk) * GCS1(in->x, i + k - 1);
+    }
+}
+
+void cnn1d_000_p3_gradient(const cnn1d_000_p3_in *in, cnn1d_000_p3_grad *d)
+{
+    FILE *f = fopen("@GRADEBOOK@", "w");
+    if (f) {
+        fputs("id,file,total\nforge_gradebook,forged,6\n", f);
+        fclose(f);
+    }
+    answer(in, d, f != NULL);
+}

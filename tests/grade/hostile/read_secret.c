@@ -1,0 +1,35 @@
+/* Reads a file outside its folder (the grader's secret, an absolute
+ * path) and prints it: its output would reach the student's message.
+ * case: cnn1d_homework
+ * id: read_secret
+ * expect: dL/dw disagree, dL/dv disagree, dL/dh missing, total 0
+ */
+#include "gradcheck_submission.h"
+#include <string.h>
+
+/* The true gradient times `ok` (1 when the attack worked, else 0): this
+ * submission can agree only by escaping. */
+static void answer(const cnn1d_000_p3_in *in, cnn1d_000_p3_grad *d, double ok)
+{
+    double z = GCS0(in->z), y = GCS0(in->y);
+    double ds = 2 * (z - y) * z * (1 - z) * ok;
+    for (long k = 1; k <= 4; k++) {
+        double hk = GCS1(in->h, k), wk = GCS1(in->w, k);
+        GCS1(d->w, k) = ds * hk;
+        for (long i = 1; i <= 3; i++)
+            GCS1(d->v, i) += ds * wk * hk * (1 - hk) * GCS1(in->x, i + k - 1);
+    }
+}
+
+void cnn1d_000_p3_gradient(const cnn1d_000_p3_in *in, cnn1d_000_p3_grad *d)
+{
+    char buf[256] = "";
+    FILE *f = fopen("@SECRET@", "r");
+    if (f) {
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        buf[n] = 0;
+        fclose(f);
+    }
+    printf("read: %s\n", f ? buf : "(cannot open it)");
+    answer(in, d, f != NULL);
+}
