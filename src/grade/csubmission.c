@@ -511,14 +511,15 @@ static void set_message(char **msg, const char *head, const char *log,
     if (log) {
         size_t l = strlen(m), td = strlen(tmpdir);
         for (const char *s = log; *s && l + 1 < cap;) {
-            if (td && strncmp(s, tmpdir, td) == 0 && s[td] == '/') {
-                s += td + 1;
-                continue;
-            }
+            /* the submission first: its copy is in the folder */
             if (ga && strncmp(s, abs, ga) == 0 && l + gg + 1 < cap) {
                 memcpy(m + l, given, gg);
                 l += gg;
                 s += ga;
+                continue;
+            }
+            if (td && strncmp(s, tmpdir, td) == 0 && s[td] == '/') {
+                s += td + 1;
                 continue;
             }
             m[l++] = *s++;
