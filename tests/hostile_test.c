@@ -409,6 +409,15 @@ int main(int argc, char **argv)
            v, x->unmet ? "; " : "", x->unmet ? x->unmet_text : "");
     }
 
+    /* the compiler's messages name the file as the grader was given it */
+    const gc_grade_result *inc = find(r, "include_secret");
+    char named[4400];
+    snprintf(named, sizeof named, "%s/include_secret.c:8:10: fatal error: ",
+             subs);
+    ok(inc && inc->n_items && inc->items[0].message &&
+       strstr(inc->items[0].message, named),
+       "the compiler's message names the submission as given, not its copy");
+
     /* ---- contained */
     char after[1 << 14] = "";
     list_tree(tmp, after, sizeof after);
@@ -437,10 +446,15 @@ int main(int argc, char **argv)
     ok(intact, "the submissions and the grader's private file are unchanged");
     char *csv = slurp(book, NULL);
     size_t rows = 0;
-    for (char *p = csv; p && (p = strchr(p, '\n')); p++) rows++;
+    for (size_t i = 0; csv && i < r->n_subs; i++) {
+        char row[4400];
+        snprintf(row, sizeof row, "\n%s,%s/", r->subs[i].sub->id, subs);
+        if (strstr(csv, row)) rows++;
+    }
     ok(csv && strncmp(csv, "id,file,dL/dw verdict", 21) == 0 &&
-       rows == n_files + 1 && !strstr(csv, "forged"),
-       "the gradebook is the grader's: a header and %zu rows", n_files);
+       rows == n_files && !strstr(csv, "forged"),
+       "the gradebook is the grader's: its header and a row for each of "
+       "the %zu (%zu found)", n_files, rows);
     free(csv);
     DIR *sd = opendir(scratch);
     int left = 0;
