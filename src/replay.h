@@ -11,11 +11,12 @@
 /* derive()'s status when the replay lacks values (never a GSL status). */
 #define GC_REPLAY_MORE (-2)
 
-/* Points one entry's central difference can ask for: six per attempt of
- * the step rule (x +- h, x +- h/2, x +- h/4). */
+/* Points one pass of a replay can ask for: the six of an attempt of the
+ * step rule (x +- h, x +- h/2, x +- h/4); GC_RULE_GSL asks for four. */
 #define GC_REPLAY_WANT 6
-#define GC_REPLAY_POINTS(max_shrinks) \
-    (GC_REPLAY_WANT * ((size_t)(max_shrinks) + 1))
+/* Points one entry's central difference can ask for in all: per attempt
+ * six, or eight with GC_RULE_GSL (GSL's four and its refinement's four). */
+#define GC_REPLAY_POINTS(max_shrinks) (8 * ((size_t)(max_shrinks) + 1))
 
 /* One entry's table of loss values: f[i] is the loss with the entry set to
  * x[i].  Storage (cap points each) belongs to the caller. */
