@@ -50,18 +50,24 @@ static void unmake(fixture *f)
 }
 
 /* Check every entry with `threads` threads and batch mode b. */
-static gc_entry_check *check_all(const fixture *f, int threads,
-                                 gc_batch_mode b, int *batched)
+static gc_entry_check *check_all_step(const fixture *f, const gc_step *st,
+                                      int threads, gc_batch_mode b,
+                                      int *batched)
 {
     gc_exec *x = NULL;
-    ck_assert_int_eq(gc_exec_alloc(f->p, &gc_step_default, threads, b, &x),
-                     GC_OK);
+    ck_assert_int_eq(gc_exec_alloc(f->p, st, threads, b, &x), GC_OK);
     gc_entry_check *out = calloc(f->p->layout.params.n, sizeof *out);
     ck_assert_int_eq(gc_exec_check_params(x, f->theta, f->grad, NULL,
                                           &gc_tol_default, out), GC_OK);
     if (batched) *batched = gc_exec_batched(x);
     gc_exec_free(x);
     return out;
+}
+
+static gc_entry_check *check_all(const fixture *f, int threads,
+                                 gc_batch_mode b, int *batched)
+{
+    return check_all_step(f, &gc_step_default, threads, b, batched);
 }
 
 static void assert_same_deriv(const gc_deriv *a, const gc_deriv *b)
@@ -231,6 +237,28 @@ START_TEST(batched_matches_serial_mlp_cnn)
 }
 END_TEST
 
+/* The rule before issue 14 (GSL's own refinement, eight points an
+ * attempt), kept for the benchmarks, replays in batches too: every entry
+ * within the two error bars of the serial value, the same verdicts. */
+START_TEST(batched_rule_gsl_lstm)
+{
+    const long d[] = {5, 5, 6};
+    fixture f = make("lstm_001_6_4", d, 0.4, 77, "corrected");
+    gc_step st = gc_step_default;
+    st.rule = GC_RULE_GSL;
+    gc_entry_check *s = check_all_step(&f, &st, 1, GC_BATCH_OFF, NULL);
+    gc_entry_check *b = check_all_step(&f, &st, 2, GC_BATCH_ON, NULL);
+    for (size_t k = 0; k < f.p->layout.params.n; k++) {
+        ck_assert(fabs(s[k].numeric.value - b[k].numeric.value) <=
+                  s[k].numeric.abserr + b[k].numeric.abserr);
+        ck_assert_int_eq(s[k].verdict, b[k].verdict);
+    }
+    free(s);
+    free(b);
+    unmake(&f);
+}
+END_TEST
+
 /* forward_batch_tap against forward with the tap, copy by copy: the same
  * loss to the bit (the model runs every copy through forward()'s own
  * arithmetic), for every quantity entry and random repeats, in one call. */
@@ -385,6 +413,7 @@ static Suite *parallel_suite(void)
     tcase_add_test(tc, batched_matches_serial_lstm);
     tcase_add_test(tc, batched_matches_serial_mlp_cnn);
     tcase_add_test(tc, batched_threads_identical);
+    tcase_add_test(tc, batched_rule_gsl_lstm);
     tcase_add_test(tc, forward_batch_tap_matches_forward);
     tcase_add_test(tc, batched_quantities_bitwise_lstm);
     tcase_add_test(tc, batched_quantities_bitwise_mlp_cnn);
