@@ -12,11 +12,11 @@ set -euo pipefail
 root=${GRADCHECK_AUTOGRADER_ROOT:-/autograder}
 src=$root/source
 
-# What gradcheck needs to build and to grade C submissions (gcc), and
-# python3 for reading submission_metadata.json.  The same names on Debian
-# and Ubuntu.
+# What gradcheck needs to build and to grade C submissions (gcc, and
+# libseccomp-dev for their sandbox), and python3 for reading
+# submission_metadata.json.  The same names on Debian and Ubuntu.
 packages=(gcc pkgconf meson ninja-build libgsl-dev libyaml-dev
-          libjansson-dev libxml2-dev libopenblas-dev python3)
+          libjansson-dev libxml2-dev libopenblas-dev libseccomp-dev python3)
 missing=()
 for p in "${packages[@]}"; do
     if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != "install ok installed" ]; then
