@@ -109,6 +109,23 @@ int gc_golden_from_report(const gc_case_report *r, gc_golden *g)
                 st = add(g, GC_GOLDEN_QUANTITY, dn, (long)p, qn, c->analytic,
                          c->numeric.value, c->verdict, 0);
             }
+            for (size_t j = 0; j < dr->n_hessians && !st; j++) {
+                const gc_jacobian *J = &dr->type->hessians[j];
+                const gc_block *A = gc_blocks_find(&L->params, J->of);
+                const gc_block *B = gc_blocks_find(&L->params, J->wrt);
+                for (size_t i = 0; i < A->size * B->size && !st; i++) {
+                    const gc_entry_check *c = &pr->hentries[j][i];
+                    char a[64], b[64];
+                    gc_entry_name(&L->params, A->offset + i / B->size, a,
+                                  sizeof a);
+                    gc_entry_name(&L->params, B->offset + i % B->size, b,
+                                  sizeof b);
+                    /* a Jacobian of the gradient: d(dL/dA_i)/dB_k */
+                    snprintf(name, sizeof name, "d2L/d%s_d%s", a, b);
+                    st = add(g, GC_GOLDEN_JACOBIAN, dn, (long)p, name,
+                             c->analytic, c->numeric.value, c->verdict, 0);
+                }
+            }
             for (size_t j = 0; j < dr->n_jacobians && !st; j++) {
                 const gc_jacobian *J = &dr->type->jacobians[j];
                 const gc_block *of = gc_blocks_find(&L->quantities, J->of);

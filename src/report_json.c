@@ -159,6 +159,33 @@ static json_t *jderivation(const gc_case_report *r,
         json_array_append_new(jacs, jj);
     }
     json_object_set_new(d, "jacobians", jacs);
+    json_t *hess = json_array();
+    for (size_t j = 0; j < dr->n_hessians; j++) {
+        const gc_jacobian *J = &dr->type->hessians[j];
+        const gc_block *A = gc_blocks_find(&L->params, J->of);
+        const gc_block *B = gc_blocks_find(&L->params, J->wrt);
+        json_t *hj = json_pack("{s:s, s:s}", "of", J->of, "wrt", J->wrt);
+        json_t *he = json_array();
+        for (size_t p = 0; p < r->n_points; p++)
+            for (size_t i = 0; i < A->size * B->size; i++) {
+                const gc_entry_check *ch = &dr->points[p].hentries[j][i];
+                char a[64], b[64], nm[160];
+                gc_entry_name(&L->params, A->offset + i / B->size, a, sizeof a);
+                gc_entry_name(&L->params, B->offset + i % B->size, b, sizeof b);
+                snprintf(nm, sizeof nm, "d2L/d%s d%s", a, b);
+                json_t *ej = json_pack("{s:s, s:I, s:s}", "name", nm,
+                                       "point", (json_int_t)p, "verdict",
+                                       gc_verdict_name(ch->verdict));
+                json_object_set_new(ej, "analytic", jnum(ch->analytic));
+                json_object_set_new(ej, "numeric", jnum(ch->numeric.value));
+                json_object_set_new(ej, "abserr", jnum(ch->numeric.abserr));
+                json_object_set_new(ej, "rel_error", jnum(ch->rel_error));
+                json_array_append_new(he, ej);
+            }
+        json_object_set_new(hj, "entries", he);
+        json_array_append_new(hess, hj);
+    }
+    json_object_set_new(d, "hessians", hess);
     json_object_set_new(d, "points", pts);
     json_object_set_new(d, "entries", ents);
     json_object_set_new(d, "localisation", loc);

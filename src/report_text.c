@@ -228,6 +228,57 @@ static void jacobian_rows(FILE *f, const gc_case_report *r,
     }
 }
 
+/* One row per stated Hessian block: the worst entry over all points,
+ * against the derivative of the derivation's own gradient. */
+static void hessian_rows(FILE *f, const gc_case_report *r,
+                         const gc_derivation_report *dr,
+                         const gc_report_options *o)
+{
+    const gc_layout *L = &r->c->prob->layout;
+    for (size_t j = 0; j < dr->n_hessians; j++) {
+        const gc_jacobian *J = &dr->type->hessians[j];
+        const gc_block *A = gc_blocks_find(&L->params, J->of);
+        const gc_block *B = gc_blocks_find(&L->params, J->wrt);
+        size_t n = A->size * B->size, counts[GC_N_VERDICTS] = {0}, wi = 0;
+        const gc_entry_check *worst = NULL;
+        for (size_t p = 0; p < r->n_points; p++)
+            for (size_t e = 0; e < n; e++) {
+                const gc_entry_check *ch = &dr->points[p].hentries[j][e];
+                counts[ch->verdict]++;
+                double re = isnan(ch->rel_error) ? INFINITY : ch->rel_error;
+                if (!worst || re > (isnan(worst->rel_error)
+                                    ? INFINITY : worst->rel_error)) {
+                    worst = ch;
+                    wi = e;
+                }
+            }
+        char a[64], b[64], name[160], label[96];
+        gc_entry_name(&L->params, A->offset + wi / B->size, a, sizeof a);
+        gc_entry_name(&L->params, B->offset + wi % B->size, b, sizeof b);
+        snprintf(name, sizeof name, "%s,%s", a, b);
+        snprintf(label, sizeof label, "d2/d%sd%s", J->of, J->wrt);
+        fprintf(f, "    %-8s %7zu  %-16s", label, n, name);
+        num(f, worst->analytic);
+        num(f, worst->numeric.value);
+        num(f, worst->numeric.abserr);
+        if (isnan(worst->rel_error)) fprintf(f, " %10s  ", "nan");
+        else fprintf(f, " %10.2e  ", worst->rel_error);
+        verdict(f, block_verdict(counts), 0, o);
+        fprintf(f, " (Hessian: numeric is d/d%s of the derivation's "
+                "dL/d%s)\n", J->wrt, J->of);
+        if (!o->verbose) continue;
+        for (size_t p = 0; p < r->n_points; p++)
+            for (size_t e = 0; e < n; e++) {
+                gc_entry_name(&L->params, A->offset + e / B->size, a, sizeof a);
+                gc_entry_name(&L->params, B->offset + e % B->size, b, sizeof b);
+                char pn[200];
+                snprintf(pn, sizeof pn, "d2/d%s d%s @%zu", a, b, p);
+                fprintf(f, "    ");
+                entry_row(f, pn, &dr->points[p].hentries[j][e], o);
+            }
+    }
+}
+
 /* Time step of quantity entry j in a timed block, or -1. */
 static long time_of(const gc_blocks *Q, size_t j)
 {
@@ -349,6 +400,7 @@ static void derivation(FILE *f, const gc_case_report *r,
     fprintf(f, "    %s\n", dr->type->summary);
     block_table(f, r, dr, o);
     jacobian_rows(f, r, dr, o);
+    hessian_rows(f, r, dr, o);
     fprintf(f, "    points:");
     if (r->n_points <= 16 || o->verbose >= 2) {
         for (size_t p = 0; p < r->n_points; p++) {

@@ -15,6 +15,7 @@
 #include "gradcheck/status.h"
 #include "gradcheck/verdict.h"
 
+#include <gsl/gsl_deriv.h>
 #include <stdio.h>
 #include <math.h>
 #include <stdlib.h>
@@ -171,6 +172,110 @@ static int check_jacobians(const gc_case *c, const gc_derivation_type *d,
     return st;
 }
 
+static size_t n_hessians(const gc_derivation_type *d)
+{
+    size_t n = 0;
+    if (d->hessians)
+        while (d->hessians[n].of) n++;
+    return n;
+}
+
+/* The derivation's own gradient entry a as a function of parameter entry
+ * b, for gsl_deriv_central (a gsl_function): every gradient evaluated at
+ * this column's x values is kept, so the rows of a column share them. */
+#define HESS_CACHE 8
+typedef struct {
+    const gc_problem *p;
+    const gc_derivation_type *d;
+    double *theta, *work;
+    size_t b, a, n;
+    double x[HESS_CACHE];
+    double *g[HESS_CACHE];
+    int used, next;
+} hess_col;
+
+static double hess_f(double x, void *params)
+{
+    hess_col *h = params;
+    for (int i = 0; i < h->used; i++)
+        if (h->x[i] == x) return h->g[i][h->a];
+    int s = h->next;
+    h->next = (h->next + 1) % HESS_CACHE;
+    if (h->used < HESS_CACHE) h->used++;
+    double keep = h->theta[h->b];
+    h->theta[h->b] = x;
+    for (size_t k = 0; k < h->n; k++) h->g[s][k] = NAN;
+    if (h->d->gradient(h->p, h->theta, h->g[s], h->work))
+        for (size_t k = 0; k < h->n; k++) h->g[s][k] = NAN;
+    h->theta[h->b] = keep;
+    h->x[s] = x;
+    return h->g[s][h->a];
+}
+
+/* Each Hessian block the derivation states, entry by entry: d2L/dA_i dB_k
+ * against GSL's central difference of the derivation's own dL/dA_i along
+ * B_k (the step of the engine's rule at B_k's magnitude).  The gradient
+ * itself is checked against the loss as every derivation's is. */
+static int check_hessians(const gc_case *c, const gc_derivation_type *d,
+                          gc_point_report *pr, gc_engine *e,
+                          const gc_tol *tol)
+{
+    const gc_layout *L = &c->prob->layout;
+    size_t nh = n_hessians(d), np = L->params.n;
+    if (!nh) return GC_OK;
+    if (!d->gradient) return GC_EDERIV;
+    pr->hentries = calloc(nh, sizeof *pr->hentries);
+    hess_col h = {.p = c->prob, .d = d, .work = gc_engine_work(e), .n = np};
+    h.theta = malloc((np ? np : 1) * sizeof *h.theta);
+    int st = pr->hentries && h.theta ? GC_OK : GC_ENOMEM;
+    for (int i = 0; i < HESS_CACHE && !st; i++)
+        if (!(h.g[i] = malloc((np ? np : 1) * sizeof *h.g[i]))) st = GC_ENOMEM;
+    if (!st) memcpy(h.theta, pr->theta, np * sizeof *h.theta);
+    for (size_t j = 0; j < nh && !st; j++) {
+        const gc_jacobian *J = &d->hessians[j];
+        const gc_block *A = gc_blocks_find(&L->params, J->of);
+        const gc_block *B = gc_blocks_find(&L->params, J->wrt);
+        if (!A || !B || !J->fill) { st = GC_EDERIV; break; }
+        double *H = malloc(A->size * B->size * sizeof *H);
+        pr->hentries[j] = calloc(A->size * B->size, sizeof **pr->hentries);
+        if (!H || !pr->hentries[j]) { free(H); st = GC_ENOMEM; break; }
+        for (size_t i = 0; i < A->size * B->size; i++) H[i] = NAN;
+        if (J->fill(c->prob, pr->theta, H, gc_engine_work(e))) {
+            free(H);
+            st = GC_EDERIV;
+            break;
+        }
+        for (size_t k = 0; k < B->size; k++) {
+            h.b = B->offset + k;
+            h.used = h.next = 0;
+            double x0 = pr->theta[h.b];
+            double step = c->step.h_rel * fmax(fabs(x0), c->step.h_floor);
+            for (size_t i = 0; i < A->size; i++) {
+                gc_entry_check *ch = &pr->hentries[j][i * B->size + k];
+                h.a = A->offset + i;
+                gsl_function F = {hess_f, &h};
+                double v = NAN, err = NAN;
+                int gs = gsl_deriv_central(&F, x0, step, &v, &err);
+                ch->analytic = H[i * B->size + k];
+                ch->numeric.value = v;
+                ch->numeric.abserr = err;
+                ch->numeric.status = gs;
+                ch->rel_error = gc_rel_error(ch->analytic, v, tol->atol);
+                ch->verdict = gs ? GC_NONFINITE
+                                 : gc_judge(ch->analytic, v, err, tol);
+                pr->counts[ch->verdict]++;
+                if (isfinite(ch->rel_error) &&
+                    ch->rel_error > pr->max_rel_error)
+                    pr->max_rel_error = ch->rel_error;
+            }
+        }
+        free(H);
+    }
+    for (int i = 0; i < HESS_CACHE; i++) free(h.g[i]);
+    free(h.theta);
+    return st;
+}
+
 static int check_point(const gc_case *c, const gc_derivation_type *d,
                        gc_derivation_report *dr, gc_point_report *pr,
                        gc_engine *e, gc_exec *x, const gc_tol *tol,
@@ -211,6 +316,13 @@ static int check_point(const gc_case *c, const gc_derivation_type *d,
                                            "stated Jacobian names an unknown "
                                            "block or failed", d->name,
                                            c->model->name), st) : st;
+    if ((st = check_hessians(c, d, pr, e, tol)))
+        return st == GC_EDERIV ? (snprintf(err->msg, sizeof err->msg,
+                                           "derivation %s of model %s: a "
+                                           "stated Hessian block names an "
+                                           "unknown block or failed",
+                                           d->name, c->model->name), st)
+                               : st;
     if (pr->counts[GC_NONFINITE]) pr->max_rel_error = NAN;
     pr->verdict = summarize(pr->counts);
     pr->first_wrong = -1;
@@ -331,6 +443,7 @@ int gc_run_case(const gc_case *c, const gc_run_options *opt,
             dr->n_claimed = 0;
         }
         dr->n_jacobians = n_jacobians(d);
+        dr->n_hessians = n_hessians(d);
         dr->qclaimed = claimed_mask(&L->quantities,
                                     d->quantity_grads ? d->covers_quantities
                                                       : NULL, NULL);
@@ -401,6 +514,10 @@ void gc_case_report_free(gc_case_report *r)
                     for (size_t j = 0; j < dr->n_jacobians; j++)
                         free(dr->points[p].jentries[j]);
                 free(dr->points[p].jentries);
+                if (dr->points[p].hentries)
+                    for (size_t j = 0; j < dr->n_hessians; j++)
+                        free(dr->points[p].hentries[j]);
+                free(dr->points[p].hentries);
             }
         free(dr->points);
         free(dr->claimed);

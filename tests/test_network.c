@@ -254,6 +254,44 @@ START_TEST(network_grades_formula_and_c_submissions)
 }
 END_TEST
 
+START_TEST(network_hessian_blocks_are_checked)
+{
+    /* L = 0.5 |W x - y|^2: d2L/dW_ij dW_kl = kdelta(i, k) x_j x_l with
+     * x = (1.5, -0.5, 2): entry (W[1][2], W[1][3]) is -0.5 * 2 = -1,
+     * (W[1][2], W[2][3]) is 0 and (W[2][1], W[2][1]) is 1.5^2 = 2.25. */
+    gc_case *c = load(tu_path("tests/networks/linear_hessian.yaml"));
+    gc_case_report *r = run(c, 1);
+    const gc_derivation_report *d = deriv(r, "right");
+    ck_assert_int_eq(d->n_hessians, 1);
+    ck_assert_int_eq(d->verdict, GC_AGREE);
+    for (size_t p = 0; p < r->n_points; p++) {
+        const gc_entry_check *h = d->points[p].hentries[0];   /* 6 x 6 */
+        for (size_t e = 0; e < 36; e++)
+            ck_assert_int_eq(h[e].verdict, GC_AGREE);
+        /* row W[1][2] is entry 1, column W[1][3] entry 2, W[2][3] entry 5 */
+        ck_assert_double_eq(h[1 * 6 + 2].analytic, -1.0);
+        ck_assert_double_eq_tol(h[1 * 6 + 2].numeric.value, -1.0, 1e-8);
+        ck_assert_double_eq(h[1 * 6 + 5].analytic, 0.0);
+        ck_assert_double_eq_tol(h[1 * 6 + 5].numeric.value, 0.0, 1e-8);
+        ck_assert_double_eq_tol(h[3 * 6 + 3].numeric.value, 2.25, 1e-8);
+    }
+    /* the identity is wrong in the Hessian, its gradient right */
+    d = deriv(r, "identity");
+    ck_assert_int_eq(d->verdict, GC_DISAGREE);
+    for (size_t k = 0; k < 6; k++)
+        ck_assert_int_eq(d->points[0].entries[k].verdict, GC_AGREE);
+    ck_assert_int_eq(d->points[0].hentries[0][1 * 6 + 2].verdict,
+                     GC_DISAGREE);
+    ck_assert_int_eq(r->unmet, 0);
+    gc_case_report_free(r);
+    gc_case_free(c);
+    /* a Hessian block needs the derivation's own gradient of its block */
+    expect_error(edited("      dL/dW = outer(s - y, x)\n",
+                        "      d2L/dW dW = zeros(4, 4)\n"), 15, 7,
+                 "give dL/dW too");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("network");
@@ -265,6 +303,7 @@ int main(void)
     tcase_add_test(tc, network_no_expectation_decides_by_its_own_verdict);
     tcase_add_test(tc, network_errors_carry_the_case_files_position);
     tcase_add_test(tc, network_grades_formula_and_c_submissions);
+    tcase_add_test(tc, network_hessian_blocks_are_checked);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }

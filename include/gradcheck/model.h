@@ -71,6 +71,12 @@ typedef struct {
     const char *const *covers_quantities;
     /* Optional: Jacobians the derivation states, terminated by {NULL}. */
     const gc_jacobian *jacobians;
+    /* Optional: Hessian blocks the derivation states, terminated by
+     * {NULL}: `of` and `wrt` name two parameter blocks A and B, and fill()
+     * writes H[i * size(B) + k] = d2L / dA_i dB_k.  Each entry is checked
+     * against the central difference of the derivation's own gradient
+     * entry dL/dA_i along B_k (so `gradient` must be set and cover A). */
+    const gc_jacobian *hessians;
 } gc_derivation_type;
 
 /* A model: a homework network with its forward pass and derivations. */

@@ -42,6 +42,9 @@ typedef struct {
     long first_wrong;        /* quantity entry where the derivation first
                                 goes wrong walking backwards, or -1 */
     gc_entry_check **jentries;  /* per stated Jacobian: size(of) x size(wrt) */
+    gc_entry_check **hentries;  /* per stated Hessian block: size(A) x
+                                   size(B), against the central difference
+                                   of the derivation's own dL/dA */
 } gc_point_report;
 
 typedef struct {
@@ -53,6 +56,7 @@ typedef struct {
     size_t n_claimed;
     gc_point_report *points; /* n_points */
     size_t n_jacobians;      /* type->jacobians entries */
+    size_t n_hessians;       /* type->hessians entries */
     double max_rel_error;    /* NaN when any entry is nonfinite */
     size_t counts[GC_N_VERDICTS];
     double seconds;          /* wall-clock time of its checks */

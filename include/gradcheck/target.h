@@ -15,12 +15,16 @@ extern "C" {
 typedef enum {
     GC_TARGET_PARAM,      /* dL/d(parameter block) */
     GC_TARGET_QUANTITY,   /* dL/d(quantity block): checked through a tap */
-    GC_TARGET_JACOBIAN    /* d(quantity block)/d(parameter or quantity) */
+    GC_TARGET_JACOBIAN,   /* d(quantity block)/d(parameter or quantity) */
+    GC_TARGET_HESSIAN     /* d2L/d(parameter block of) d(parameter block
+                             wrt): second derivatives, in a case's own
+                             derivations only (never graded) */
 } gc_target_kind;
 
 typedef struct {
     gc_target_kind kind;
-    const gc_block *of;      /* JACOBIAN: the quantity differentiated */
+    const gc_block *of;      /* JACOBIAN: the quantity differentiated;
+                                HESSIAN: the first parameter block */
     const gc_block *wrt;     /* the block differentiated with respect to */
     int wrt_param;           /* wrt is a parameter block (else a quantity) */
     size_t n;                /* entries of the derivative: size(wrt),

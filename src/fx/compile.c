@@ -235,6 +235,115 @@ static int mark_given(parser *ps, answer *A, const statement *S,
     return GC_OK;
 }
 
+/* The parameter block named name, or NULL. */
+static const gc_block *param_named(const gc_fx_program *P, const char *name)
+{
+    return gc_blocks_find(&P->p->layout.params, name);
+}
+
+/* A Hessian block d2L/dA[...] dB[...] = expr (or glued, d2L/dAdB, when
+ * that splits into two parameter blocks one way only); first (d2L) and
+ * ix1 are read, the '/' is current. */
+static int compile_hessian(parser *ps, const token *first,
+                           const lhs_indices *ix1, size_t len, answer **A)
+{
+    gc_fx_program *P = ps->P;
+    int st;
+    if (!P->hessians)
+        return fx_fail(ps->err, first->line, first->col, GC_EINVAL, "second "
+                       "derivatives (%s/...) are checked in a case's own "
+                       "derivations, not graded", first->name);
+    if (ix1->n)
+        return fx_fail(ps->err, ix1->line[0], ix1->col[0], GC_EINVAL, "the "
+                       "loss is a scalar: write d2%s/dA[i] dB[j]",
+                       first->name + 2);
+    if ((st = fx_lex(&ps->lx))) return st;
+    token a = ps->lx.t, b;
+    if (a.k != T_NAME || a.name[0] != 'd' || !a.name[1])
+        return fx_expect(ps, -1, "dA dB after d2L/ (two parameter blocks)");
+    lhs_indices ixa, ixb;
+    memset(&ixa, 0, sizeof ixa);
+    memset(&ixb, 0, sizeof ixb);
+    if ((st = fx_lex(&ps->lx)) || (st = parse_lhs_indices(ps, &ixa, 0)))
+        return st;
+    const gc_block *ba = NULL, *bb = NULL;
+    if (ps->lx.t.k == T_NAME) {               /* d2L/dA dB */
+        b = ps->lx.t;
+        if (b.name[0] != 'd' || !b.name[1])
+            return fx_fail(ps->err, b.line, b.col, GC_EINVAL, "expected "
+                           "dB (d glued to a parameter block), found %s",
+                           b.name);
+        if ((st = fx_lex(&ps->lx)) || (st = parse_lhs_indices(ps, &ixb, 0)))
+            return st;
+        ba = param_named(P, a.name + 1);
+        bb = param_named(P, b.name + 1);
+        if (!ba || !bb)
+            return fx_fail(ps->err, ba ? b.line : a.line,
+                           (ba ? b.col : a.col) + 1, GC_EINVAL, "%s is not a "
+                           "parameter block of model %s: second derivatives "
+                           "are with respect to two parameter blocks",
+                           ba ? b.name + 1 : a.name + 1, P->p->model->name);
+    } else {                                  /* d2L/dAdB, glued */
+        if (ixa.n)
+            return fx_fail(ps->err, ixa.line[0], ixa.col[0], GC_EINVAL,
+                           "write d2L/dA[i] dB with a space before dB");
+        b = a;
+        int found = 0;
+        for (size_t k = 2; a.name[k]; k++) {
+            if (a.name[k] != 'd') continue;
+            char x[GC_NAME_MAX];
+            snprintf(x, sizeof x, "%.*s", (int)k - 1, a.name + 1);
+            const gc_block *p1 = param_named(P, x);
+            const gc_block *p2 = param_named(P, a.name + k + 1);
+            if (p1 && p2) { ba = p1; bb = p2; found++; }
+        }
+        if (found != 1)
+            return fx_fail(ps->err, a.line, a.col, GC_EINVAL, "%s/%s: write "
+                           "the two parameter blocks apart, d2L/dA dB%s",
+                           first->name, a.name, found ? " (it splits more "
+                           "than one way)" : "");
+        ixb = ixa;
+        ixb.n = 0;
+    }
+    gc_target t;
+    memset(&t, 0, sizeof t);
+    t.kind = GC_TARGET_HESSIAN;
+    t.of = ba;
+    t.wrt = bb;
+    t.wrt_param = 1;
+    t.n = ba->size * bb->size;
+    if (t.n > GC_FX_MAX_TENSOR)
+        return fx_fail(ps->err, first->line, first->col, GC_ELIMIT, "the "
+                       "Hessian block has more than %zu entries "
+                       "(GC_FX_MAX_TENSOR)", (size_t)GC_FX_MAX_TENSOR);
+    int f1[GC_MAX_RANK + 1], f2[GC_MAX_RANK + 1];
+    char sx[48], sy[48];
+    for (int k = 0; k < ixa.n; k++) f1[k] = ixa.is_name[k];
+    for (int k = 0; k < ixb.n; k++) f2[k] = ixb.is_name[k];
+    gc_target_key_suffix(sx, sizeof sx, ixa.n, f1, ixa.value);
+    gc_target_key_suffix(sy, sizeof sy, ixb.n, f2, ixb.value);
+    snprintf(t.key, sizeof t.key, "d2%.24s/d%.24s%.30s d%.24s%.30s", P->loss,
+             ba->name, sx, bb->name, sy);
+    if ((st = answer_for(P, &t, first->line, A))) return st;
+    statement *S = fx_arena_alloc(&P->nodes, sizeof *S);
+    if (!S) return GC_ENOMEM;
+    memset(S, 0, sizeof *S);
+    S->line = first->line;
+    S->n_of = ixa.n;
+    S->n_wrt = ixb.n;
+    if ((st = bind_indices(ps, &ixa, ba, "of", S, 0)) ||
+        (st = bind_indices(ps, &ixb, bb, "wrt", S, ixa.n)) ||
+        (st = fx_expect(ps, T_ASSIGN, "'=' after the left-hand side")) ||
+        (st = check_length(ps, first, len)) ||
+        (st = fx_parse_formula(ps, &S->body)) ||
+        (st = mark_given(ps, *A, S, first)))
+        return st;
+    if (grow((void **)&(*A)->st, (*A)->n_st, sizeof *(*A)->st))
+        return GC_ENOMEM;
+    (*A)->st[(*A)->n_st++] = S;
+    return GC_OK;
+}
+
 /* An answer dX[...]/dY[...] = expr; first and ix1 (X and its indices)
  * are read, the '/' is current.  *A is set as soon as the answer is
  * known, so that an error after it marks the answer invalid. */
@@ -245,6 +354,10 @@ static int compile_answer(parser *ps, const token *first,
     lhs_indices ix2;
     memset(&ix2, 0, sizeof ix2);
     int st, x_loss = 0;
+    if (first->name[0] == 'd' && first->name[1] == '2' &&
+        is_loss(P, first->name + 2) &&
+        !gc_blocks_find(&P->p->layout.quantities, first->name + 1))
+        return compile_hessian(ps, first, ix1, len, A);
     if ((st = fx_lex(&ps->lx))) return st;
     token second = ps->lx.t;
     if (second.k != T_NAME)
@@ -475,6 +588,15 @@ int gc_fx_compile(const gc_problem *p, const char *file, const char *text,
                   size_t len, const char *loss, const char *const *losses,
                   gc_fx_program **out, gc_error *err)
 {
+    return gc_fx_compile_with(p, file, text, len, loss, losses, 0, out,
+                              err);
+}
+
+int gc_fx_compile_with(const gc_problem *p, const char *file,
+                       const char *text, size_t len, const char *loss,
+                       const char *const *losses, int hessians,
+                       gc_fx_program **out, gc_error *err)
+{
     *out = NULL;
     memset(err, 0, sizeof *err);
     snprintf(err->file, sizeof err->file, "%s", file ? file : "formula");
@@ -488,6 +610,7 @@ int gc_fx_compile(const gc_problem *p, const char *file, const char *text,
     snprintf(P->file, sizeof P->file, "%s", err->file);
     P->loss = loss ? loss : "L";
     P->losses = losses;
+    P->hessians = hessians;
 
     /* Statements: a line at the indentation of the statement's first line
      * starts a new one; more indented lines continue it. */

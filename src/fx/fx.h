@@ -53,6 +53,12 @@ typedef struct gc_fx_program gc_fx_program;
 int gc_fx_compile(const gc_problem *p, const char *file, const char *text,
                   size_t len, const char *loss, const char *const *losses,
                   gc_fx_program **out, gc_error *err);
+/* The same, allowing Hessian blocks (d2L/dA dB = ..., GC_TARGET_HESSIAN)
+ * when hessians is set: a case's own derivations (fx/network.c). */
+int gc_fx_compile_with(const gc_problem *p, const char *file,
+                       const char *text, size_t len, const char *loss,
+                       const char *const *losses, int hessians,
+                       gc_fx_program **out, gc_error *err);
 void gc_fx_program_free(gc_fx_program *prog);
 
 size_t gc_fx_n_answers(const gc_fx_program *prog);

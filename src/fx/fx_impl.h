@@ -178,6 +178,7 @@ struct gc_fx_program {
     unsigned gen;
     const char *loss;
     const char *const *losses;
+    int hessians;          /* second derivatives (d2L/dA dB) allowed */
     gc_fx_store_fn store;  /* told each definition value computed */
     void *store_ctx;
     double pass_work;      /* operations since gc_fx_set_point */

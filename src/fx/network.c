@@ -54,6 +54,7 @@
 
 #define NET_MAX_DERIVS 16      /* derivations of one network case */
 #define NET_MAX_JACOBIANS 32   /* Jacobian blocks of one network case */
+#define NET_MAX_HESSIANS 16    /* Hessian blocks of one network case */
 
 typedef struct {
     size_t def;
@@ -91,6 +92,7 @@ typedef struct {
     const char *covers[GC_MAX_BLOCKS + 1];
     const char *covers_q[GC_MAX_BLOCKS + 1];
     gc_jacobian jac[NET_MAX_JACOBIANS + 1];
+    gc_jacobian hess[NET_MAX_HESSIANS + 1];
 } net_deriv;
 
 struct gc_net {
@@ -121,6 +123,8 @@ struct gc_net {
     const gc_derivation_type *dlist[NET_MAX_DERIVS + 1];
     net_jac jmap[NET_MAX_JACOBIANS];
     size_t n_jac;
+    net_jac hmap[NET_MAX_HESSIANS];
+    size_t n_hess;
     double *qd, *vals;       /* derivations' scratch (calling thread) */
     size_t n_vals;
 };
@@ -770,14 +774,13 @@ static int answers_into(const gc_problem *p, net_deriv *D, int kind,
     for (size_t i = 0; i < gc_fx_n_answers(D->prog); i++) {
         const gc_target *t = gc_fx_answer_target(D->prog, i);
         if ((int)t->kind != kind) continue;
-        if (kind == GC_TARGET_JACOBIAN && (t->of != of || t->wrt != wrt))
-            continue;
+        int block = kind == GC_TARGET_JACOBIAN || kind == GC_TARGET_HESSIAN;
+        if (block && (t->of != of || t->wrt != wrt)) continue;
         if (t->n > n->n_vals) return GC_ENOMEM;
         gc_fx_answer_eval(D->prog, i, n->vals, &err);
-        size_t off = kind == GC_TARGET_JACOBIAN ? 0 : t->wrt->offset;
+        size_t off = block ? 0 : t->wrt->offset;
         for (size_t k = 0; k < t->n; k++)
-            if (!isnan(n->vals[k]) || kind == GC_TARGET_JACOBIAN)
-                if (!isnan(n->vals[k])) dst[off + k] = n->vals[k];
+            if (!isnan(n->vals[k])) dst[off + k] = n->vals[k];
     }
     return GC_OK;
 }
@@ -811,6 +814,17 @@ static int d_jacobian(size_t j, const gc_problem *p, const double *theta,
     return answers_into(p, D, GC_TARGET_JACOBIAN, m->of, m->wrt, J);
 }
 
+static int d_hessian(size_t j, const gc_problem *p, const double *theta,
+                     double *H)
+{
+    gc_net *n = (gc_net *)(void *)p->model;
+    if (j >= n->n_hess) return GC_EINVAL;
+    net_jac *m = &n->hmap[j];
+    net_deriv *D = n->derivs[m->deriv];
+    deriv_point(p, D, theta);
+    return answers_into(p, D, GC_TARGET_HESSIAN, m->of, m->wrt, H);
+}
+
 /* The trampolines: slot k of the derivation table, Jacobian j. */
 #define TRAMP(k) \
     static int grad_##k(const gc_problem *p, const double *th, double *g, \
@@ -819,6 +833,10 @@ static int d_jacobian(size_t j, const gc_problem *p, const double *theta,
     static int qgrad_##k(const gc_problem *p, const double *th, double *g, \
                          double *w) \
     { (void)w; return d_qgrads(k, p, th, g); }
+#define HTRAMP(j) \
+    static int hess_##j(const gc_problem *p, const double *th, double *H, \
+                        double *w) \
+    { (void)w; return d_hessian(j, p, th, H); }
 #define JTRAMP(j) \
     static int jac_##j(const gc_problem *p, const double *th, double *J, \
                        double *w) \
@@ -831,8 +849,16 @@ JTRAMP(14) JTRAMP(15) JTRAMP(16) JTRAMP(17) JTRAMP(18) JTRAMP(19) JTRAMP(20)
 JTRAMP(21) JTRAMP(22) JTRAMP(23) JTRAMP(24) JTRAMP(25) JTRAMP(26) JTRAMP(27)
 JTRAMP(28) JTRAMP(29) JTRAMP(30) JTRAMP(31)
 
+HTRAMP(0) HTRAMP(1) HTRAMP(2) HTRAMP(3) HTRAMP(4) HTRAMP(5) HTRAMP(6)
+HTRAMP(7) HTRAMP(8) HTRAMP(9) HTRAMP(10) HTRAMP(11) HTRAMP(12) HTRAMP(13)
+HTRAMP(14) HTRAMP(15)
+
 typedef int (*tramp_fn)(const gc_problem *, const double *, double *,
                         double *);
+static const tramp_fn hess_fn[NET_MAX_HESSIANS] = {
+    hess_0, hess_1, hess_2, hess_3, hess_4, hess_5, hess_6, hess_7,
+    hess_8, hess_9, hess_10, hess_11, hess_12, hess_13, hess_14, hess_15,
+};
 static const tramp_fn grad_fn[NET_MAX_DERIVS] = {
     grad_0, grad_1, grad_2, grad_3, grad_4, grad_5, grad_6, grad_7,
     grad_8, grad_9, grad_10, grad_11, grad_12, grad_13, grad_14, grad_15,
@@ -880,7 +906,8 @@ int gc_net_add_derivation(gc_net *n, const gc_problem *p, const double *theta,
         if (strcmp(gc_loss_names_default[i], lname))
             losses[nl++] = gc_loss_names_default[i];
     losses[nl] = NULL;
-    int st = gc_fx_compile(p, file, text, len, lname, losses, &D->prog, err);
+    int st = gc_fx_compile_with(p, file, text, len, lname, losses, 1,
+                                &D->prog, err);
     if (st) { map_pos(pos, err); return st; }
     gc_fx_program *P = D->prog;
     if (gc_fx_n_notes(P)) {
@@ -895,7 +922,7 @@ int gc_net_add_derivation(gc_net *n, const gc_problem *p, const double *theta,
                     lname, lname);
     size_t maxn = 0;
     int any_param = 0, any_q = 0;
-    size_t nc = 0, ncq = 0, nj0 = n->n_jac, nj = 0;
+    size_t nc = 0, ncq = 0, nj0 = n->n_jac, nj = 0, nh0 = n->n_hess, nh = 0;
     for (size_t i = 0; i < na; i++) {
         const gc_error *e = gc_fx_answer_error(P, i);
         if (e) {
@@ -915,6 +942,24 @@ int gc_net_add_derivation(gc_net *n, const gc_problem *p, const double *theta,
             int dup = 0;
             for (size_t c = 0; c < ncq; c++) dup |= !strcmp(D->covers_q[c], t->wrt->name);
             if (!dup) D->covers_q[ncq++] = t->wrt->name;
+        } else if (t->kind == GC_TARGET_HESSIAN) {
+            int dup = 0;
+            for (size_t j = nh0; j < n->n_hess; j++)
+                dup |= n->hmap[j].of == t->of && n->hmap[j].wrt == t->wrt;
+            if (dup) continue;
+            if (n->n_hess >= NET_MAX_HESSIANS)
+                return fail(err, gc_fx_answer_line(P, i), 1, GC_ELIMIT,
+                            "more than %d Hessian blocks in one case",
+                            NET_MAX_HESSIANS);
+            net_jac *m = &n->hmap[n->n_hess];
+            m->deriv = k;
+            m->of = t->of;
+            m->wrt = t->wrt;
+            D->hess[nh].of = t->of->name;
+            D->hess[nh].wrt = t->wrt->name;
+            D->hess[nh].fill = hess_fn[n->n_hess];
+            nh++;
+            n->n_hess++;
         } else {
             int dup = 0;
             for (size_t j = nj0; j < n->n_jac; j++)
@@ -933,6 +978,27 @@ int gc_net_add_derivation(gc_net *n, const gc_problem *p, const double *theta,
             D->jac[nj].fill = jac_fn[n->n_jac];
             nj++;
             n->n_jac++;
+        }
+    }
+    /* a Hessian block is checked against the derivative of the
+     * derivation's own gradient: it must give that gradient */
+    for (size_t h = 0; h < nh; h++) {
+        int have = 0;
+        for (size_t c = 0; c < nc; c++) have |= !strcmp(D->covers[c], D->hess[h].of);
+        if (!have) {
+            size_t i = 0;
+            for (; i < na; i++) {
+                const gc_target *t = gc_fx_answer_target(P, i);
+                if (t->kind == GC_TARGET_HESSIAN && !strcmp(t->of->name, D->hess[h].of))
+                    break;
+            }
+            fail(err, gc_fx_answer_line(P, i < na ? i : 0), 1, GC_EINVAL,
+                 "d2%s/d%s d%s is checked against the derivative of this "
+                 "derivation's own d%s/d%s: give d%s/d%s too", lname,
+                 D->hess[h].of, D->hess[h].wrt, lname, D->hess[h].of, lname,
+                 D->hess[h].of);
+            map_pos(pos, err);
+            return GC_EINVAL;
         }
     }
     if (maxn > n->n_vals) {
@@ -964,6 +1030,7 @@ int gc_net_add_derivation(gc_net *n, const gc_problem *p, const double *theta,
     D->type.covers = D->covers;
     D->type.covers_quantities = D->covers_q;
     D->type.jacobians = nj ? D->jac : NULL;
+    D->type.hessians = nh ? D->hess : NULL;
     n->dlist[k] = &D->type;
     n->n_derivs++;
     *out = &D->type;

@@ -19,6 +19,9 @@ void fx_target_entry_name(const gc_fx_program *P, const gc_target *t,
     if (t->kind == GC_TARGET_JACOBIAN) {
         gc_entry_name(&L->quantities, t->of->offset + i, o, sizeof o);
         snprintf(buf, n, "d%s/d%s", o, w);
+    } else if (t->kind == GC_TARGET_HESSIAN) {
+        gc_entry_name(&L->params, t->of->offset + i, o, sizeof o);
+        snprintf(buf, n, "d2%s/d%s d%s", P->loss, o, w);
     } else {
         snprintf(buf, n, "%.*s%s", (int)(strchr(t->key, '/') - t->key + 2),
                  t->key, w);
