@@ -945,18 +945,23 @@ static void localise(const grader *g, graded *s, size_t first)
                 }
             }
         }
-        char pt[512], name[64];
-        point_text(g, (long)p, pt, sizeof pt);
+        char pt[520], name[64];
+        if ((long)p == gr->it.wrong_point) {
+            snprintf(pt, sizeof pt, "there");     /* the message's point */
+        } else {
+            memcpy(pt, "at ", 3);
+            point_text(g, (long)p, pt + 3, sizeof pt - 3);
+        }
         if (best < 0) {
             if (gr->it.target.kind == GC_TARGET_PARAM)
                 add_msg(&gr->it, ". The submission's d%s/d(quantity) answers "
-                        "are right at %s: the mistake is in the last step, "
+                        "are right %s: the mistake is in the last step, "
                         "from the quantities to the parameters", g->loss, pt);
             continue;
         }
         gc_entry_name(Q, (size_t)best, name, sizeof name);
         if (best_g == (long)i) {
-            add_msg(&gr->it, ". Walking back from the loss at %s, d%s/d%s is "
+            add_msg(&gr->it, ". Walking back from the loss %s, d%s/d%s is "
                     "the first wrong d%s/d(quantity) of this submission: the "
                     "ones it answers after it are right", pt, g->loss, name,
                     g->loss);
@@ -965,11 +970,11 @@ static void localise(const grader *g, graded *s, size_t first)
             size_t at = p * q->it.target.n +
                         ((size_t)best - q->it.target.wrt->offset);
             if (g->o->hide_truth)
-                add_msg(&gr->it, ". Walking back from the loss at %s, the "
+                add_msg(&gr->it, ". Walking back from the loss %s, the "
                         "first wrong d%s/d(quantity) of this submission is "
                         "d%s/d%s", pt, g->loss, g->loss, name);
             else
-                add_msg(&gr->it, ". Walking back from the loss at %s, the "
+                add_msg(&gr->it, ". Walking back from the loss %s, the "
                         "first wrong d%s/d(quantity) of this submission is "
                         "d%s/d%s (%.6g by it, %.6g numerically)", pt, g->loss,
                         g->loss, name, q->it.values[at], q->num[at]);

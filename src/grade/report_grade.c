@@ -58,6 +58,28 @@ static void verdict_cell(FILE *f, const gc_grade_item *it, int w, int color)
     if (color) fputs("\033[0m", f);
 }
 
+/* Characters (not bytes) of a UTF-8 string: the width of an id. */
+static size_t width(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++) n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+/* s padded (or cut, at a character) to w characters. */
+static void padded(FILE *f, const char *s, size_t w)
+{
+    size_t n = 0;
+    const char *p = s;
+    while (*p && n < w) {
+        p++;
+        while (((unsigned char)*p & 0xC0) == 0x80) p++;
+        n++;
+    }
+    fwrite(s, 1, (size_t)(p - s), f);
+    for (; n < w; n++) fputc(' ', f);
+}
+
 int gc_grade_report_text(FILE *f, const gc_grade_report *r, int flags)
 {
     const gc_case *c = r->c;
@@ -70,7 +92,7 @@ int gc_grade_report_text(FILE *f, const gc_grade_report *r, int flags)
     /* the table: one row per submission */
     size_t idw = 2;
     for (size_t s = 0; s < r->n_subs; s++) {
-        size_t l = strlen(r->subs[s].sub->id);
+        size_t l = width(r->subs[s].sub->id);
         if (l > idw) idw = l;
     }
     if (idw > 40) idw = 40;
@@ -92,7 +114,9 @@ int gc_grade_report_text(FILE *f, const gc_grade_report *r, int flags)
         const gc_grade_result *res = &r->subs[s];
         char sc[32];
         snprintf(sc, sizeof sc, "%g/%g", res->score, res->max_score);
-        fprintf(f, "  %-*.*s  %9s", (int)idw, (int)idw, res->sub->id, sc);
+        fputs("  ", f);
+        padded(f, res->sub->id, idw);
+        fprintf(f, "  %9s", sc);
         for (size_t k = 0; k < r->n_keys; k++) {
             fputs("  ", f);
             verdict_cell(f, &res->items[k], (int)w[k], color);
