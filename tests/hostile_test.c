@@ -12,6 +12,9 @@
  * to, @SUBS@ the folder of submissions, @GRADEBOOK@ the gradebook about
  * to be written, @PORT@ a listener on 127.0.0.1.  Each computes the right
  * gradient only when its attack worked, so that `agree` means an escape.
+ * One more, linked_secret.c, is a symbolic link to the secret, as a
+ * student's zip could hold: the grader, which reads the submission outside
+ * the sandbox, must not follow it.
  *
  * Checked after the batch: it finished; the right answer agrees; every
  * hostile one gets its expect: verdict, none agree; no file outside the
@@ -365,6 +368,10 @@ int main(int argc, char **argv)
         snprintf(p, sizeof p, "%s/%s", subs, names[i]);
         spit(p, written[i], 0644);
     }
+    char link[4400];
+    snprintf(link, sizeof link, "%s/linked_secret.c", subs);
+    if (symlink(secret, link) != 0) bail(link);
+    size_t n_subs = n_files + 1;
     char before[1 << 14] = "";
     list_tree(tmp, before, sizeof before);
 
@@ -379,8 +386,8 @@ int main(int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double secs = (double)(t1.tv_sec - t0.tv_sec) +
                   1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
-    ok(st == GC_OK && r && r->n_subs == n_files,
-       "the batch of %zu finishes (%.1f s)", n_files, secs);
+    ok(st == GC_OK && r && r->n_subs == n_subs,
+       "the batch of %zu finishes (%.1f s)", n_subs, secs);
     if (st != GC_OK || !r) {
         diag("%s: %s", err.file, err.msg);
         printf("1..%d\n", n_tests);
@@ -452,9 +459,9 @@ int main(int argc, char **argv)
         if (strstr(csv, row)) rows++;
     }
     ok(csv && strncmp(csv, "id,file,dL/dw verdict", 21) == 0 &&
-       rows == n_files && !strstr(csv, "forged"),
+       rows == n_subs && !strstr(csv, "forged"),
        "the gradebook is the grader's: its header and a row for each of "
-       "the %zu (%zu found)", n_files, rows);
+       "the %zu (%zu found)", n_subs, rows);
     free(csv);
     DIR *sd = opendir(scratch);
     int left = 0;

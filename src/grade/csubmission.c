@@ -42,6 +42,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -474,12 +475,37 @@ static void remove_dirs(const char *top, const char *box)
     rmdir(top);
 }
 
+/* The most bytes of a C submission copied (a source file is far smaller). */
+#define SOURCE_MAX ((off_t)16 << 20)
+
 /* The submission, copied into the scratch folder: the compiler sees it and
- * nothing beside it. */
-static int copy_file(const char *from, const char *to)
+ * nothing beside it.  It is read here, outside the sandbox, so only as a
+ * regular file, not through a symbolic link (a link in a student's zip
+ * could name the answer key), and not beyond SOURCE_MAX.  GC_EINVAL with
+ * *why for the student, GC_EIO for the grader's trouble. */
+static int copy_file(const char *from, const char *to, const char **why)
 {
-    FILE *in = fopen(from, "rb");
-    if (!in) return GC_EIO;
+    *why = "cannot read the submission";
+    int fd = open(from, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    memset(&st, 0, sizeof st);
+    if (fd < 0 && errno == ELOOP)
+        *why = "cannot read the submission: it is a symbolic link (C "
+               "submissions are read as regular files only)";
+    if (fd < 0) return GC_EINVAL;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > SOURCE_MAX) {
+        if (S_ISREG(st.st_mode))
+            *why = "cannot read the submission: larger than 16 MiB";
+        else
+            *why = "cannot read the submission: not a regular file";
+        close(fd);
+        return GC_EINVAL;
+    }
+    FILE *in = fdopen(fd, "rb");
+    if (!in) {
+        close(fd);
+        return GC_EIO;
+    }
     FILE *out = fopen(to, "wb");
     if (!out) {
         fclose(in);
@@ -487,10 +513,14 @@ static int copy_file(const char *from, const char *to)
     }
     char buf[16384];
     size_t n;
+    off_t total = 0;
     int bad = 0;
-    while (!bad && (n = fread(buf, 1, sizeof buf, in)) > 0)
+    while (!bad && total <= SOURCE_MAX &&
+           (n = fread(buf, 1, sizeof buf, in)) > 0) {
         bad = fwrite(buf, 1, n, out) != n;
-    bad |= ferror(in);
+        total += (off_t)n;
+    }
+    bad |= ferror(in) || total > SOURCE_MAX;
     fclose(in);
     if (fclose(out) != 0) bad = 1;
     return bad ? GC_EIO : GC_OK;
@@ -763,13 +793,14 @@ int gc_csub_run(const gc_problem *p, const char *source,
     memset(&sr, 0, sizeof sr);
     if (!hpath || !dpath || !ipath || !spath || !xin || !iin || !sin)
         goto done;
-    if (copy_file(source, spath) != GC_OK) {
+    const char *why = NULL;
+    if ((st = copy_file(source, spath, &why)) == GC_EINVAL) {
         out->verdict = GC_GRADE_COMPILE;
-        set_message(&out->message, "cannot read the submission", NULL, where,
-                    NULL, NULL);
+        set_message(&out->message, why, NULL, where, NULL, NULL);
         st = GC_OK;
         goto done;
     }
+    if (st) goto done;
     st = GC_EIO;
     FILE *h = fopen(hpath, "w");
     if (!h) goto done;

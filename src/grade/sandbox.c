@@ -185,13 +185,14 @@ static const int allowed[] = {
     SCMP_SYS(faccessat), SCMP_SYS(faccessat2), SCMP_SYS(readlink),
     SCMP_SYS(readlinkat), SCMP_SYS(getcwd), SCMP_SYS(getdents64),
     SCMP_SYS(fcntl), SCMP_SYS(dup), SCMP_SYS(dup2), SCMP_SYS(dup3),
-    SCMP_SYS(unlink), SCMP_SYS(unlinkat),
+    SCMP_SYS(unlink), SCMP_SYS(unlinkat), SCMP_SYS(ftruncate),
+    SCMP_SYS(fsync), SCMP_SYS(fdatasync),
     /* memory */
     SCMP_SYS(brk), SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mremap),
     SCMP_SYS(mprotect), SCMP_SYS(madvise),
     /* its own signal handling */
     SCMP_SYS(rt_sigaction), SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigreturn),
-    SCMP_SYS(sigaltstack),
+    SCMP_SYS(sigaltstack), SCMP_SYS(restart_syscall),
     /* who and where it is, time, randomness */
     SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(getppid), SCMP_SYS(getuid),
     SCMP_SYS(geteuid), SCMP_SYS(getgid), SCMP_SYS(getegid), SCMP_SYS(uname),
@@ -199,7 +200,7 @@ static const int allowed[] = {
     SCMP_SYS(time), SCMP_SYS(nanosleep), SCMP_SYS(clock_nanosleep),
     SCMP_SYS(getrandom), SCMP_SYS(getrlimit), SCMP_SYS(getrusage),
     SCMP_SYS(times), SCMP_SYS(sched_yield), SCMP_SYS(sched_getaffinity),
-    SCMP_SYS(sysinfo),
+    SCMP_SYS(sysinfo), SCMP_SYS(getcpu),
     /* the C library's start and end */
     SCMP_SYS(futex), SCMP_SYS(set_robust_list), SCMP_SYS(rseq),
     SCMP_SYS(set_tid_address), SCMP_SYS(arch_prctl), SCMP_SYS(exit),
