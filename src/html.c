@@ -88,6 +88,12 @@ static const char css[] =
 "#filter{margin:8px 0}body.only-unmet .met{display:none}"
 "td.golden{background:#fbf3dc}td.new{background:#e3eefb}th.testname{"
 "text-align:left;background:#fafafa;padding-top:8px}"
+"svg.bar .segn{fill:#fff;font-weight:600}.sw{display:inline-block;"
+"width:11px;height:11px;margin:0 4px 0 0;vertical-align:-1px;"
+"border-radius:2px}.legend .key{margin-right:12px;white-space:nowrap}"
+".gv{border-left:6px solid;padding:0 6px;white-space:nowrap}"
+"tr.groups ul{margin:0 0 6px;padding-left:18px}tr.groups td{"
+"border-bottom:none}"
 "@media print{details{display:block}}";
 
 /* Interaction only: a checkbox that hides what is as expected.  The page

@@ -65,6 +65,30 @@ ok "the first wrong cell of the RNN seed is named" has run \
     'first wrong quantity is <strong class="first-wrong">dL/dh\[2\]\[3\]</strong> \(time step t = 2\)'
 ok "the filter script ran (its checkbox is in the DOM)" has run 'id="only-unmet"'
 ok "nothing is fetched: the page forbids it" has run "default-src 'none'"
+# The golden check page: a golden file with one value moved.
+mkdir -p "$tmp/golden"
+env -u CI "$gc" golden update --golden "$tmp/golden" tanh_net_004_q1 >/dev/null
+sed -i '0,/^entry\tseed\t0\tW1\[1\]\[2\]\t/s/^\(entry\tseed\t0\tW1\[1\]\[2\]\t\)[-0-9.e]*/\10.5/' \
+    "$tmp/golden/tanh_net_004_q1.golden"
+"$gc" golden check --golden "$tmp/golden" --html "$tmp/golden.html" tanh_net_004_q1 swish_001_4_4 >/dev/null
+ok "golden check --html writes the page" test -s "$tmp/golden.html"
+ok "the golden page renders, not blank, nothing on the console" \
+    bash -c "$(declare -f render not_blank no_console); browser='$browser' tmp='$tmp' here='$here'; render '$tmp/golden.html' golden && not_blank golden && no_console golden"
+ok "it shows the moved value, golden and new side by side, and the missing file" has golden \
+    'id="summary"' '<th colspan="7" class="testname">derivation seed</th>' \
+    '<td class="golden">0.5</td><td class="new">' 'missing golden file' 'id="only-unmet"'
+
+# The grade page: eleven formula submissions of a homework (no compiler).
+"$gc" grade "$root/tests/grade/cnn1d_homework.yaml" \
+    "$root"/tests/grade/homework/s0*.txt "$root"/tests/grade/homework/s1[01]*.txt \
+    --html "$tmp/grade.html" >/dev/null
+ok "grade --html writes the page" test -s "$tmp/grade.html"
+ok "the grade page renders, not blank, nothing on the console" \
+    bash -c "$(declare -f render not_blank no_console); browser='$browser' tmp='$tmp' here='$here'; render '$tmp/grade.html' grade && not_blank grade && no_console grade"
+ok "it has a bar per answer, the grouped wrong answers and each student's row" has grade \
+    'id="answers"' '<svg[^>]*class="bar"' '<li class="group">' 'id="students"' \
+    '<tr class="student[^"]*" id="s-dave-3">' 'dL/dv\[3\] = 0\.4128'
+
 # The checks can fail: a blank page is blank, and a page that logs an
 # error or fetches something shows it on the console.
 printf '<!DOCTYPE html><title>blank</title>' > "$tmp/blank.html"

@@ -274,6 +274,12 @@ GC_EXPORT void gc_grade_report_free(gc_grade_report *r);
 enum { GC_GRADE_VERBOSE = 1, GC_GRADE_COLOR = 2 };
 GC_EXPORT int gc_grade_report_text(FILE *f, const gc_grade_report *r,
                                    int flags);
+/* One self-contained HTML page (report_grade_html.c): per answer a bar of
+ * the class's verdicts and the students grouped by how they went wrong
+ * (report->summary), then each student's row with verdicts and messages;
+ * to f, or atomically to path. */
+GC_EXPORT int gc_grade_report_html(FILE *f, const gc_grade_report *r);
+GC_EXPORT int gc_grade_write_html(const char *path, const gc_grade_report *r);
 /* The names a formula can use on case c (blocks with their index ranges,
  * dimensions, the loss) and the answers the case asks for. */
 GC_EXPORT int gc_grade_names(FILE *f, const gc_case *c);

@@ -72,6 +72,7 @@ static const char usage_text[] =
 "\n"
 "grade options:\n"
 "      --gradebook FILE      write the gradebook CSV (one row per submission)\n"
+"      --html FILE           write an HTML page: the class per answer, each student\n"
 "      --results-dir DIR     write DIR/<id>/results.json (Gradescope) per submission\n"
 "  -v, --verbose             every answer's message, and lines not graded\n"
 "      --points N, --seed S  random points (default: the case's grading: points,\n"
@@ -718,9 +719,11 @@ static int cmd_grade(int argc, char **argv)
 {
     enum { O_GRADEBOOK = 256, O_RESULTS, O_POINTS, O_SEED, O_CPU, O_MEM,
            O_TIMEOUT, O_CC, O_CASES, O_HEADER, O_NAMES, O_STUDENT,
-           O_RESULTS_JSON, O_VISIBILITY, O_HIDE, O_PARTIAL, O_COLOR, O_TRUST };
+           O_RESULTS_JSON, O_VISIBILITY, O_HIDE, O_PARTIAL, O_COLOR, O_TRUST,
+           O_GRADE_HTML };
     static const struct option opts[] = {
         {"gradebook", required_argument, 0, O_GRADEBOOK},
+        {"html", required_argument, 0, O_GRADE_HTML},
         {"results-dir", required_argument, 0, O_RESULTS},
         {"verbose", no_argument, 0, 'v'},
         {"points", required_argument, 0, O_POINTS},
@@ -744,7 +747,7 @@ static int cmd_grade(int argc, char **argv)
     };
     gc_grade_options go = gc_grade_options_default();
     const char *gradebook = NULL, *results = NULL, *dir = gc_cases_dir();
-    const char *results_json = NULL, *color = "auto";
+    const char *results_json = NULL, *color = "auto", *html = NULL;
     int verbose = 0, header = 0, names = 0, c;
     long mem;
     optind = 1;
@@ -752,6 +755,7 @@ static int cmd_grade(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
         switch (c) {
         case O_GRADEBOOK: gradebook = optarg; break;
+        case O_GRADE_HTML: html = optarg; break;
         case O_RESULTS: results = optarg; break;
         case 'v': verbose = 1; break;
         case O_POINTS:
@@ -860,6 +864,11 @@ static int cmd_grade(int argc, char **argv)
     if (gradebook && gc_grade_write_csv(gradebook, r)) {
         fprintf(stderr, "gradcheck: %s: cannot write the gradebook: %s\n",
                 gradebook, strerror(errno));
+        goto done;
+    }
+    if (html && gc_grade_write_html(html, r)) {
+        fprintf(stderr, "gradcheck: %s: cannot write the HTML page: %s\n",
+                html, strerror(errno));
         goto done;
     }
     if (results && gc_grade_write_results(results, r, &err)) {
