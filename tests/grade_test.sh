@@ -161,9 +161,9 @@ ok "list and run accept --color" \
 ok "a bad --color is a usage error on every command" \
     bash -c "for c in 'list' 'run swish_001_4_4' 'golden check swish_001_4_4' 'grade swish_001_4_4 $tmp/wrong_expect.txt'; do '$gc' \$c --color sometimes >/dev/null 2>&1; [ \$? -eq 2 ] || { echo \"\$c\"; exit 1; }; done"
 ok "an unknown case offers the closest names: run cnn1d" \
-    bash -c "$(declare -f status); tmp='$tmp'; status 2 '$gc' run cnn1d && grep -q 'did you mean cnn1d_000_p3?' '$tmp/err'"
+    bash -c "$(declare -f status); tmp='$tmp'; status 2 '$gc' run cnn1d && grep -q 'did you mean cnn1d_000_p3, cnn1d_000_p3_net?' '$tmp/err'"
 ok "a misspelt case offers the closest name: grade tanh_net_004_q2" \
-    bash -c "$(declare -f status); tmp='$tmp'; status 2 '$gc' grade tanh_net_004_q2 '$tmp/wrong_expect.txt' && grep -q 'did you mean tanh_net_004_q1?' '$tmp/err'"
+    bash -c "$(declare -f status); tmp='$tmp'; status 2 '$gc' grade tanh_net_004_q2 '$tmp/wrong_expect.txt' && grep -q 'did you mean tanh_net_004_q1, tanh_net_004_q1_net?' '$tmp/err'"
 
 done_testing
 [ "$failed" -eq 0 ]
