@@ -12,11 +12,18 @@ set -euo pipefail
 root=${GRADCHECK_AUTOGRADER_ROOT:-/autograder}
 src=$root/source
 
-# What gradcheck needs to build and to grade C submissions (gcc, and
-# libseccomp-dev for their sandbox), and python3 for reading
+# What gradcheck needs to build and to grade C submissions: the build list
+# of the shipped source's own scripts/setup (its first packages= line, so
+# the two cannot drift apart: gcc, libseccomp-dev for the C sandbox, ...),
+# without Check (no unit tests here), and python3 for reading
 # submission_metadata.json.  The same names on Debian and Ubuntu.
-packages=(gcc pkgconf meson ninja-build libgsl-dev libyaml-dev
-          libjansson-dev libxml2-dev libopenblas-dev libseccomp-dev python3)
+build=$(sed -n 's/^packages=(\(.*\))$/\1/p' "$src/gradcheck/scripts/setup" | head -1)
+if [ -z "$build" ]; then
+    echo "setup.sh: no packages=(...) line in gradcheck/scripts/setup" >&2
+    exit 2
+fi
+packages=(python3)
+for p in $build; do [ "$p" = check ] || packages+=("$p"); done
 missing=()
 for p in "${packages[@]}"; do
     if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != "install ok installed" ]; then
