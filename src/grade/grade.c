@@ -106,7 +106,15 @@ typedef struct {
                                 some submission gives (parts of them
                                 merge) */
     size_t n_blocks;
+    size_t kept;             /* bytes of answers' values kept for the class
+                                summary, at most GC_GRADE_KEPT_TOTAL */
 } grader;
+
+/* The values of every student's answers are kept until the class summary
+ * groups them; beyond this many bytes in all, later answers are grouped by
+ * verdict only (a class of 10000 with answers of 65536 values would
+ * otherwise hold 5 GB per answer). */
+#define GC_GRADE_KEPT_TOTAL ((size_t)256 << 20)
 
 /* One answer being graded. */
 typedef struct {
@@ -199,15 +207,19 @@ static void entry_text(const grader *g, const gc_target *t, size_t flat,
 }
 
 /* Room for the answer's checks: the per-entry flags always, the values at
- * every point when they fit GC_GRADE_MAX_KEPT. */
-static int keep_alloc(const grader *g, grading *gr)
+ * every point when they fit GC_GRADE_MAX_KEPT and the run's budget.  All
+ * but the values are dropped once the student is graded (drop_checks). */
+static int keep_alloc(grader *g, grading *gr)
 {
     size_t n = gr->it.target.n ? gr->it.target.n : 1;
     gr->given = calloc(n, 1);
     gr->bad = calloc(n, 1);
     if (!gr->given || !gr->bad) return GC_ENOMEM;
-    if (n * g->n_points > GC_GRADE_MAX_KEPT) return GC_OK;
     size_t m = n * g->n_points;
+    if (m > GC_GRADE_MAX_KEPT ||
+        g->kept + m * sizeof(double) > GC_GRADE_KEPT_TOTAL)
+        return GC_OK;
+    g->kept += m * sizeof(double);
     gr->it.values = malloc(m * sizeof *gr->it.values);
     gr->num = malloc(m * sizeof *gr->num);
     gr->err = malloc(m * sizeof *gr->err);
@@ -216,6 +228,19 @@ static int keep_alloc(const grader *g, grading *gr)
     for (size_t i = 0; i < m; i++)
         gr->it.values[i] = gr->num[i] = gr->err[i] = NAN;
     return GC_OK;
+}
+
+/* What only hints and localisation needed: gone once a student is
+ * graded; the answer's values stay for the class summary. */
+static void drop_checks(grading *gr)
+{
+    free(gr->num);
+    free(gr->err);
+    free(gr->ver);
+    free(gr->given);
+    free(gr->bad);
+    gr->num = gr->err = NULL;
+    gr->ver = gr->given = gr->bad = NULL;
 }
 
 static void grading_clear(grading *gr)
@@ -1434,6 +1459,7 @@ static int grade_student(grader *g, gc_grade_report *r,
                 }
         localise(g, s, first);
     }
+    for (size_t i = 0; i < s->n; i++) drop_checks(&s->g[i]);
     return GC_OK;
 }
 
