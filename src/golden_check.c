@@ -62,6 +62,7 @@ void gc_golden_check_free(gc_golden_check *g)
     gc_golden_clear(&g->golden);
     gc_golden_diff_clear(&g->diff);
     free(g->path);
+    free(g->received);
     free(g);
 }
 
@@ -75,6 +76,19 @@ void gc_golden_remove_received(const gc_golden_check *g)
     char *p = join("", g->path, ".received");
     if (p) unlink(p + 1);
     free(p);
+}
+
+int gc_golden_write_received_in(gc_golden_check *g, const char *dir)
+{
+    char *p = dir ? join(dir, g->c->name, ".golden.received")
+                  : join("", g->path, ".received");
+    if (!p) return GC_ENOMEM;
+    const char *path = dir ? p : p + 1;
+    int st = gc_golden_write_file(path, &g->got, g->c->name);
+    free(g->received);
+    g->received = st ? NULL : strdup(path);
+    free(p);
+    return st;
 }
 
 int gc_golden_write_received(const gc_golden_check *g)

@@ -90,10 +90,12 @@ int gc_golden_report_text(FILE *f, gc_golden_check *const *gs, size_t n,
         }
         failing++;
         fprintf(f, "%s: %s: %zu row%s beyond tolerance (rtol %g, atol "
-                "%g), %zu added, %zu removed; received rows written to "
-                "%s.received\n", g->c->name, bad, d->beyond,
+                "%g), %zu added, %zu removed", g->c->name, bad, d->beyond,
                 d->beyond == 1 ? "" : "s", g->tol.rtol, g->tol.atol,
-                d->added, d->removed, g->path);
+                d->added, d->removed);
+        if (g->received)
+            fprintf(f, "; received rows written to %s", g->received);
+        fputc('\n', f);
         gc_golden_report_changes(f, d);
     }
     fprintf(f, "\n%zu case%s, %zu derivations, %zu claims; %zu golden rows: "

@@ -84,6 +84,8 @@ typedef struct {
     gc_golden_diff diff;
     gc_golden_tol tol;
     double seconds;          /* wall-clock time of the run and comparison */
+    char *received;          /* where the received rows were written, or
+                                NULL (gc_golden_write_received_in) */
 } gc_golden_check;
 
 /* Run the case and compare with dir/NAME.golden; tolerances: override,
@@ -97,6 +99,10 @@ GC_EXPORT void gc_golden_check_free(gc_golden_check *g);
 GC_EXPORT int gc_golden_check_ok(const gc_golden_check *g);
 /* Write the received rows beside the golden file (NAME.golden.received). */
 GC_EXPORT int gc_golden_write_received(const gc_golden_check *g);
+/* The same into dir/CASE.golden.received (dir NULL: beside the golden
+ * file), e.g. the nightly job's output folder; sets g->received. */
+GC_EXPORT int gc_golden_write_received_in(gc_golden_check *g,
+                                          const char *dir);
 /* Remove a stale received file (after a passing check or an update). */
 GC_EXPORT void gc_golden_remove_received(const gc_golden_check *g);
 /* Rewrite the golden file from the run if its text differs or it is

@@ -67,6 +67,8 @@ static const char usage_text[] =
 "  -f, --format text|tap     summary table, or TAP with a YAML block per failure\n"
 "      --junit FILE          also write JUnit XML (one testsuite per case)\n"
 "      --html FILE           also write an HTML page of what changed\n"
+"      --received-dir DIR    write CASE.golden.received there (default: beside\n"
+"                            the golden file)\n"
 "      --cases DIR           case folder\n"
 "      --color WHEN          as for run\n"
 "\n"
@@ -343,7 +345,7 @@ static int load_cases(const char *dir, int argc, char **argv,
 static int cmd_golden(int argc, char **argv)
 {
     enum { O_GOLDEN = 256, O_CASES, O_RTOL, O_ATOL, O_JUNIT, O_HTML,
-           O_COLOR };
+           O_COLOR, O_RECEIVED };
     static const struct option opts[] = {
         {"golden", required_argument, 0, O_GOLDEN},
         {"cases", required_argument, 0, O_CASES},
@@ -353,6 +355,7 @@ static int cmd_golden(int argc, char **argv)
         {"junit", required_argument, 0, O_JUNIT},
         {"html", required_argument, 0, O_HTML},
         {"color", required_argument, 0, O_COLOR},
+        {"received-dir", required_argument, 0, O_RECEIVED},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}
     };
@@ -365,7 +368,7 @@ static int cmd_golden(int argc, char **argv)
     }
     int update = !strcmp(argv[1], "update");
     const char *dir = gc_cases_dir(), *gdir = gc_golden_dir(), *junit = NULL,
-               *html = NULL, *color = "auto";
+               *html = NULL, *color = "auto", *received = NULL;
     int tap = 0, have_tol = 0, c;
     gc_golden_tol tol = gc_golden_tol_default;
     optind = 1;
@@ -390,6 +393,7 @@ static int cmd_golden(int argc, char **argv)
             break;
         case O_JUNIT: junit = optarg; break;
         case O_HTML: html = optarg; break;
+        case O_RECEIVED: received = optarg; break;
         case O_COLOR:
             if (check_color(optarg)) return EXIT_TROUBLE;
             color = optarg;
@@ -415,8 +419,11 @@ static int cmd_golden(int argc, char **argv)
         return EXIT_TROUBLE;
     gc_golden_check **checks = calloc(n, sizeof *checks);
     int ret = checks ? EXIT_MET : EXIT_TROUBLE, malformed = 0;
+    gc_progress bar;
+    gc_progress_start(&bar, "checked", "cases", n);
     for (size_t i = 0; i < n && ret != EXIT_TROUBLE; i++) {
         gc_error err;
+        gc_progress_step(&bar, i);
         if (gc_golden_check_run(cases[i], gdir, have_tol ? &tol : NULL,
                                 &checks[i], &err)) {
             print_error(&err);
@@ -459,11 +466,13 @@ static int cmd_golden(int argc, char **argv)
             gc_golden_remove_received(g);
         } else {
             ret = EXIT_UNMET;
-            if (gc_golden_write_received(g))
-                fprintf(stderr, "gradcheck: %s.received: cannot write\n",
-                        g->path);
+            if (gc_golden_write_received_in(g, received))
+                fprintf(stderr, "gradcheck: %s%s.received: cannot write\n",
+                        received ? received : g->path,
+                        received ? "/CASE.golden" : "");
         }
     }
+    gc_progress_end(&bar);
     if (ret != EXIT_TROUBLE && !update) {
         if (tap) gc_golden_report_tap(stdout, checks, n);
         else {
