@@ -6,6 +6,7 @@
 #include "gradcheck/engine.h"
 #include "gradcheck/layout.h"
 #include "gradcheck/model.h"
+#include "gradcheck/names.h"
 #include "gradcheck/report.h"
 #include "gradcheck/run.h"
 #include "gradcheck/status.h"
@@ -201,7 +202,10 @@ static json_t *jcase(const gc_case_report *r)
     const gc_layout *L = &c->prob->layout;
     char source[600];
     snprintf(source, sizeof source, "%s, %s", c->seed, c->problem);
-    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "name", c->name,
+    /* names in their clean form, as every writer shows them (names.c) */
+    char cname[GC_NAME_SHOWN_MAX + 1], clname[GC_NAME_SHOWN_MAX + 1];
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "name",
+                          gc_name_clean(c->name, cname, sizeof cname),
                           "title", c->title ? c->title : "", "source", source,
                           "seed_file", c->seed, "problem", c->problem,
                           "model", c->model->name);
@@ -237,7 +241,9 @@ static json_t *jcase(const gc_case_report *r)
         const gc_claim_report *cr = &r->claims[i];
         int met = cr->verdict == cr->claim->expect;
         met_claims += met;
-        json_t *cj = json_pack("{s:s, s:s, s:s}", "name", cr->claim->name,
+        json_t *cj = json_pack("{s:s, s:s, s:s}", "name",
+                               gc_name_clean(cr->claim->name, clname,
+                                             sizeof clname),
                                "of", cr->claim->of, "kind",
                                claim_kinds[cr->claim->kind]);
         json_object_set_new(cj, "claimed", jnum(cr->claim->stated));
@@ -267,8 +273,10 @@ int gc_report_json(FILE *f, gc_case_report *const *rs, size_t n,
                    const gc_report_options *o)
 {
     (void)o;
-    json_t *root = json_pack("{s:s, s:i}", "gradcheck", GRADCHECK_VERSION,
-                             "schema", 1);
+    /* "report" names the document, "schema" its version: a screening
+     * report (report_screen.c) is "screen" with a schema of its own */
+    json_t *root = json_pack("{s:s, s:s, s:i}", "gradcheck",
+                             GRADCHECK_VERSION, "report", "run", "schema", 1);
     json_t *cases = json_array();
     size_t unmet = 0, nd = 0, nc = 0;
     for (size_t i = 0; i < n; i++) {

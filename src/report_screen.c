@@ -170,9 +170,11 @@ static json_t *jpoint(const gc_blocks *P, const gc_screen_point *pt, size_t p)
 
 static int write_json(FILE *f, gc_screen_report *const *rs, size_t n)
 {
-    json_t *root = json_pack("{s:s, s:i, s:s}", "gradcheck",
-                             GRADCHECK_VERSION, "schema", 1, "mode",
-                             "directional");
+    /* its own document ("report": "screen"), with its own schema
+     * (docs/screening.md), never mistaken for a run report */
+    json_t *root = json_pack("{s:s, s:s, s:i, s:s}", "gradcheck",
+                             GRADCHECK_VERSION, "report", "screen", "schema",
+                             1, "mode", "directional");
     json_t *cases = json_array();
     size_t unmet = 0;
     for (size_t i = 0; i < n; i++) {

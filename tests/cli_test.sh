@@ -30,6 +30,38 @@ ok "-q prints the summary line only" \
     bash -c "'$gc' run -q lstm_001_6_4 | grep -qx '1 case, 2 derivations (1 agree, 1 disagree), 0 claims: every verdict as expected'"
 
 ok "JSON report to a file" status 0 "$gc" run --format json -o "$tmp/r.json"
+# Every key of the run report and of the screening report is documented
+# (docs/reports.md, docs/screening.md); objects keyed by data (block names,
+# dimensions, verdicts) are not walked.
+json_keys_documented() {
+    python3 - "$1" "$2" <<'PY'
+import json, re, sys
+doc = open(sys.argv[2]).read()
+doc = doc[doc.index('\n## JSON report'):]          # its JSON section only
+doc = doc[:doc.find('\n## ', 5)] if '\n## ' in doc[5:] else doc
+keys = set()
+def walk(v):
+    if isinstance(v, dict):
+        for k, x in v.items():
+            keys.add(k)
+            if k not in ('shape', 'params', 'inputs', 'counts'):
+                walk(x)
+    elif isinstance(v, list):
+        for x in v: walk(x)
+walk(json.load(open(sys.argv[1])))
+missing = sorted(k for k in keys if not re.search(r'(?<![\w])' + re.escape(k) + r'(?![\w])', doc))
+print('undocumented:', ' '.join(missing) if missing else 'none', f'({len(keys)} keys)')
+sys.exit(1 if missing else 0)
+PY
+}
+ok "every key of the JSON report is in docs/reports.md" \
+    json_keys_documented "$tmp/r.json" "$root/docs/reports.md"
+ok "the JSON report says what it is: report run, schema 1" \
+    python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(not (d['report'] == 'run' and d['schema'] == 1))" "$tmp/r.json"
+ok "the screening report is a document of its own (report screen, schema 1)" \
+    bash -c "'$gc' run --mode directional --format json -o '$tmp/s.json' lstm_001_6_4 rnn_bptt_000_p5 gru_bptt_001_6_5 && python3 -c \"import json,sys; d=json.load(open(sys.argv[1])); sys.exit(not (d['report'] == 'screen' and d['schema'] == 1))\" '$tmp/s.json'"
+ok "every key of the screening report is in docs/screening.md" \
+    json_keys_documented "$tmp/s.json" "$root/docs/screening.md"
 ok "the JSON report names every case" \
     bash -c "for c in tanh_net_004_q1 sigmoid_chain_000_p2_explode rnn_bptt_000_p5 lstm_001_6_4; do grep -q \"\\\"name\\\": \\\"\$c\\\"\" '$tmp/r.json' || exit 1; done"
 
