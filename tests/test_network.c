@@ -292,6 +292,31 @@ START_TEST(network_hessian_blocks_are_checked)
 }
 END_TEST
 
+/* An LSTM: the gates at t use h[t-1], defined below them (a definition
+ * may use later ones in a case's formulas); the derivation carries
+ * dL/dh[t] and dL/dc[t] in one recurrence G[t] backwards.  Forgetting
+ * the cell state's own path back (dL/dc[t] gets nothing from c[t+1]) is
+ * first wrong at dL/dc at t = T - 1 = 3. */
+START_TEST(network_lstm_uses_later_definitions)
+{
+    gc_case *c = load(tu_path("tests/networks/lstm_small.yaml"));
+    gc_case_report *r = run(c, 1);
+    ck_assert_int_eq(deriv(r, "bptt")->verdict, GC_AGREE);
+    const gc_derivation_report *d = deriv(r, "no_cell_path");
+    ck_assert_int_eq(d->verdict, GC_DISAGREE);
+    char name[64];
+    gc_entry_name(&c->prob->layout.quantities,
+                  (size_t)d->points[0].first_wrong, name, sizeof name);
+    ck_assert_msg(strncmp(name, "c[3][", 5) == 0, "first wrong %s", name);
+    gc_case_report_free(r);
+    gc_case_free(c);
+    /* a cycle through later definitions is found when evaluating */
+    expect_error(edited("    s = W @ x\n", "    s = W @ x + 0 u\n"
+                                             "    u = 2 s\n"), 8, 11,
+                 "depends on itself");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("network");
@@ -304,6 +329,7 @@ int main(void)
     tcase_add_test(tc, network_errors_carry_the_case_files_position);
     tcase_add_test(tc, network_grades_formula_and_c_submissions);
     tcase_add_test(tc, network_hessian_blocks_are_checked);
+    tcase_add_test(tc, network_lstm_uses_later_definitions);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }

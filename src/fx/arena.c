@@ -55,3 +55,11 @@ void fx_arena_clear(arena *a)
     arena_mark zero = {NULL, 0};
     fx_arena_restore(a, zero);
 }
+
+void fx_arena_reset(arena *a)
+{
+    chunk *bottom = a->top;
+    while (bottom && bottom->prev) bottom = bottom->prev;
+    arena_mark m = {bottom, 0};
+    fx_arena_restore(a, m);
+}

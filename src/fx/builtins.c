@@ -1,6 +1,7 @@
 /* builtins.c: the builtin functions in one place: the table the parser
  * looks names up in, the scalar functions, and the evaluation of a call. */
 #include "fx/fx_impl.h"
+#include "vecmath.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -113,6 +114,14 @@ static int call_unary(ev *E, const node *n, const val *a, val *out)
 {
     int st = fx_new_val(E, n, a[0].rank, a[0].shape, a[0].base, out);
     if (st) return st;
+    if ((n->op == B_TANH || n->op == B_SIGMOID) && out->size >= 4) {
+        /* the compiled models' vector tanh and sigmoid (vecmath.c): a
+         * network's activations, and the same bits as those models */
+        memcpy(out->v, a[0].v, out->size * sizeof *out->v);
+        if (n->op == B_TANH) gc_vtanh(out->v, out->size);
+        else gc_vsigmoid(out->v, out->size);
+        return GC_OK;
+    }
     for (size_t i = 0; i < out->size; i++)
         out->v[i] = unary_fn[n->op](a[0].v[i]);
     return GC_OK;

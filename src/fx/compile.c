@@ -407,7 +407,7 @@ static int check_def_name(parser *ps, const token *first, definition *D)
     const char *name = first->name;
     int fam, dim;
     const gc_block *b;
-    if (fx_find_def(P, name, (int)P->n_defs - 1) >= 0) {
+    if (fx_find_def(P, name, (int)(D - P->defs)) >= 0) {
         D->name[0] = 0;
         return fx_fail(ps->err, first->line, first->col, GC_EINVAL, "%s is "
                        "defined twice", name);
@@ -433,9 +433,16 @@ static int define(parser *ps, const token *first, const lhs_indices *ix1,
 {
     gc_fx_program *P = ps->P;
     int st;
-    if (grow((void **)&P->defs, P->n_defs, sizeof *P->defs))
-        return GC_ENOMEM;
-    definition *D = &P->defs[P->n_defs++];
+    definition *D;
+    if (P->later_defs && P->next_def < P->n_defs &&
+        strcmp(P->defs[P->next_def].name, first->name) == 0) {
+        D = &P->defs[P->next_def++];        /* declared ahead */
+        D->pending = 0;
+    } else {
+        if (grow((void **)&P->defs, P->n_defs, sizeof *P->defs))
+            return GC_ENOMEM;
+        D = &P->defs[P->n_defs++];
+    }
     memset(D, 0, sizeof *D);
     snprintf(D->name, sizeof D->name, "%s", first->name);
     D->line = first->line;
@@ -457,9 +464,12 @@ static int define(parser *ps, const token *first, const lhs_indices *ix1,
         return st;
     /* an indexed definition may use itself at other indices (a
      * recurrence, h[t] from h[t-1]); a plain one may not use itself */
-    ps->n_defs_visible = (int)P->n_defs - (ix1->n ? 0 : 1);
-    ps->self = ix1->n ? (int)P->n_defs - 1 : -1;
+    int di = (int)(D - P->defs);
+    ps->n_defs_visible = P->later_defs ? (int)P->n_defs
+                                       : di + (ix1->n ? 1 : 0);
+    ps->self = ix1->n ? di : -1;
     ps->defining = D->name;
+    ps->defining_index = di;
     if ((st = fx_parse_formula(ps, &D->body))) return st;
     D->broken = 0;
     return GC_OK;
@@ -470,12 +480,48 @@ static int define(parser *ps, const token *first, const lhs_indices *ix1,
 static int compile_definition(parser *ps, const token *first,
                               const lhs_indices *ix1, size_t len)
 {
-    size_t d = ps->P->n_defs;
+    gc_fx_program *P = ps->P;
+    size_t d = P->later_defs && P->next_def < P->n_defs &&
+               strcmp(P->defs[P->next_def].name, first->name) == 0
+               ? P->next_def : P->n_defs;
     int st = define(ps, first, ix1, len);
-    if (st && st != GC_ENOMEM && ps->P->n_defs > d)
-        snprintf(ps->P->defs[d].why, sizeof ps->P->defs[d].why, "%.190s",
+    if (st && st != GC_ENOMEM && d < P->n_defs)
+        snprintf(P->defs[d].why, sizeof P->defs[d].why, "%.190s",
                  ps->err->msg);
     return st;
+}
+
+/* GC_FX_LATER_DEFS: declare the definition statement text[0..len) names
+ * (name[i] = ...), so that the statements before it can use it.  Anything
+ * else, or a statement that cannot be read, is left to compile_statement. */
+static int declare_statement(gc_fx_program *P, const char *text, size_t len,
+                             long line, long col)
+{
+    gc_error err;
+    parser ps;
+    fx_parser_init(&ps, P, &err, text, len, line, col);
+    lhs_indices ix;
+    if (fx_lex(&ps.lx) || ps.lx.t.k != T_NAME) return GC_OK;
+    token first = ps.lx.t;
+    if (fx_lex(&ps.lx) || parse_lhs_indices(&ps, &ix, 1) ||
+        ps.lx.t.k != T_ASSIGN)
+        return GC_OK;
+    if (fx_find_def(P, first.name, (int)P->n_defs) >= 0 ||
+        fx_builtin_find(first.name) >= 0 || strcmp(first.name, "pi") == 0)
+        return GC_OK;                 /* its statement says what is wrong */
+    if (grow((void **)&P->defs, P->n_defs, sizeof *P->defs))
+        return GC_ENOMEM;
+    definition *D = &P->defs[P->n_defs++];
+    memset(D, 0, sizeof *D);
+    snprintf(D->name, sizeof D->name, "%s", first.name);
+    D->line = first.line;
+    D->col = first.col;
+    D->n_params = ix.n;
+    D->broken = 1;
+    D->pending = 1;
+    D->gen = (unsigned)-1;
+    D->memo_gen = (unsigned)-1;
+    return GC_OK;
 }
 
 /* One statement: text[0..len) starting at (line, col) of the file.  One
@@ -594,7 +640,7 @@ int gc_fx_compile(const gc_problem *p, const char *file, const char *text,
 
 int gc_fx_compile_with(const gc_problem *p, const char *file,
                        const char *text, size_t len, const char *loss,
-                       const char *const *losses, int hessians,
+                       const char *const *losses, int flags,
                        gc_fx_program **out, gc_error *err)
 {
     *out = NULL;
@@ -610,13 +656,16 @@ int gc_fx_compile_with(const gc_problem *p, const char *file,
     snprintf(P->file, sizeof P->file, "%s", err->file);
     P->loss = loss ? loss : "L";
     P->losses = losses;
-    P->hessians = hessians;
+    P->hessians = (flags & GC_FX_HESSIANS) != 0;
+    P->later_defs = (flags & GC_FX_LATER_DEFS) != 0;
 
     /* Statements: a line at the indentation of the statement's first line
-     * starts a new one; more indented lines continue it. */
+     * starts a new one; more indented lines continue it.  With later_defs
+     * a first pass declares the definitions. */
+    int st = GC_OK;
+    for (int pass = P->later_defs ? 0 : 1; pass < 2 && !st; pass++) {
     const char *s = text, *end = text + len;
     long line = 1, count = 0;
-    int st = GC_OK;
     while (s < end && !st) {
         const char *eol = memchr(s, '\n', (size_t)(end - s));
         if (!eol) eol = end;
@@ -644,8 +693,11 @@ int gc_fx_compile_with(const gc_problem *p, const char *file,
                          GC_SUB_MAX_STATEMENTS);
             break;
         }
-        st = compile_statement(P, start, (size_t)(stop - start), first_line,
-                               (long)ind + 1);
+        st = pass ? compile_statement(P, start, (size_t)(stop - start),
+                                      first_line, (long)ind + 1)
+                  : declare_statement(P, start, (size_t)(stop - start),
+                                      first_line, (long)ind + 1);
+    }
     }
     if (st) {
         if (st == GC_ENOMEM) snprintf(err->msg, sizeof err->msg,

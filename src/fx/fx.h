@@ -53,11 +53,16 @@ typedef struct gc_fx_program gc_fx_program;
 int gc_fx_compile(const gc_problem *p, const char *file, const char *text,
                   size_t len, const char *loss, const char *const *losses,
                   gc_fx_program **out, gc_error *err);
-/* The same, allowing Hessian blocks (d2L/dA dB = ..., GC_TARGET_HESSIAN)
- * when hessians is set: a case's own derivations (fx/network.c). */
+/* The same with the flags of a case's own formulas (fx/network.c):
+ * GC_FX_HESSIANS allows Hessian blocks (d2L/dA dB = ...,
+ * GC_TARGET_HESSIAN); GC_FX_LATER_DEFS lets a definition use definitions
+ * further down (an LSTM's gates at t use h[t-1], defined after them);
+ * cycles are then found when evaluating. */
+#define GC_FX_HESSIANS 1
+#define GC_FX_LATER_DEFS 2
 int gc_fx_compile_with(const gc_problem *p, const char *file,
                        const char *text, size_t len, const char *loss,
-                       const char *const *losses, int hessians,
+                       const char *const *losses, int flags,
                        gc_fx_program **out, gc_error *err);
 void gc_fx_program_free(gc_fx_program *prog);
 

@@ -79,6 +79,9 @@ arena_mark fx_arena_save(const arena *a);
 /* Release everything allocated since m. */
 void fx_arena_restore(arena *a, arena_mark m);
 void fx_arena_clear(arena *a);
+/* Release everything but the first chunk, which is kept for reuse (an
+ * arena emptied once per evaluation or per point). */
+void fx_arena_reset(arena *a);
 
 /* -------------------------- programs (compile.c builds, program.c runs) */
 
@@ -133,6 +136,8 @@ typedef struct {
     unsigned gen;         /* point generation of the cached value */
     val cache;
     int busy;             /* being evaluated: met again, a cycle */
+    int pending;          /* declared ahead (GC_FX_LATER_DEFS), its own
+                             statement not compiled yet: usable */
     /* an indexed definition's entries computed at this point: an open
      * addressing table in the point arena */
     memo_entry *memo;
@@ -179,6 +184,8 @@ struct gc_fx_program {
     const char *loss;
     const char *const *losses;
     int hessians;          /* second derivatives (d2L/dA dB) allowed */
+    int later_defs;        /* a definition may use later ones */
+    size_t next_def;       /* later_defs: the next declared definition */
     gc_fx_store_fn store;  /* told each definition value computed */
     void *store_ctx;
     double pass_work;      /* operations since gc_fx_set_point */
@@ -261,6 +268,7 @@ typedef struct {
     int self;             /* an indexed definition being compiled, which
                              may use itself at other indices, or -1 */
     const char *defining; /* the definition being compiled, or NULL */
+    int defining_index;   /* its index, -1 if none */
 } parser;
 
 /* A parser over text[0..len), which starts at (line, col) of the file;

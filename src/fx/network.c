@@ -523,8 +523,9 @@ static net_inst *take(gc_net *n)
         memset(in, 0, sizeof *in);
         size_t nq = n->prob->layout.quantities.n;
         in->q = calloc(nq ? nq : 1, sizeof *in->q);
-        if (in->q && gc_fx_compile(&n->bare, n->file, n->text, n->len, NULL,
-                                   NULL, &in->prog, &err) == GC_OK) {
+        if (in->q && gc_fx_compile_with(&n->bare, n->file, n->text, n->len,
+                                        NULL, NULL, GC_FX_LATER_DEFS,
+                                        &in->prog, &err) == GC_OK) {
             n->n_inst++;
             got = in;
         } else {
@@ -578,7 +579,20 @@ static double net_forward(const gc_problem *p, const double *theta,
     return L;
 }
 
+static int set_forward(gc_net *n, gc_problem *p, const double *theta,
+                       const char *text, size_t len, const gc_net_pos *pos,
+                       gc_error *err);
+
 int gc_net_set_forward(gc_net *n, gc_problem *p, const double *theta,
+                       const char *text, size_t len, const gc_net_pos *pos,
+                       gc_error *err)
+{
+    int st = set_forward(n, p, theta, text, len, pos, err);
+    if (st && !err->file[0]) set_file(err, n->file);
+    return st;
+}
+
+static int set_forward(gc_net *n, gc_problem *p, const double *theta,
                        const char *text, size_t len, const gc_net_pos *pos,
                        gc_error *err)
 {
@@ -594,8 +608,8 @@ int gc_net_set_forward(gc_net *n, gc_problem *p, const double *theta,
     n->inst = calloc(n->cap_inst, sizeof *n->inst);
     if (!n->inst) return GC_ENOMEM;
     gc_fx_program *P = NULL;
-    int st = gc_fx_compile(&n->bare, n->file, n->text, len, NULL, NULL, &P,
-                           err);
+    int st = gc_fx_compile_with(&n->bare, n->file, n->text, len, NULL,
+                                NULL, GC_FX_LATER_DEFS, &P, err);
     if (st) { map_pos(pos, err); return st; }
     n->inst[0].prog = P;
     n->n_inst = 1;
@@ -874,9 +888,29 @@ static const tramp_fn jac_fn[NET_MAX_JACOBIANS] = {
     jac_24, jac_25, jac_26, jac_27, jac_28, jac_29, jac_30, jac_31,
 };
 
+static int add_derivation(gc_net *n, const gc_problem *p,
+                          const double *theta, const char *name,
+                          const char *summary, const char *file,
+                          const char *text, size_t len,
+                          const gc_net_pos *pos,
+                          const gc_derivation_type **out, gc_error *err);
+
 int gc_net_add_derivation(gc_net *n, const gc_problem *p, const double *theta,
                           const char *name, const char *summary,
                           const char *file, const char *text, size_t len,
+                          const gc_net_pos *pos,
+                          const gc_derivation_type **out, gc_error *err)
+{
+    int st = add_derivation(n, p, theta, name, summary, file, text, len, pos,
+                            out, err);
+    if (st && !err->file[0]) set_file(err, file);
+    return st;
+}
+
+static int add_derivation(gc_net *n, const gc_problem *p,
+                          const double *theta, const char *name,
+                          const char *summary, const char *file,
+                          const char *text, size_t len,
                           const gc_net_pos *pos,
                           const gc_derivation_type **out, gc_error *err)
 {
@@ -906,8 +940,9 @@ int gc_net_add_derivation(gc_net *n, const gc_problem *p, const double *theta,
         if (strcmp(gc_loss_names_default[i], lname))
             losses[nl++] = gc_loss_names_default[i];
     losses[nl] = NULL;
-    int st = gc_fx_compile_with(p, file, text, len, lname, losses, 1,
-                                &D->prog, err);
+    int st = gc_fx_compile_with(p, file, text, len, lname, losses,
+                                GC_FX_HESSIANS | GC_FX_LATER_DEFS, &D->prog,
+                                err);
     if (st) { map_pos(pos, err); return st; }
     gc_fx_program *P = D->prog;
     if (gc_fx_n_notes(P)) {

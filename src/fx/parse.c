@@ -298,7 +298,12 @@ static int parse_ref(parser *ps, const token *t, node **out)
         }
     int d = fx_find_def(P, t->name, ps->n_defs_visible);
     if (d >= 0) {
-        if (P->defs[d].broken && d != ps->self)
+        if (d == ps->defining_index && d != ps->self)
+            return fx_fail(ps->err, t->line, t->col, GC_EINVAL, "%s uses "
+                           "itself: only an indexed definition (%s[t] = ...) "
+                           "may refer to itself, at other indices", t->name,
+                           t->name);
+        if (P->defs[d].broken && d != ps->self && !P->defs[d].pending)
             return fx_fail(ps->err, t->line, t->col, GC_EINVAL, "uses %s, "
                            "whose definition on line %ld cannot be read (%s)",
                            t->name, P->defs[d].line, P->defs[d].why);
@@ -572,6 +577,7 @@ void fx_parser_init(parser *ps, gc_fx_program *P, gc_error *err,
     ps->lx.col = col;
     ps->lx.err = err;
     ps->self = -1;
+    ps->defining_index = -1;
 }
 
 int fx_parse_formula(parser *ps, node **out)

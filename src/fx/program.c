@@ -144,7 +144,7 @@ void gc_fx_set_point(gc_fx_program *P, const double *theta, const double *q)
     P->fam[FAM_QUANTITY] = q;
     P->gen++;
     if (P->gen == (unsigned)-1) P->gen = 0;
-    fx_arena_clear(&P->point);
+    fx_arena_reset(&P->point);
     P->point.over = 0;
     P->pass_work = 0;
 }
@@ -242,7 +242,7 @@ static int answer_eval(gc_fx_program *P, size_t i, double *values,
             if (st) break;
         } while (fx_odo_next(&o));
     }
-    fx_arena_clear(&P->scratch);
+    fx_arena_reset(&P->scratch);
     P->scratch.over = 0;
     *deep = E.depth_hit == 2;
     return st;
@@ -277,7 +277,7 @@ static int settle(gc_fx_program *P, gc_error *err)
         snprintf(err->file, sizeof err->file, "%s", P->file);
         st = fx_eval_def_at(&E, &at, stack[n - 1].def, stack[n - 1].idx, &v);
         P->pass_work = E.work;
-        fx_arena_clear(&P->scratch);
+        fx_arena_reset(&P->scratch);
         P->scratch.over = 0;
         if (!st) { n--; continue; }
         if (E.depth_hit != 2 || n >= FX_MAX_SETTLE) break;
@@ -301,6 +301,9 @@ int gc_fx_answer_eval(gc_fx_program *P, size_t i, double *values,
     }
     return st;
 }
+
+static int def_eval(gc_fx_program *P, size_t i, const long *idx,
+                    gc_fx_value *out, gc_error *err);
 
 void gc_fx_set_store(gc_fx_program *P, gc_fx_store_fn fn, void *ctx)
 {
@@ -329,8 +332,19 @@ void gc_fx_def_pos(const gc_fx_program *P, size_t i, long *line, long *col)
 int gc_fx_def_eval(gc_fx_program *P, size_t i, const long *idx,
                    gc_fx_value *out, gc_error *err)
 {
-    memset(err, 0, sizeof *err);
-    snprintf(err->file, sizeof err->file, "%s", P->file);
+    /* called once per entry per forward pass: err is filled only on
+     * failure (fx_fail sets the message and position) */
+    err->file[0] = 0;
+    err->msg[0] = 0;
+    err->line = err->column = 0;
+    int st = def_eval(P, i, idx, out, err);
+    if (st) snprintf(err->file, sizeof err->file, "%s", P->file);
+    return st;
+}
+
+static int def_eval(gc_fx_program *P, size_t i, const long *idx,
+                    gc_fx_value *out, gc_error *err)
+{
     if (i >= P->n_defs || P->defs[i].broken)
         return fx_fail(err, 0, 0, GC_EINVAL, "internal: no definition %zu",
                        i);
@@ -343,7 +357,7 @@ int gc_fx_def_eval(gc_fx_program *P, size_t i, const long *idx,
         val v;
         int st = fx_eval_def_at(&E, &at, i, idx, &v);
         P->pass_work = E.work;
-        fx_arena_clear(&P->scratch);
+        fx_arena_reset(&P->scratch);
         P->scratch.over = 0;
         if (!st) { *out = v; return GC_OK; }
         if (E.depth_hit != 2 || tries >= FX_MAX_SETTLE) return st;

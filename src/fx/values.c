@@ -2,6 +2,8 @@
  * entry operations with scalars broadcast, the matrix product. */
 #include "fx/fx_impl.h"
 
+#include <gsl/gsl_cblas.h>
+#include <limits.h>
 #include <math.h>
 #include <string.h>
 
@@ -143,8 +145,29 @@ int fx_binary(ev *E, const node *at, long ol, long oc, int op,
     } else if ((st = fx_new_val(E, at, shape->rank, shape->shape, shape->base,
                                 &r)))
         return st;
-    for (size_t i = 0; i < r.size; i++)
-        r.v[i] = apply2(op, a->v[a->rank ? i : 0], b->v[b->rank ? i : 0]);
+    /* the arithmetic of a forward pass, one loop each; the rest through
+     * apply2 */
+    const double *x = a->v, *y = b->v;
+    double *z = r.v;
+    size_t n = r.size;
+    if (a->rank && b->rank && (op == '+' || op == '-' || op == '*')) {
+        if (op == '+') for (size_t i = 0; i < n; i++) z[i] = x[i] + y[i];
+        else if (op == '-') for (size_t i = 0; i < n; i++) z[i] = x[i] - y[i];
+        else for (size_t i = 0; i < n; i++) z[i] = x[i] * y[i];
+    } else if (!b->rank && (op == '+' || op == '-' || op == '*')) {
+        double c = y[0];
+        if (op == '+') for (size_t i = 0; i < n; i++) z[i] = x[i] + c;
+        else if (op == '-') for (size_t i = 0; i < n; i++) z[i] = x[i] - c;
+        else for (size_t i = 0; i < n; i++) z[i] = x[i] * c;
+    } else if (!a->rank && (op == '+' || op == '-' || op == '*')) {
+        double c = x[0];
+        if (op == '+') for (size_t i = 0; i < n; i++) z[i] = c + y[i];
+        else if (op == '-') for (size_t i = 0; i < n; i++) z[i] = c - y[i];
+        else for (size_t i = 0; i < n; i++) z[i] = c * y[i];
+    } else {
+        for (size_t i = 0; i < n; i++)
+            z[i] = apply2(op, x[a->rank ? i : 0], y[b->rank ? i : 0]);
+    }
     *out = r;
     return GC_OK;
 }
@@ -183,6 +206,21 @@ int fx_matmul(ev *E, const node *at, long ol, long oc, const val *a,
     int st = fx_new_val(E, at, rank, shape, base, out);
     if (st) return st;
     if ((st = fx_charge(E, at, (double)(n * m * k)))) return st;
+    if (n * m * k >= 512 && n <= INT_MAX && m <= INT_MAX && k <= INT_MAX) {
+        /* BLAS (OpenBLAS where installed): a network's W @ h in its
+         * forward pass is most of the pass's time */
+        if (m == 1)
+            cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)k, 1.0,
+                        a->v, (int)k, b->v, 1, 0.0, out->v, 1);
+        else if (n == 1)
+            cblas_dgemv(CblasRowMajor, CblasTrans, (int)k, (int)m, 1.0,
+                        b->v, (int)m, a->v, 1, 0.0, out->v, 1);
+        else
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n,
+                        (int)m, (int)k, 1.0, a->v, (int)k, b->v, (int)m,
+                        0.0, out->v, (int)m);
+        return GC_OK;
+    }
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < m; j++) {
             double s = 0;
