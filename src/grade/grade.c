@@ -417,7 +417,9 @@ static void find_hint(const grader *g, grading *gr)
 {
     gc_grade_item *it = &gr->it;
     double c;
-    if (gr->num && constant_factor(g, gr, &c) && !near(c, 1.0)) {
+    /* c = 0 (an answer that is 0 everywhere) is no factor to tell of */
+    if (gr->num && constant_factor(g, gr, &c) && !near(c, 1.0) &&
+        fabs(c) > 1e-9) {
         it->hint = near(c, -1.0) ? GC_HINT_SIGN : near(c, 0.5) ? GC_HINT_HALF
                  : near(c, 2.0) ? GC_HINT_DOUBLE : GC_HINT_FACTOR;
         it->hint_factor = it->hint == GC_HINT_SIGN ? -1.0
