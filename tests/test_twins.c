@@ -29,6 +29,9 @@ static const struct {
     const char *twin, *compiled;
 } pairs[] = {
     {"tanh_net_004_q1_net", "tanh_net_004_q1"},        /* 004 Question 1 */
+    {"rnn_bptt_000_p5_net", "rnn_bptt_000_p5"},        /* 000 Problem 5 */
+    {"lstm_001_6_4_net", "lstm_001_6_4"},              /* 001 Problem 6.4 */
+    {"gru_bptt_001_6_5_net", "gru_bptt_001_6_5"},      /* 001 Problem 6.5 */
     {"cnn1d_000_p3_net", "cnn1d_000_p3"},              /* 000 Problem 3 */
     {"conv_backprop_001_5_6_net", "conv_backprop_001_5_6"}, /* 001 5.6 */
 };
