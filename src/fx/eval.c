@@ -2,6 +2,7 @@
  * time (fx_eval); calls of builtins are evaluated in builtins.c. */
 #include "fx/fx_impl.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,15 +65,62 @@ static int eval_array(ev *E, const node *n, long lo, long hi, val *out)
     return st;
 }
 
+/* Index arithmetic without values: whole numbers, indices in scope and
+ * + - * of them, as in x[i+k-1], computed on longs; 1 when n is such an
+ * expression (the value in *out), else 0 and the caller evaluates it the
+ * general way (which also says what is wrong).  Most of the nodes a
+ * network written with sums evaluates are these. */
+static int int_value(ev *E, const node *n, long *out, int depth)
+{
+    if (depth > 16) return 0;
+    switch (n->k) {
+    case N_NUM:
+        if (n->num != (double)(long)n->num || fabs(n->num) > 1e9) return 0;
+        *out = (long)n->num;
+        return 1;
+    case N_SLOT: {
+        double x = E->P->slots[n->slot];
+        if (x != (double)(long)x || fabs(x) > 1e9) return 0;
+        *out = (long)x;
+        return 1;
+    }
+    case N_NEG:
+        if (!int_value(E, n->kid[0], out, depth + 1)) return 0;
+        *out = -*out;
+        return 1;
+    case N_ADD: case N_MUL: {
+        long acc = 0, v;
+        for (int i = 0; i < n->n; i++) {
+            if (n->k == N_MUL && i && n->ops[i] != '*') return 0;
+            if (!int_value(E, n->kid[i], &v, depth + 1)) return 0;
+            if (i == 0) acc = v;
+            else if (n->k == N_ADD) acc += n->ops[i] > 0 ? v : -v;
+            else acc *= v;
+            if (labs(acc) > 1000000000L) return 0;
+        }
+        *out = acc;
+        return 1;
+    }
+    default:
+        return 0;
+    }
+}
+
+/* The whole number node n evaluates to (an index, a bound of a sum). */
+static int index_of(ev *E, const node *n, long *out)
+{
+    if (int_value(E, n, out, 0)) return fx_charge(E, n, 1);
+    val v;
+    int st = fx_eval(E, n, &v);
+    return st ? st : fx_as_index(E, n, &v, out);
+}
+
 static int eval_sum(ev *E, const node *n, val *out)
 {
-    val lo_v, hi_v;
     long lo, hi;
     int st;
-    if ((st = fx_eval(E, n->kid[0], &lo_v)) ||
-        (st = fx_as_index(E, n->kid[0], &lo_v, &lo)) ||
-        (st = fx_eval(E, n->kid[1], &hi_v)) ||
-        (st = fx_as_index(E, n->kid[1], &hi_v, &hi)))
+    if ((st = index_of(E, n->kid[0], &lo)) ||
+        (st = index_of(E, n->kid[1], &hi)))
         return st;
     if (n->op == 2) return eval_array(E, n, lo, hi, out);
     int prod = n->op;
@@ -257,17 +305,20 @@ int fx_eval_def_at(ev *E, const node *at, size_t di, const long *idx,
     if (!(m = memo_slot(E, d, idx))) return fx_no_memory(E, at);
     if (st) {
         m->state = 3;
+        if (E->depth_hit == 2 && P->deep_def == (int)di)
+            memcpy(P->top_idx, idx, (size_t)d->n_params * sizeof *idx);
         if (E->depth_hit == 1) {
             /* the innermost indexed definition names the entry reached */
             E->depth_hit = 2;
             P->deep_def = (int)di;
             memcpy(P->deep_idx, idx, (size_t)d->n_params * sizeof *idx);
+            memcpy(P->top_idx, idx, (size_t)d->n_params * sizeof *idx);
             def_at(d, idx, name, sizeof name);
             return fx_fail(E->err, d->line, d->col, GC_EINVAL, "%s: no base "
                            "case: %s is computed from itself at further and "
-                           "further indices (reached %s); stop the recursion "
+                           "further indices without end; stop the recursion "
                            "with if(..., first value, ...)", d->name,
-                           d->name, name);
+                           d->name);
         }
         return st;
     }
@@ -284,12 +335,8 @@ static int eval_def(ev *E, const node *n, val *out)
     definition *d = &E->P->defs[n->def];
     long idx[GC_MAX_RANK];
     int st;
-    for (int i = 0; i < d->n_params; i++) {
-        val v;
-        if ((st = fx_eval(E, n->kid[i], &v)) ||
-            (st = fx_as_index(E, n->kid[i], &v, &idx[i])))
-            return st;
-    }
+    for (int i = 0; i < d->n_params; i++)
+        if ((st = index_of(E, n->kid[i], &idx[i]))) return st;
     return fx_eval_def_at(E, n, (size_t)n->def, idx, out);
 }
 
@@ -309,11 +356,8 @@ static int eval_index(ev *E, const node *n, val *out)
             return fx_fail(E->err, n->kid[i]->line, n->kid[i]->col, GC_EINVAL,
                            "too many indices: the value is a scalar");
         }
-        val iv;
         long k;
-        if ((st = fx_eval(E, n->kid[i], &iv)) ||
-            (st = fx_as_index(E, n->kid[i], &iv, &k)))
-            return st;
+        if ((st = index_of(E, n->kid[i], &k))) return st;
         long lo = b.base[0], hi = b.base[0] + (long)b.shape[0] - 1;
         if (k < lo || k > hi) {
             if (name)

@@ -191,6 +191,8 @@ struct gc_fx_program {
     double pass_work;      /* operations since gc_fx_set_point */
     int deep_def;          /* the entry a too deep evaluation reached */
     long deep_idx[GC_MAX_RANK];
+    long top_idx[GC_MAX_RANK];  /* and the outermost entry of that
+                                   definition on the way there */
 };
 
 /* ------------------------------------------------------ errors (errors.c) */

@@ -352,10 +352,16 @@ static int def_eval(gc_fx_program *P, size_t i, const long *idx,
     memset(&at, 0, sizeof at);
     at.line = P->defs[i].line;
     at.col = P->defs[i].col;
+    int top_def = -1;
+    long top[GC_MAX_RANK];
     for (int tries = 0;; tries++) {
         ev E = {.P = P, .err = err, .work = P->pass_work};
         val v;
         int st = fx_eval_def_at(&E, &at, i, idx, &v);
+        if (st && E.depth_hit == 2 && top_def < 0) {
+            top_def = P->deep_def;          /* where it began, for the message */
+            memcpy(top, P->top_idx, sizeof top);
+        }
         P->pass_work = E.work;
         fx_arena_reset(&P->scratch);
         P->scratch.over = 0;
@@ -363,7 +369,18 @@ static int def_eval(gc_fx_program *P, size_t i, const long *idx,
         if (E.depth_hit != 2 || tries >= FX_MAX_SETTLE) return st;
         gc_error e2;
         if (settle(P, &e2)) {
+            /* name the entry whose recursion never ends: h[4] */
+            const definition *td = &P->defs[top_def >= 0 ? top_def : (int)i];
+            const long *ti = top_def >= 0 ? top : idx;
+            char at_name[96], msg[1200];
+            size_t l = (size_t)snprintf(at_name, sizeof at_name, "%s",
+                                        td->name);
+            for (int a = 0; a < td->n_params && l < sizeof at_name; a++)
+                l += (size_t)snprintf(at_name + l, sizeof at_name - l,
+                                      "[%ld]", ti[a]);
             *err = e2;
+            snprintf(msg, sizeof msg, "%.400s (from %s)", e2.msg, at_name);
+            snprintf(err->msg, sizeof err->msg, "%.500s", msg);
             return st;
         }
     }
