@@ -242,6 +242,86 @@ static void heatmap(FILE *f, const gc_case_report *r,
     free(rows);
 }
 
+/* A stated Jacobian d(of)/d(wrt) at the point where it is worst: rows
+ * the entries of `of`, columns those of `wrt`, coloured and marked as the
+ * heatmap's cells; large ones are binned the same way. */
+static void jacobian_map(FILE *f, const gc_case_report *r,
+                         const gc_derivation_report *dr, size_t j)
+{
+    const gc_layout *L = &r->c->prob->layout;
+    const gc_jacobian *J = &dr->type->jacobians[j];
+    const gc_block *of = gc_blocks_find(&L->quantities, J->of);
+    const gc_block *wp = gc_blocks_find(&L->params, J->wrt);
+    const gc_blocks *wf = wp ? &L->params : &L->quantities;
+    const gc_block *w = wp ? wp : gc_blocks_find(&L->quantities, J->wrt);
+    if (!of || !w || !of->size || !w->size) return;
+    size_t n = of->size * w->size, wpnt = 0;
+    const gc_entry_check *worst = NULL;
+    for (size_t p = 0; p < r->n_points; p++)
+        for (size_t e = 0; e < n; e++)
+            if (worse(&dr->points[p].jentries[j][e], worst)) {
+                worst = &dr->points[p].jentries[j][e];
+                wpnt = p;
+            }
+    const gc_entry_check *E = dr->points[wpnt].jentries[j];
+    size_t rb = (of->size + HEAT_MAX_ROWS - 1) / HEAT_MAX_ROWS;
+    size_t cb = (w->size + HEAT_MAX_COLS - 1) / HEAT_MAX_COLS;
+    size_t R = (of->size + rb - 1) / rb, C = (w->size + cb - 1) / cb;
+    double cw = C <= 12 ? 26 : C <= 30 ? 12 : 7, ch = R <= 20 ? 16 : 6;
+    double left = 110, top = 40;
+    double W = left + C * cw + 10, H = top + R * ch + 4;
+    char a[64], b[64], nm[160];
+    fprintf(f, "<figure class=\"jacobian\"><svg xmlns=\"http://www.w3.org/"
+            "2000/svg\" role=\"img\" width=\"%.0f\" height=\"%.0f\" "
+            "viewBox=\"0 0 %.0f %.0f\" aria-label=\"stated Jacobian\">",
+            W, H, W, H);
+    for (size_t c = 0; c < C; c++)
+        if (C <= 12) {
+            gc_entry_name(wf, w->offset + c * cb, b, sizeof b);
+            fprintf(f, "<text x=\"%.1f\" y=\"%.0f\" class=\"ax\" "
+                    "transform=\"rotate(-40 %.1f %.0f)\">", left + c * cw +
+                    cw / 2, top - 4, left + c * cw + cw / 2, top - 4);
+            gc_html_esc(f, b);
+            fputs("</text>", f);
+        }
+    for (size_t i = 0; i < R; i++) {
+        double y = top + i * ch;
+        if (ch >= 12) {
+            gc_entry_name(&L->quantities, of->offset + i * rb, a, sizeof a);
+            fprintf(f, "<text x=\"%.0f\" y=\"%.1f\" class=\"ax\" "
+                    "text-anchor=\"end\">", left - 4, y + ch - 4);
+            gc_html_esc(f, a);
+            fputs("</text>", f);
+        }
+        for (size_t c = 0; c < C; c++) {
+            const gc_entry_check *e = NULL;
+            size_t ei = i * rb, ek = c * cb;
+            for (size_t ii = i * rb; ii < (i + 1) * rb && ii < of->size; ii++)
+                for (size_t kk = c * cb; kk < (c + 1) * cb && kk < w->size;
+                     kk++)
+                    if (worse(&E[ii * w->size + kk], e)) {
+                        e = &E[ii * w->size + kk];
+                        ei = ii;
+                        ek = kk;
+                    }
+            gc_entry_name(&L->quantities, of->offset + ei, a, sizeof a);
+            gc_entry_name(wf, w->offset + ek, b, sizeof b);
+            snprintf(nm, sizeof nm, "d%s/d%s", a, b);
+            cell(f, left + c * cw, y, cw - 1, ch - 1, e, nm, 0);
+        }
+    }
+    fputs("</svg><figcaption>Stated Jacobian d", f);
+    gc_html_esc(f, J->of);
+    fputs("/d", f);
+    gc_html_esc(f, J->wrt);
+    fprintf(f, " at point %zu, where it is worst: rows the entries of ", wpnt);
+    gc_html_esc(f, J->of);
+    fputs(", columns those of ", f);
+    gc_html_esc(f, J->wrt);
+    fprintf(f, "%s.</figcaption></figure>\n",
+            rb > 1 || cb > 1 ? " (binned)" : "");
+}
+
 /* The colour scale, once per page. */
 static void legend(FILE *f)
 {
@@ -630,10 +710,11 @@ static void derivation(FILE *f, const gc_case_report *r,
     step_plot(f, r, dr);
     fputs("</div>\n", f);
     block_table(f, r, dr);
-    if (dr->n_jacobians)
-        fprintf(f, "<p class=\"sub\">%zu stated Jacobian%s: see the text "
-                "report (-v) or JSON for their entries.</p>\n",
-                dr->n_jacobians, dr->n_jacobians == 1 ? "" : "s");
+    if (dr->n_jacobians) {
+        fputs("<div class=\"figs\">", f);
+        for (size_t j = 0; j < dr->n_jacobians; j++) jacobian_map(f, r, dr, j);
+        fputs("</div>\n", f);
+    }
     for (size_t p = 0; p < r->n_points; p++) {
         const gc_point_report *pr = &dr->points[p];
         if (pr->qentries && (pr->first_wrong >= 0 ||

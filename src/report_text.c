@@ -78,11 +78,53 @@ static void num(FILE *f, double x)
     else fprintf(f, " %12.6g", x);
 }
 
-static void header(FILE *f)
+/* Widths of a derivation table's first and third columns: the longest
+ * block (or Jacobian) label and entry name, by display width, so that
+ * Jacobian rows and UTF-8 names line up.  Entry names differ only in their
+ * indices, so the last entry of a block has the longest. */
+typedef struct {
+    size_t blk, name;
+} cols;
+
+static cols table_cols(const gc_case_report *r,
+                       const gc_derivation_report *dr)
 {
-    fprintf(f, "    %-8s %7s  %-16s %12s %12s %12s %10s  %s\n", "block",
-            "entries", "worst entry", "analytic", "numeric", "+-abserr",
-            "rel.error", "verdict");
+    const gc_layout *L = &r->c->prob->layout;
+    cols c = {8, 16};
+    char nm[160];
+    for (size_t b = 0; b < L->params.n_blocks; b++) {
+        const gc_block *blk = &L->params.block[b];
+        if (gc_display_width(blk->name) > c.blk)
+            c.blk = gc_display_width(blk->name);
+        gc_entry_name(&L->params, blk->offset + blk->size - 1, nm, sizeof nm);
+        if (gc_display_width(nm) > c.name) c.name = gc_display_width(nm);
+    }
+    for (size_t j = 0; j < dr->n_jacobians; j++) {
+        const gc_jacobian *J = &dr->type->jacobians[j];
+        const gc_block *of = gc_blocks_find(&L->quantities, J->of);
+        const gc_block *wp = gc_blocks_find(&L->params, J->wrt);
+        const gc_blocks *wf = wp ? &L->params : &L->quantities;
+        const gc_block *w = wp ? wp : gc_blocks_find(&L->quantities, J->wrt);
+        if (!of || !w) continue;
+        char a[64], b[64];
+        snprintf(nm, sizeof nm, "d%s/d%s", J->of, J->wrt);
+        if (gc_display_width(nm) > c.blk) c.blk = gc_display_width(nm);
+        gc_entry_name(&L->quantities, of->offset + of->size - 1, a, sizeof a);
+        gc_entry_name(wf, w->offset + w->size - 1, b, sizeof b);
+        snprintf(nm, sizeof nm, "d%s/d%s", a, b);
+        if (gc_display_width(nm) > c.name) c.name = gc_display_width(nm);
+    }
+    return c;
+}
+
+static void header(FILE *f, const cols *c)
+{
+    fputs("    ", f);
+    pad(f, "block", c->blk);
+    fprintf(f, " %7s  ", "entries");
+    pad(f, "worst entry", c->name);
+    fprintf(f, " %12s %12s %12s %10s  %s\n", "analytic", "numeric",
+            "+-abserr", "rel.error", "verdict");
 }
 
 static void entry_row(FILE *f, const char *name, const gc_entry_check *ch,
@@ -112,18 +154,21 @@ static gc_verdict block_verdict(const size_t *n)
     return GC_AGREE;
 }
 
-static void block_table(FILE *f, const gc_case_report *r,
+static void block_table(FILE *f, const cols *cw, const gc_case_report *r,
                         const gc_derivation_report *dr,
                         const gc_report_options *o)
 {
     const gc_blocks *P = &r->c->prob->layout.params;
-    header(f);
+    header(f, cw);
     for (size_t b = 0; b < P->n_blocks; b++) {
         const gc_block *blk = &P->block[b];
         if (!dr->claimed[blk->offset]) {
-            if (dr->type->gradient)
-                fprintf(f, "    %-8s %7zu  (not claimed by this derivation)\n",
-                        blk->name, blk->size);
+            if (dr->type->gradient) {
+                fputs("    ", f);
+                pad(f, blk->name, cw->blk);
+                fprintf(f, " %7zu  (not claimed by this derivation)\n",
+                        blk->size);
+            }
             continue;
         }
         size_t counts[GC_N_VERDICTS] = {0};
@@ -146,9 +191,9 @@ static void block_table(FILE *f, const gc_case_report *r,
         char name[64];
         gc_entry_name(P, wk, name, sizeof name);
         fputs("    ", f);
-        pad(f, blk->name, 8);
+        pad(f, blk->name, cw->blk);
         fprintf(f, " %7zu  ", blk->size);
-        pad(f, name, 16);
+        pad(f, name, cw->name);
         num(f, worst->analytic);
         num(f, worst->numeric.value);
         num(f, worst->numeric.abserr);
@@ -175,7 +220,7 @@ static void jac_name(const gc_layout *L, const gc_jacobian *J, size_t i,
 }
 
 /* One row per stated Jacobian: the worst entry over all points. */
-static void jacobian_rows(FILE *f, const gc_case_report *r,
+static void jacobian_rows(FILE *f, const cols *cw, const gc_case_report *r,
                           const gc_derivation_report *dr,
                           const gc_report_options *o)
 {
@@ -205,9 +250,9 @@ static void jacobian_rows(FILE *f, const gc_case_report *r,
         jac_name(L, J, wi / w->size, wi % w->size, name, sizeof name);
         snprintf(label, sizeof label, "d%s/d%s", J->of, J->wrt);
         fputs("    ", f);
-        pad(f, label, 8);
+        pad(f, label, cw->blk);
         fprintf(f, " %7zu  ", n);
-        pad(f, name, 16);
+        pad(f, name, cw->name);
         num(f, worst->analytic);
         num(f, worst->numeric.value);
         num(f, worst->numeric.abserr);
@@ -398,8 +443,9 @@ static void derivation(FILE *f, const gc_case_report *r,
     fprintf(f, "  max rel.error %.2e over %zu entries x %zu points\n",
             dr->max_rel_error, dr->n_claimed, r->n_points);
     fprintf(f, "    %s\n", dr->type->summary);
-    block_table(f, r, dr, o);
-    jacobian_rows(f, r, dr, o);
+    cols cw = table_cols(r, dr);
+    block_table(f, &cw, r, dr, o);
+    jacobian_rows(f, &cw, r, dr, o);
     hessian_rows(f, r, dr, o);
     fprintf(f, "    points:");
     if (r->n_points <= 16 || o->verbose >= 2) {
