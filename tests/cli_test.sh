@@ -62,6 +62,8 @@ ok "the screening report is a document of its own (report screen, schema 1)" \
     bash -c "'$gc' run --mode directional --format json -o '$tmp/s.json' lstm_001_6_4 rnn_bptt_000_p5 gru_bptt_001_6_5 && python3 -c \"import json,sys; d=json.load(open(sys.argv[1])); sys.exit(not (d['report'] == 'screen' and d['schema'] == 1))\" '$tmp/s.json'"
 ok "every key of the screening report is in docs/screening.md" \
     json_keys_documented "$tmp/s.json" "$root/docs/screening.md"
+ok "--mode directional --format html is a usage error, and writes nothing" \
+    bash -c "'$gc' run --mode directional --format html -o '$tmp/s.html' lstm_001_6_4 2>/dev/null; [ \$? -eq 2 ] && [ ! -e '$tmp/s.html' ]"
 ok "the JSON report names every case" \
     bash -c "for c in tanh_net_004_q1 sigmoid_chain_000_p2_explode rnn_bptt_000_p5 lstm_001_6_4; do grep -q \"\\\"name\\\": \\\"\$c\\\"\" '$tmp/r.json' || exit 1; done"
 

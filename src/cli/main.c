@@ -640,6 +640,9 @@ static int cmd_run(int argc, char **argv)
                 (strcmp(color, "auto") == 0 && !(nc && *nc) &&
                  strcmp(out, "-") == 0 && isatty(STDOUT_FILENO));
     if (fmt != GC_FORMAT_TEXT) rep.color = 0;
+    if (directional && fmt == GC_FORMAT_HTML)
+        return usage_error("--format html: the HTML report is of a full run; "
+                           "--mode directional writes text or json%s", "");
     if (fmt == GC_FORMAT_TEXT && strcmp(out, "-") == 0)
         rep.width = terminal_width(STDOUT_FILENO);
 
