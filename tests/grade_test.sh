@@ -132,6 +132,11 @@ assert ids == ['alice', 'bob', 'carol', 'carol', 'dave', 'frank', 'ren\ufffde'],
 ok "without a grading: section, a warning that the maxima are the union of the answers" \
     bash -c "$(declare -f status); tmp='$tmp'; status 0 '$gc' grade tanh_net_004_q1 '$root/cases/submissions/tanh_net_004_q1' && grep -q 'no grading: section.*union' '$tmp/err'"
 
+# a 3 x 4 matrix where the 4 x 3 dL/dW1 is due: invalid, and says why
+printf 'dL/dW1 = ones(3, 4)\n' > "$tmp/transposed.txt"
+ok "a matrix of the transposed shape is named so" \
+    bash -c "'$gc' grade -v relu3_reg_002_1_1_1 '$tmp/transposed.txt' 2>/dev/null | grep -q 'gives a 3 x 4 matrix where dL/dW1 needs a 4 x 3 matrix: the transpose.s shape (rows and columns swapped?)'"
+
 # --- one student, as Gradescope runs it, and the format check itself
 ok "--student and --results-json write one results.json that passes the check" \
     bash -c "'$gc' grade --student 'ken@example.edu' --results-json '$tmp/one.json' --visibility hidden --hide-values --partial-credit '$root/tests/grade/cnn1d_homework.yaml' '$root/tests/grade/homework/s11_ken.txt' >/dev/null; [ \$? -le 1 ] && python3 '$root/tests/gradescope_check.py' '$tmp/one.json' && grep -q '\"visibility\": \"hidden\"' '$tmp/one.json' && ! grep -q 0.0720786 '$tmp/one.json'"

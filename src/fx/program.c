@@ -176,8 +176,9 @@ static int fits(const val *v, const gc_target *t, const statement *s,
            v->shape[1] == wrest;
 }
 
-static void want_text(const gc_target *t, const statement *s, char *buf,
-                      size_t n)
+/* The shape a statement's formula must have: the remaining axes of `of`
+ * then of `wrt`. */
+static val want_shape(const gc_target *t, const statement *s)
 {
     val w = {0};
     if (t->of)
@@ -185,7 +186,24 @@ static void want_text(const gc_target *t, const statement *s, char *buf,
             w.shape[w.rank++] = t->of->shape[a];
     for (int a = s->n_wrt; a < t->wrt->rank && w.rank < GC_FX_MAX_RANK; a++)
         w.shape[w.rank++] = t->wrt->shape[a];
+    return w;
+}
+
+static void want_text(const gc_target *t, const statement *s, char *buf,
+                      size_t n)
+{
+    val w = want_shape(t, s);
     fx_describe(&w, buf, n);
+}
+
+/* A matrix where the transposed shape is due: the student's rows and
+ * columns swapped, the commonest shape error of a weight gradient. */
+static int transposed_shape(const val *v, const gc_target *t,
+                            const statement *s)
+{
+    val w = want_shape(t, s);
+    return v->rank == 2 && w.rank == 2 && v->shape[0] == w.shape[1] &&
+           v->shape[1] == w.shape[0];
 }
 
 static int answer_eval(gc_fx_program *P, size_t i, double *values,
@@ -220,7 +238,10 @@ static int answer_eval(gc_fx_program *P, size_t i, double *values,
                              "the formula gives %s where %s%s needs %s%s",
                              fx_describe(&v, d1, sizeof d1), A->t.key,
                              o.n_ax ? " per entry" : "", d2,
-                             o.n_ax || !A->t.wrt->rank ? ""
+                             transposed_shape(&v, &A->t, S)
+                             ? ": the transpose's shape (rows and columns "
+                               "swapped?)"
+                             : o.n_ax || !A->t.wrt->rank ? ""
                              : " (or write one entry: ...[i] = ...)");
                 break;
             }
