@@ -25,8 +25,10 @@
  * indices (W1[0][1] is GCS2(in->W1, 0, 1); the first index along each
  * axis is .base[axis], the length .shape[axis]) and stop the program with a
  * message naming the array when an index is out of range.  .v[k] is the
- * plain flat entry k.  Use only the C standard library; the program gets
- * limited CPU time and memory and no files.
+ * plain flat entry k.  Use only the C standard library, to compute: the
+ * program runs in a sandbox with limited CPU time and memory, no files but
+ * its own, no network and no other process; anything else ends it
+ * ("crashed: refused system call").
  */
 #ifndef GRADCHECK_SUBMISSION_H
 #define GRADCHECK_SUBMISSION_H

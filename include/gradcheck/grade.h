@@ -19,7 +19,8 @@ extern "C" {
 
 typedef struct {
     double cpu_seconds;      /* RLIMIT_CPU, rounded up; 0: none */
-    double wall_seconds;     /* killed (its process group) after; 0: none */
+    double wall_seconds;     /* killed (with its PID namespace, or its
+                                process group when trusted) after; 0: none */
     size_t memory_bytes;     /* RLIMIT_AS; 0: none */
     size_t file_bytes;       /* RLIMIT_FSIZE; 0: none */
     size_t result_bytes;     /* most bytes kept from the result pipe */

@@ -116,7 +116,7 @@ static double now(void)
 /* What the children tell the grader: a setup step that failed (with
  * errno), or the program's wait status. */
 enum step {
-    STEP_CLONE = 0, STEP_MAP, STEP_USER, STEP_SCRATCH, STEP_PRIVATE,
+    STEP_CLONE = 0, STEP_MAP, STEP_GIVE, STEP_USER, STEP_SCRATCH, STEP_PRIVATE,
     STEP_ROOTFS, STEP_BIND, STEP_READONLY, STEP_DEV, STEP_TMP, STEP_PIVOT,
     STEP_HOSTNAME, STEP_FORK, STEP_FDS, STEP_CHDIR, STEP_NNP, STEP_FILTER,
     STEP_EXEC, STEP_N
@@ -125,6 +125,7 @@ enum step {
 static const char *const step_text[STEP_N] = {
     [STEP_CLONE] = "creating user, PID, mount and network namespaces",
     [STEP_MAP] = "mapping the user into its namespace",
+    [STEP_GIVE] = "giving the scratch folder to the sandbox's user (nobody)",
     [STEP_USER] = "becoming the mapped user",
     [STEP_SCRATCH] = "opening the scratch folder",
     [STEP_PRIVATE] = "making the mounts private",
@@ -786,9 +787,10 @@ int gc_sandbox_run(char *const argv[], char *const envp[], const char *dir,
     if (isolated) {
         close(syncp[0]);
         syncp[0] = -1;
+        int step = STEP_MAP;
         if (map_user(pid, bu, bg) != 0 ||
-            (bu != geteuid() && give(dir, bu, bg) != 0)) {
-            unavailable(out, STEP_MAP, errno);
+            (bu != geteuid() && (step = STEP_GIVE, give(dir, bu, bg) != 0))) {
+            unavailable(out, step, errno);
             kill(pid, SIGKILL);
             while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
             st = GC_OK;
