@@ -461,6 +461,14 @@ START_TEST(fx_definitions_hide_model_names_and_say_so)
     ck_assert_ptr_null(gc_fx_answer_note(P, (size_t)answer(P, "dz/dw")));
     ck_assert_int_eq(gc_fx_n_notes(P), 1);    /* line 3 */
     gc_fx_program_free(P);
+    /* a model name read above the definition that hides it below: the
+     * model's, and the note says so */
+    P = compile("dL/dw = z h\n"
+                "z = 3\n");
+    ck_assert_str_eq(gc_fx_answer_note(P, 0), "z on line 1 is the model's "
+                     "quantity z: your definition of z is below it, on line "
+                     "2, and counts from there on");
+    gc_fx_program_free(P);
 }
 END_TEST
 

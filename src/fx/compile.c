@@ -586,7 +586,25 @@ static void uses_defs(const gc_fx_program *P, const node *n,
     for (int i = 0; i < n->n; i++) uses_defs(P, n->kid[i], seen);
 }
 
-/* Each answer's note: the definitions it uses that hide a model name. */
+/* The first line where n reads the model's block or dimension `name`
+ * (not a definition of that name), or 0. */
+static long model_use(const node *n, const char *name)
+{
+    if (!n) return 0;
+    if ((n->k == N_BLOCK || (n->k == N_NUM && n->name)) &&
+        strcmp(n->name, name) == 0)
+        return n->line;
+    for (int i = 0; i < n->n; i++) {
+        long l = model_use(n->kid[i], name);
+        if (l) return l;
+    }
+    return 0;
+}
+
+/* Each answer's note: the definitions it uses that hide a model name, and
+ * the model names it reads above a definition that hides them below (a
+ * definition counts from its line on, so d3 used on line 2 and defined on
+ * line 5 is the model's d3 on line 2). */
 static int shadow_notes(gc_fx_program *P)
 {
     int any = 0;
@@ -607,6 +625,21 @@ static int shadow_notes(gc_fx_program *P)
                                   "definition on line %ld, not %s",
                                   l ? "; " : "", P->defs[d].name,
                                   P->defs[d].line, P->defs[d].shadows);
+        }
+        for (size_t d = 0; d < P->n_defs && l < sizeof buf; d++) {
+            if (!P->defs[d].shadows[0]) continue;
+            long at = 0;
+            for (size_t i = 0; i < A->n_st && !at; i++)
+                at = model_use(A->st[i]->body, P->defs[d].name);
+            for (size_t e = 0; e < P->n_defs && !at; e++)
+                if (seen[e]) at = model_use(P->defs[e].body, P->defs[d].name);
+            if (at && at < P->defs[d].line)
+                l += (size_t)snprintf(buf + l, sizeof buf - l, "%s%s on line "
+                                      "%ld is %s: your definition of %s is "
+                                      "below it, on line %ld, and counts "
+                                      "from there on", l ? "; " : "",
+                                      P->defs[d].name, at, P->defs[d].shadows,
+                                      P->defs[d].name, P->defs[d].line);
         }
         if (l && !(A->note = strdup(buf))) {
             free(seen);
