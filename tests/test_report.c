@@ -130,6 +130,51 @@ START_TEST(text_report_plain_and_coloured)
 }
 END_TEST
 
+/* The loss overflows: o = w4 h3 + b4 with w4 = b4 = 1e308 is above
+ * DBL_MAX (h3 = 1/2 at x = 3, as in the catalogue's case), so the numeric
+ * derivatives are not finite and the entries nonfinite.  The largest
+ * relative error must then say NaN (it said 0, as if every entry were
+ * exact). */
+START_TEST(max_rel_error_is_nan_when_an_entry_is_nonfinite)
+{
+    static const char yaml[] =
+        "name: overflow\nsource: {seed: s.txt, problem: P2}\n"
+        "model: sigmoid_chain_000_p2\nshape: {}\n"
+        "params: {w1: 100, w2: 150, w3: 200, w4: 1.0e308, b1: -300, "
+        "b2: -75, b3: -100, b4: 1.0e308}\n"
+        "inputs: {x: 3}\npoints: 0\nderivations: {corrected: nonfinite}\n";
+    gc_case *c = NULL;
+    gc_case_report *r = NULL;
+    gc_error err;
+    ck_assert_int_eq(gc_case_load_buffer("overflow.yaml",
+                                         (const unsigned char *)yaml,
+                                         sizeof yaml - 1, &c, &err), GC_OK);
+    gc_run_options o = gc_run_options_default();
+    ck_assert_int_eq(gc_run_case(c, &o, &r, &err), GC_OK);
+    const gc_derivation_report *dr = &r->derivs[0];
+    ck_assert_uint_gt(dr->counts[GC_NONFINITE], 0);
+    ck_assert(isnan(dr->max_rel_error));
+    ck_assert(isnan(dr->points[0].max_rel_error));
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    gc_report_options ro = {.verbose = 0};
+    ck_assert_int_eq(gc_report_json(f, &r, 1, &ro), GC_OK);
+    fclose(f);
+    json_error_t e;
+    json_t *j = json_loads(buf, 0, &e);
+    ck_assert_ptr_nonnull(j);
+    json_t *d = json_array_get(json_object_get(
+        json_array_get(json_object_get(j, "cases"), 0), "derivations"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(d, "max_rel_error")),
+                     "NaN");
+    json_decref(j);
+    free(buf);
+    gc_case_report_free(r);
+    gc_case_free(c);
+}
+END_TEST
+
 static Suite *report_suite(void)
 {
     Suite *s = suite_create("report");
@@ -139,6 +184,7 @@ static Suite *report_suite(void)
     tcase_add_test(tc, json_nonfinite_stays_valid);
     tcase_add_test(tc, json_floats_round_trip);
     tcase_add_test(tc, text_report_plain_and_coloured);
+    tcase_add_test(tc, max_rel_error_is_nan_when_an_entry_is_nonfinite);
     suite_add_tcase(s, tc);
     return s;
 }
