@@ -317,6 +317,33 @@ START_TEST(network_lstm_uses_later_definitions)
 }
 END_TEST
 
+/* A derivation in a formula file beside the case; a mistake in it is
+ * reported at the file's own line and column. */
+START_TEST(network_derivation_from_a_file)
+{
+    gc_case *c = load(tu_path("tests/networks/mlp2_relu_file.yaml"));
+    gc_case_report *r = run(c, 1);
+    ck_assert_int_eq(deriv(r, "right")->verdict, GC_AGREE);
+    ck_assert_int_eq(r->unmet, 0);
+    gc_case_report_free(r);
+    gc_case_free(c);
+    /* "dL/dW = outer(s - y, x" unclosed: line 2, its end at column 23 */
+    const char *txt = tu_tmpfile("dL/ds = s - y\n"
+                                 "dL/dW = outer(s - y, x\n");
+    char text[4096];
+    snprintf(text, sizeof text, "%s", linear);
+    char *d = strstr(text, "derivations:");
+    snprintf(d, sizeof text - (size_t)(d - text),
+             "derivations:\n  mine: {file: %s}\n", txt);
+    gc_case *bad = NULL;
+    gc_error err;
+    ck_assert_int_ne(gc_case_load(tu_tmpfile(text), &bad, &err), GC_OK);
+    ck_assert_str_eq(err.file, txt);
+    ck_assert_msg(err.line == 2 && err.column == 23, "%ld:%ld: %s", err.line,
+                  err.column, err.msg);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("network");
@@ -330,6 +357,7 @@ int main(void)
     tcase_add_test(tc, network_grades_formula_and_c_submissions);
     tcase_add_test(tc, network_hessian_blocks_are_checked);
     tcase_add_test(tc, network_lstm_uses_later_definitions);
+    tcase_add_test(tc, network_derivation_from_a_file);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }
