@@ -464,15 +464,33 @@ static char *path_in(const char *dir, const char *name)
     return s;
 }
 
-/* The scratch folder's files (those the grader wrote, the compiler's
- * output, whatever a trusted program left), the folder, its parent. */
+/* Everything in the folder dfd (links removed, never followed), a few
+ * levels deep: what the grader wrote, the compiler's output (a ccache
+ * folder under HOME=/box), whatever a trusted program left. */
+static void empty_dir(int dfd, int depth)
+{
+    DIR *d = fdopendir(dfd);
+    if (!d) {
+        close(dfd);
+        return;
+    }
+    for (struct dirent *e; (e = readdir(d));) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        if (unlinkat(dirfd(d), e->d_name, 0) == 0 || depth >= 16) continue;
+        int sub = openat(dirfd(d), e->d_name,
+                         O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (sub < 0) continue;
+        empty_dir(sub, depth + 1);
+        unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR);
+    }
+    closedir(d);
+}
+
+/* The scratch folder with everything in it, and its parent. */
 static void remove_dirs(const char *top, const char *box)
 {
-    DIR *d = opendir(box);
-    for (struct dirent *e; d && (e = readdir(d));)
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-            unlinkat(dirfd(d), e->d_name, 0);
-    if (d) closedir(d);
+    int fd = open(box, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd >= 0) empty_dir(fd, 0);
     rmdir(box);
     rmdir(top);
 }
@@ -613,10 +631,10 @@ static void not_run(gc_csub_result *out, const char *cause)
     char head[700];
     out->verdict = GC_GRADE_NOT_RUN;
     snprintf(head, sizeof head, "not run: cannot be isolated on this machine "
-             "(%s). Allow this user unprivileged user namespaces, or "
-             "grade as root (docs/grading.md, \"The sandbox\"); for "
-             "submissions you trust, --trust-submissions runs them with "
-             "resource limits only", cause);
+             "(%s). The sandbox needs user namespaces (as root, or allowed "
+             "to this user) and seccomp filters (docs/grading.md, \"The "
+             "sandbox\"); for submissions you trust, --trust-submissions "
+             "runs them with resource limits only", cause);
     set_message(&out->message, head, NULL, "", NULL, NULL);
 }
 

@@ -228,8 +228,9 @@ static int filter_build(filter *f, const char *path)
     f->exec_at = page;
     memcpy(f->exec_at, path, n);
 
+    /* NULL also when the kernel (or valgrind) lacks what it needs */
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
-    if (!ctx) return GC_ENOMEM;
+    if (!ctx) return GC_EINVAL;
     int rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
                               SCMP_ACT_KILL_PROCESS);
     /* a call this architecture lacks is skipped: the filter can only be
@@ -332,7 +333,7 @@ static int read_only(const char *path, int recursive)
                 recursive ? AT_RECURSIVE : 0, &a, sizeof a) == 0)
         return 0;
     if (errno != ENOSYS) return -1;
-    return mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY |
+    return mount("none", path, "none", MS_BIND | MS_REMOUNT | MS_RDONLY |
                  MS_NOSUID | MS_NODEV, NULL);
 }
 
@@ -373,7 +374,7 @@ static int bind_system(const char *host, int *step)
         if (fd < 0) return -1;
         close(fd);
     }
-    if (mount(host, dst, NULL, MS_BIND | MS_REC, NULL) != 0) return -1;
+    if (mount(host, dst, "none", MS_BIND | MS_REC, NULL) != 0) return -1;
     *step = STEP_READONLY;
     return read_only(dst, 1);
 }
@@ -384,7 +385,7 @@ static int build_root(int scratch, gc_sandbox_mode mode, size_t tmp_bytes,
                       int *step)
 {
     *step = STEP_PRIVATE;
-    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) return -1;
+    if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0) return -1;
     *step = STEP_ROOTFS;
     if (mount("gradcheck", NEWROOT, "tmpfs", MS_NOSUID | MS_NODEV,
               "size=1m,nr_inodes=256,mode=0755") != 0)
@@ -397,13 +398,13 @@ static int build_root(int scratch, gc_sandbox_mode mode, size_t tmp_bytes,
     int fd = open(NEWROOT "/dev/null", O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
     if (fd < 0) return -1;
     close(fd);
-    if (mount("/dev/null", NEWROOT "/dev/null", NULL, MS_BIND, NULL) != 0)
+    if (mount("/dev/null", NEWROOT "/dev/null", "none", MS_BIND, NULL) != 0)
         return -1;
     /* the scratch folder through its descriptor (its path may be covered
      * by the new root now, or not reachable for this user) */
     *step = STEP_SCRATCH;
     if (mkdir(NEWROOT GC_SANDBOX_BOX, 0755) != 0 || fchdir(scratch) != 0 ||
-        mount(".", NEWROOT GC_SANDBOX_BOX, NULL, MS_BIND, NULL) != 0)
+        mount(".", NEWROOT GC_SANDBOX_BOX, "none", MS_BIND, NULL) != 0)
         return -1;
     close(scratch);
     *step = STEP_READONLY;
