@@ -105,7 +105,9 @@ char *gc_name_clean(const char *raw, char *out, size_t n)
         size_t pl;
         int used = clean_char(s, piece, &pl);
         if (len + pl > max) { cut = 1; break; }
-        if (len + pl <= max - (max > TAIL ? TAIL : max)) keep = len + pl;
+        /* the last place the cut may fall: leaving room for the hash
+         * when the buffer has it, else at the end */
+        if (len + pl <= (max > TAIL ? max - TAIL : max)) keep = len + pl;
         memcpy(out + len, piece, pl);
         len += pl;
         s += used;
