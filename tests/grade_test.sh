@@ -132,6 +132,9 @@ assert ids == ['alice', 'bob', 'carol', 'carol', 'dave', 'frank', 'ren\ufffde'],
 ok "without a grading: section, a warning that the maxima are the union of the answers" \
     bash -c "$(declare -f status); tmp='$tmp'; status 0 '$gc' grade tanh_net_004_q1 '$root/cases/submissions/tanh_net_004_q1' && grep -q 'no grading: section.*union' '$tmp/err'"
 
+ok "a file saved on Windows (byte-order mark, CRLF, ANSWERS.TXT) is graded like any other" \
+    bash -c "$(declare -f status); tmp='$tmp'; status 0 '$gc' grade -v '$root/tests/grade/cnn1d_homework.yaml' '$root/tests/grade/windows' && grep -Eq '^  wanda +6/6' '$tmp/out' && ! grep -q 'not graded' '$tmp/out'"
+
 # a 3 x 4 matrix where the 4 x 3 dL/dW1 is due: invalid, and says why
 printf 'dL/dW1 = ones(3, 4)\n' > "$tmp/transposed.txt"
 ok "a matrix of the transposed shape is named so" \

@@ -28,10 +28,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 static const char *const header_keys[] = {"case", "id", "student", "loss",
                                           "expect", NULL};
+
+/* A name's extension, whatever its case (ANSWERS.TXT from Windows). */
+static int has_ext(const char *s, const char *ext)
+{
+    size_t a = strlen(s), b = strlen(ext);
+    return a >= b && strcasecmp(s + a - b, ext) == 0;
+}
 
 static int ends_with(const char *s, const char *suffix)
 {
@@ -170,7 +178,7 @@ int gc_submission_load(const char *path, gc_submission **out)
     gc_submission *s = calloc(1, sizeof *s);
     if (!s) return GC_ENOMEM;
     s->path = strdup(path);
-    s->kind = ends_with(path, ".c") ? GC_SUB_C : GC_SUB_FORMULAS;
+    s->kind = has_ext(path, ".c") ? GC_SUB_C : GC_SUB_FORMULAS;
     if (!s->path) { free(s); return GC_ENOMEM; }
     struct stat sb;
     FILE *f = NULL;
@@ -193,6 +201,12 @@ int gc_submission_load(const char *path, gc_submission **out)
             s->len = 0;
         }
         s->text[s->len] = 0;
+        /* the byte-order mark Windows editors put first is no character
+         * of the submission */
+        if (s->len >= 3 && memcmp(s->text, "\xEF\xBB\xBF", 3) == 0) {
+            memmove(s->text, s->text + 3, s->len - 2);
+            s->len -= 3;
+        }
         fclose(f);
         if (!s->bad && memchr(s->text, 0, s->len))
             sub_error(s, 0, "the submission is not a text file (it holds "
@@ -242,7 +256,7 @@ static int by_name(const void *a, const void *b)
 
 static int is_gradable(const char *name)
 {
-    return ends_with(name, ".txt") || ends_with(name, ".c");
+    return has_ext(name, ".txt") || has_ext(name, ".c");
 }
 
 /* Files that travel with submissions but are nobody's answers: a README,
@@ -255,7 +269,7 @@ static int is_paperwork(const char *name)
         strncmp(name, "LICENSE", 7) == 0)
         return 1;
     for (int i = 0; ext[i]; i++)
-        if (ends_with(name, ext[i])) return 1;
+        if (has_ext(name, ext[i])) return 1;
     return 0;
 }
 
