@@ -116,7 +116,8 @@ struct gc_net {
     size_t n_order, cap_order;
     const gc_problem *prob;  /* the full problem (with quantities) */
     pthread_mutex_t mu;
-    net_inst *inst;
+    pthread_cond_t freed;    /* an instance was given back */
+    net_inst *inst;          /* cap_inst of them, never moved */
     size_t n_inst, cap_inst;
     net_deriv *derivs[NET_MAX_DERIVS];
     size_t n_derivs;
@@ -180,7 +181,9 @@ int gc_net_alloc(const char *name, const char *title, const char *file,
         if (!isalnum((unsigned char)*p)) *p = '_';
     n->title = strdup(title ? title : name);
     n->file = strdup(file);
-    if (!n->title || !n->file || pthread_mutex_init(&n->mu, NULL)) {
+    if (!n->title || !n->file || pthread_mutex_init(&n->mu, NULL) ||
+        (pthread_cond_init(&n->freed, NULL) &&
+         (pthread_mutex_destroy(&n->mu), 1))) {
         free(n->title);
         free(n->file);
         free(n);
@@ -510,11 +513,13 @@ static int store(void *ctxp, size_t di, const long *idx, int n_idx,
     return GC_OK;
 }
 
-/* A program of the forward text for this thread. */
+/* A program of the forward text for this thread: a free one, else a new
+ * one (up to cap_inst), else the next one given back. */
 static net_inst *take(gc_net *n)
 {
     net_inst *got = NULL;
     pthread_mutex_lock(&n->mu);
+again:
     for (size_t i = 0; i < n->n_inst && !got; i++)
         if (!n->inst[i].busy) got = &n->inst[i];
     if (!got && n->n_inst < n->cap_inst) {
@@ -532,6 +537,11 @@ static net_inst *take(gc_net *n)
             free(in->q);
         }
     }
+    if (!got && n->n_inst > 0 && n->n_inst == n->cap_inst) {
+        pthread_cond_wait(&n->freed, &n->mu);    /* more threads than
+                                                    instances: wait */
+        goto again;
+    }
     if (got) got->busy = 1;
     pthread_mutex_unlock(&n->mu);
     return got;
@@ -541,6 +551,7 @@ static void give_back(gc_net *n, net_inst *in)
 {
     pthread_mutex_lock(&n->mu);
     in->busy = 0;
+    pthread_cond_signal(&n->freed);
     pthread_mutex_unlock(&n->mu);
 }
 
@@ -604,7 +615,7 @@ static int set_forward(gc_net *n, gc_problem *p, const double *theta,
     n->text[len] = 0;
     n->len = len;
     n->pos = *pos;
-    n->cap_inst = 64;
+    n->cap_inst = 16;         /* threads beyond it wait their turn */
     n->inst = calloc(n->cap_inst, sizeof *n->inst);
     if (!n->inst) return GC_ENOMEM;
     gc_fx_program *P = NULL;
@@ -1104,6 +1115,7 @@ void gc_net_free(gc_net *n)
         free(n->derivs[i]);
     }
     pthread_mutex_destroy(&n->mu);
+    pthread_cond_destroy(&n->freed);
     free(n->defs);
     free(n->order);
     free(n->text);
