@@ -28,23 +28,32 @@ static const char *row_name(const gc_golden_diffrow *d, char *buf, size_t n)
     return buf;
 }
 
+/* The row's name padded to 40 columns of display width (UTF-8 names line
+ * up like ASCII ones; a longer name is written whole). */
+static void name_col(FILE *f, const char *indent, const char *name)
+{
+    fprintf(f, "%s%s", indent, name);
+    for (size_t w = gc_display_width(name); w < 40; w++) fputc(' ', f);
+}
+
 static void diff_line(FILE *f, const gc_golden_diffrow *d, const char *indent)
 {
     char name[2 * GC_NAME_SHOWN_MAX + 32];
     row_name(d, name, sizeof name);
+    name_col(f, indent, name);
     if (!d->golden) {
-        fprintf(f, "%s%-40s added (not in the golden file)\n", indent, name);
+        fprintf(f, " added (not in the golden file)\n");
     } else if (!d->got) {
-        fprintf(f, "%s%-40s removed (line %ld of the golden file)\n", indent,
-                name, d->golden->line);
+        fprintf(f, " removed (line %ld of the golden file)\n",
+                d->golden->line);
     } else if (strcmp(d->column, "verdict") == 0) {
-        fprintf(f, "%s%-40s %-8s %24s %24s\n", indent, name, "verdict",
+        fprintf(f, " %-8s %24s %24s\n", "verdict",
                 gc_verdict_name((gc_verdict)d->golden->verdict),
                 gc_verdict_name((gc_verdict)d->got->verdict));
     } else {
-        fprintf(f, "%s%-40s %-8s %24.17g %24.17g %10.3g %10.3g %10.3g\n",
-                indent, name, d->column, d->golden_value, d->got_value,
-                d->abs_diff, d->rel_diff, d->tol);
+        fprintf(f, " %-8s %24.17g %24.17g %10.3g %10.3g %10.3g\n",
+                d->column, d->golden_value, d->got_value, d->abs_diff,
+                d->rel_diff, d->tol);
     }
 }
 
