@@ -35,8 +35,9 @@
  *
  * Resource limits as before: RLIMIT_CPU (soft: SIGXCPU, hard one second
  * later: SIGKILL), RLIMIT_AS, RLIMIT_FSIZE, RLIMIT_CORE = 0, optionally
- * RLIMIT_NPROC = 0; standard input /dev/null, standard output and error a
- * log pipe (the first log_bytes kept), the result pipe as fd 3, every other
+ * RLIMIT_NPROC = 0; isolated, also RLIMIT_NOFILE (64 for the run, 1024 for
+ * the compiler); standard input /dev/null, standard output and error a log
+ * pipe (the first log_bytes kept), the result pipe as fd 3, every other
  * descriptor closed.
  *
  * GC_SANDBOX_TRUSTED is the same without namespaces and filter: a child
@@ -481,6 +482,9 @@ static _Noreturn void program(const job *j)
     if (lim->file_bytes)
         set_limit(RLIMIT_FSIZE, lim->file_bytes, lim->file_bytes);
     set_limit(RLIMIT_CORE, 0, 0);
+    /* open files cost the kernel memory no other limit counts */
+    if (j->mode == GC_SANDBOX_RUN) set_limit(RLIMIT_NOFILE, 64, 64);
+    else if (j->mode == GC_SANDBOX_COMPILE) set_limit(RLIMIT_NOFILE, 1024, 1024);
     if (lim->no_fork) set_limit(RLIMIT_NPROC, 0, 0);
     const char *wd = j->mode == GC_SANDBOX_TRUSTED ? j->dir : GC_SANDBOX_BOX;
     if (wd && chdir(wd) != 0) {
