@@ -138,6 +138,14 @@ ok "the template finished wrongly disagrees (exit 1)" \
 ok "and names the first wrong quantity" \
     grep -q "first wrong, walking back from the loss: dL/ds1" "$tmp/out"
 
+# networks written in case files through the other paths of the program
+ok "a network case screened (--mode directional) meets its expectations" \
+    status 0 "$gc" run --mode directional "$root/tests/networks/rnn_tanh.yaml"
+ok "a network case's JSON report has its Hessian entries" \
+    bash -c "'$gc' run --format json '$root/tests/networks/linear_hessian.yaml' | grep -q '\"hessians\"'"
+ok "a network case on 3 threads meets its expectations" \
+    status 0 "$gc" run -j 3 "$root/tests/networks/lstm_small.yaml"
+
 ok "cases/meson.build lists every case file" bash -c "
     for f in '$root'/cases/*.yaml; do
         b=\$(basename \"\$f\" .yaml)

@@ -109,6 +109,12 @@ START_TEST(network_mlp_right_agrees_wrong_is_localised)
     for (size_t p = 0; p < r->n_points; p++)
         ck_assert_int_eq(d->points[p].verdict, GC_AGREE);
     ck_assert_int_eq(d->n_claimed, 26);        /* 12 + 4 + 8 + 2 */
+    /* da1/ds1 = diag(relu'(s1)): 4 x 4 entries at every point */
+    ck_assert_int_eq(d->n_jacobians, 1);
+    for (size_t p = 0; p < r->n_points; p++)
+        for (size_t e = 0; e < 16; e++)
+            ck_assert_int_ne(d->points[p].jentries[0][e].verdict,
+                             GC_DISAGREE);
     d = deriv(r, "wrong");
     ck_assert_int_eq(d->verdict, GC_DISAGREE);
     ck_assert(!d->no_expect);
