@@ -982,8 +982,9 @@ static void localise(const grader *g, graded *s, size_t first)
         if (best < 0) {
             if (gr->it.target.kind == GC_TARGET_PARAM)
                 add_msg(&gr->it, ". The submission's d%s/d(quantity) answers "
-                        "are right %s: the mistake is in the last step, "
-                        "from the quantities to the parameters", g->loss, pt);
+                        "are right %s, so the mistake comes after them, on "
+                        "the way from those quantities to the parameters",
+                        g->loss, pt);
             continue;
         }
         gc_entry_name(Q, (size_t)best, name, sizeof name);
