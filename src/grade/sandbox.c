@@ -457,13 +457,22 @@ static _Noreturn void program(const job *j)
 {
     int statw = j->statw;
     if (j->mode == GC_SANDBOX_TRUSTED) setpgid(0, 0);
-    if (dup2(j->devnull, 0) < 0 || dup2(j->logw, 1) < 0 ||
-        dup2(j->logw, 2) < 0 || (j->resw >= 0 && dup2(j->resw, 3) < 0)) {
+    /* every descriptor to hand moved above 10 first: a grader started
+     * with its standard descriptors closed may hold them as 0 to 4 */
+    int fd[4] = {j->devnull, j->logw, j->resw, j->statw};
+    for (int i = 0; i < 4; i++)
+        if (fd[i] >= 0 && (fd[i] = fcntl(fd[i], F_DUPFD_CLOEXEC, 10)) < 0) {
+            say(statw, 'E', STEP_FDS, errno, 0);
+            _exit(127);
+        }
+    statw = fd[3];
+    if (dup2(fd[0], 0) < 0 || dup2(fd[1], 1) < 0 || dup2(fd[1], 2) < 0 ||
+        (fd[2] >= 0 && dup2(fd[2], 3) < 0)) {
         say(statw, 'E', STEP_FDS, errno, 0);
         _exit(127);
     }
     /* the status pipe (close-on-exec) just above the program's own */
-    int keep = j->resw >= 0 ? 4 : 3;
+    int keep = fd[2] >= 0 ? 4 : 3;
     if (dup3(statw, keep, O_CLOEXEC) < 0) {
         say(statw, 'E', STEP_FDS, errno, 0);
         _exit(127);
