@@ -128,7 +128,7 @@ ok "the gradebook is valid UTF-8 with the Latin-1 id repaired" \
 import csv
 rows = list(csv.reader(open('$tmp/class.csv', encoding='utf-8', errors='strict', newline='')))
 ids = sorted(r[0] for r in rows[1:])
-assert ids == ['alice', 'bob', 'carol', 'carol', 'dave', 'frank', 'ren\ufffde'], ids"
+assert ids == ['alice', 'bob', 'carol', 'carol', 'dave', 'frank', 'hw', 'ren\ufffde'], ids"
 ok "without a grading: section, a warning that the maxima are the union of the answers" \
     bash -c "$(declare -f status); tmp='$tmp'; status 0 '$gc' grade tanh_net_004_q1 '$root/cases/submissions/tanh_net_004_q1' && grep -q 'no grading: section.*union' '$tmp/err'"
 

@@ -686,7 +686,10 @@ START_TEST(grade_every_file_is_accounted_for)
     gc_case *c = load("tests/grade/cnn1d_homework.yaml");
     gc_grade_options o = quick();
     gc_grade_report *r = grade(c, tu_path("tests/grade/class"), &o);
-    ck_assert_int_eq(r->n_subs, 7);  /* alice bob carol carol dave frank renee */
+    /* alice bob carol carol dave frank renee, and hw (its id: line names
+     * it, not its folder submission_48213) */
+    ck_assert_int_eq(r->n_subs, 8);
+    ck_assert_double_eq(sub(r, "hw")->score, 1);
     for (size_t i = 0; i < r->n_subs; i++)
         ck_assert_msg(r->subs[i].unmet == 0, "%s: %s", r->subs[i].sub->id,
                       r->subs[i].unmet_text);

@@ -74,6 +74,7 @@ typedef struct {
 typedef struct {
     char *path;
     char *id;                /* id: header, else the file name's stem */
+    int id_given;            /* id comes from an id: (or student:) line */
     gc_sub_kind kind;        /* *.c: C, else formulas */
     char *case_name;         /* case: header, or NULL */
     char *loss;              /* loss: header, or NULL */

@@ -1313,14 +1313,8 @@ static int student_submission(const gc_student_files *sf,
     s->path = strdup(sf->path);
     s->kind = n ? files[0]->kind : GC_SUB_FORMULAS;
     const char *given = id && *id ? id : NULL;
-    for (size_t i = 0; i < n && !given; i++) {
-        /* a file's id is its own id: line, not its name */
-        const char *b = strrchr(files[i]->path, '/');
-        b = b ? b + 1 : files[i]->path;
-        if (strncmp(b, files[i]->id, strlen(files[i]->id)) != 0 ||
-            (b[strlen(files[i]->id)] != '.' && b[strlen(files[i]->id)]))
-            given = files[i]->id;
-    }
+    for (size_t i = 0; i < n && !given; i++)
+        if (files[i]->id_given) given = files[i]->id;
     if (!given && !sf->folder && n) given = files[0]->id;
     char *name = NULL;
     if (!given) {

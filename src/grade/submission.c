@@ -145,7 +145,12 @@ static int read_headers(gc_submission *s)
                 int st = GC_OK;
                 switch (which) {
                 case 0: free(s->case_name); s->case_name = v; v = NULL; break;
-                case 1: case 2: free(s->id); s->id = v; v = NULL; break;
+                case 1: case 2:
+                    free(s->id);
+                    s->id = v;
+                    v = NULL;
+                    s->id_given = 1;
+                    break;
                 case 3: free(s->loss); s->loss = v; v = NULL; break;
                 case 4: st = parse_expect(s, v, line); break;
                 }
@@ -219,6 +224,7 @@ int gc_submission_load(const char *path, gc_submission **out)
     if (s->id && !*s->id) {           /* "id:" with nothing after it */
         free(s->id);
         s->id = NULL;
+        s->id_given = 0;
     }
     if (!s->id) s->id = stem(path);
     /* the id travels to every output: valid UTF-8 there (an id: line in
