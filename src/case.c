@@ -928,6 +928,18 @@ static int read_grading(reader *r, yaml_node_t *n)
                                "%d characters", GC_NAME_MAX - 1);
         }
     }
+    if (r->c->net && !gr->n_loss) {
+        /* a network's loss is the name its forward pass gives it */
+        const char *ln = gc_net_loss_name(r->c->net);
+        int usual = 0;
+        for (size_t i = 0; gc_loss_names_default[i]; i++)
+            usual |= strcmp(gc_loss_names_default[i], ln) == 0;
+        if (!usual) {
+            gr->loss = calloc(2, sizeof *gr->loss);
+            if (!gr->loss || !(gr->loss[0] = strdup(ln))) return GC_ENOMEM;
+            gr->n_loss = 1;
+        }
+    }
     if (g.points && (st = want_integer(r, g.points, "grading.points", 0,
                                        GC_CASE_MAX_POINTS, &gr->points)))
         return st;

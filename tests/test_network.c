@@ -355,6 +355,29 @@ START_TEST(network_derivation_from_a_file)
 }
 END_TEST
 
+/* The loss's own name: "cost = ..." is answered by dcost/dW, in the
+ * case's derivations and in its grading: section. */
+START_TEST(network_loss_keeps_its_name)
+{
+    char text[4096];
+    snprintf(text, sizeof text, "%s", edited("L = 0.5", "cost = 0.5"));
+    for (char *p; (p = strstr(text, "dL/"));) {
+        memmove(p + 6, p + 3, strlen(p + 3) + 1);
+        memcpy(p, "dcost/", 6);
+    }
+    strcat(text, "grading:\n  formulas: {dcost/dW: 1}\n");
+    gc_case *c = load(tu_tmpfile(text));
+    ck_assert_ptr_nonnull(c->grading);
+    ck_assert_int_eq(c->grading->n_loss, 1);
+    ck_assert_str_eq(c->grading->loss[0], "cost");
+    ck_assert_str_eq(c->grading->formulas[0].key, "dcost/dW");
+    gc_case_report *r = run(c, 1);
+    ck_assert_int_eq(deriv(r, "mine")->verdict, GC_AGREE);
+    gc_case_report_free(r);
+    gc_case_free(c);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("network");
@@ -369,6 +392,7 @@ int main(void)
     tcase_add_test(tc, network_hessian_blocks_are_checked);
     tcase_add_test(tc, network_lstm_uses_later_definitions);
     tcase_add_test(tc, network_derivation_from_a_file);
+    tcase_add_test(tc, network_loss_keeps_its_name);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }
