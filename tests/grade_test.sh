@@ -164,10 +164,10 @@ ok "grade --color never does not" \
     bash -c "! '$gc' grade --color never swish_001_4_4 '$root/cases/submissions/swish_001_4_4' | grep -q \$'\\033'"
 ok "golden check --color always colours ok" \
     bash -c "'$gc' golden check --color always swish_001_4_4 | grep -q \$'\\033\\[32mok'"
-ok "list and run accept --color" \
-    bash -c "'$gc' list --color never >/dev/null && '$gc' run --color never swish_001_4_4 >/dev/null"
+ok "list, run and new accept --color" \
+    bash -c "'$gc' list --color never >/dev/null && '$gc' run --color never swish_001_4_4 >/dev/null && '$gc' new --color never '$tmp/colored.yaml' >/dev/null && [ -s '$tmp/colored.yaml' ]"
 ok "a bad --color is a usage error on every command" \
-    bash -c "for c in 'list' 'run swish_001_4_4' 'golden check swish_001_4_4' 'grade swish_001_4_4 $tmp/wrong_expect.txt'; do '$gc' \$c --color sometimes >/dev/null 2>&1; [ \$? -eq 2 ] || { echo \"\$c\"; exit 1; }; done"
+    bash -c "for c in 'list' 'run swish_001_4_4' 'golden check swish_001_4_4' 'grade swish_001_4_4 $tmp/wrong_expect.txt' 'new $tmp/never.yaml'; do '$gc' \$c --color sometimes >/dev/null 2>&1; [ \$? -eq 2 ] || { echo \"\$c\"; exit 1; }; done"
 ok "an unknown case offers the closest names: run cnn1d" \
     bash -c "$(declare -f status); tmp='$tmp'; status 2 '$gc' run cnn1d && grep -q 'did you mean cnn1d_000_p3, cnn1d_000_p3_net?' '$tmp/err'"
 ok "a misspelt case offers the closest name: grade tanh_net_004_q2" \

@@ -906,10 +906,26 @@ static int cmd_new(int argc, char **argv)
         fputs(usage_text, stdout);
         return EXIT_MET;
     }
-    if (argc != 2)
+    /* --color is accepted as by every command; new prints nothing to
+     * colour */
+    const char *path = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *when = strcmp(argv[i], "--color") == 0 && i + 1 < argc
+                         ? argv[++i]
+                         : strncmp(argv[i], "--color=", 8) == 0 ? argv[i] + 8
+                         : NULL;
+        if (when) {
+            if (check_color(when)) return EXIT_TROUBLE;
+        } else if (path || argv[i][0] == '-') {
+            path = NULL;
+            break;
+        } else {
+            path = argv[i];
+        }
+    }
+    if (!path)
         return usage_error("new: expected one file name (new FILE.yaml)%s",
                            "");
-    const char *path = argv[1];
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
     char name[128];
