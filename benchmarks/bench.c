@@ -584,9 +584,9 @@ int main(int argc, char **argv)
            "DGEMM 1024^3 %.1f on 1 thread, %.1f on %d; peak taken as %.1f\n",
            peak1, peakn, cores, gemm1, gemmn, cores, peak);
     if (peakn < 1.5 * peak1)
-        printf("note: %d threads of FMAs do not run faster than one: the "
+        printf("note: %d threads of FMAs run only %.2fx as fast as one: the "
                "cores share their floating-point units or the machine is "
-               "busy\n", cores);
+               "busy\n", cores, peakn / peak1);
     printf("\n%-5s %7s %10s %9s %11s %10s %8s %7s %10s %8s %11s %8s %7s\n",
            "model", "params", "entries/s", "passes/e", "flops/pass",
            "GFLOP/s", "of peak", "serial", "speed-up", "dir.agr",
