@@ -330,6 +330,28 @@ int fx_eval_def_at(ev *E, const node *at, size_t di, const long *idx,
     return GC_OK;
 }
 
+int fx_def_preset(ev *E, size_t di, const long *idx, const val *v)
+{
+    gc_fx_program *P = E->P;
+    definition *d = &P->defs[di];
+    node at;
+    memset(&at, 0, sizeof at);
+    val kept = *v;
+    kept.v = fx_arena_alloc(&P->point, v->size * sizeof(double) + 1);
+    if (!kept.v) return fx_no_memory(E, &at);
+    memcpy(kept.v, v->v, v->size * sizeof(double));
+    if (d->n_params == 0) {
+        d->cache = kept;
+        d->gen = P->gen;
+        return GC_OK;
+    }
+    memo_entry *m = memo_slot(E, d, idx);
+    if (!m) return fx_no_memory(E, &at);
+    m->v = kept;
+    m->state = 2;
+    return GC_OK;
+}
+
 static int eval_def(ev *E, const node *n, val *out)
 {
     definition *d = &E->P->defs[n->def];

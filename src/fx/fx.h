@@ -113,4 +113,11 @@ void gc_fx_def_pos(const gc_fx_program *prog, size_t i, long *line,
 int gc_fx_def_eval(gc_fx_program *prog, size_t i, const long *idx,
                    gc_fx_value *out, gc_error *err);
 
+/* Give definition i at idx the value v (copied) at the current point, as
+ * if it had been computed: a later pass at the same point reuses what did
+ * not change (fx/network.c, a tapped pass).  The store hook is not
+ * called. */
+int gc_fx_def_preset(gc_fx_program *prog, size_t i, const long *idx,
+                     const gc_fx_value *v);
+
 #endif /* GRADCHECK_FX_H */

@@ -314,6 +314,8 @@ int fx_eval(ev *E, const node *n, val *out);
  * (eval.c); at: where it is used, for messages. */
 int fx_eval_def_at(ev *E, const node *at, size_t di, const long *idx,
                    val *out);
+/* Definition di at idx takes the value v (copied) at this point. */
+int fx_def_preset(ev *E, size_t di, const long *idx, const val *v);
 /* Evaluate a call of a builtin (builtins.c). */
 int fx_call(ev *E, const node *n, val *out);
 

@@ -76,6 +76,10 @@ typedef struct {
     gc_fx_program *prog;
     double *q;
     int busy;
+    /* the last untapped pass at base_theta: its quantities, for tapped
+     * passes at the same point (localisation) */
+    double *base_theta, *base_q;
+    int have_base;
 } net_inst;
 
 /* A Jacobian block: all answers d(of)/d(wrt) of one derivation. */
@@ -114,6 +118,10 @@ struct gc_net {
     net_step *order;         /* entries in the order the first pass
                                 completed them */
     size_t n_order, cap_order;
+    size_t *soff;            /* per step: its value's offset in the
+                                quantity vector, or NO_OFF (the loss) */
+    size_t *qpos;            /* per quantity entry: the step storing it,
+                                n_order if none */
     const gc_problem *prob;  /* the full problem (with quantities) */
     pthread_mutex_t mu;
     pthread_cond_t freed;    /* an instance was given back */
@@ -513,6 +521,8 @@ static int store(void *ctxp, size_t di, const long *idx, int n_idx,
     return GC_OK;
 }
 
+static void base_alloc(gc_net *n, net_inst *in);
+
 /* A program of the forward text for this thread: a free one, else a new
  * one (up to cap_inst), else the next one given back. */
 static net_inst *take(gc_net *n)
@@ -531,6 +541,7 @@ again:
         if (in->q && gc_fx_compile_with(&n->bare, n->file, n->text, n->len,
                                         NULL, NULL, GC_FX_LATER_DEFS,
                                         &in->prog, &err) == GC_OK) {
+            base_alloc(n, in);
             n->n_inst++;
             got = in;
         } else {
@@ -555,24 +566,85 @@ static void give_back(gc_net *n, net_inst *in)
     pthread_mutex_unlock(&n->mu);
 }
 
+#define NO_OFF ((size_t)-1)
+
 /* One pass of instance `in` at theta: every entry in the first pass's
- * order, then the loss.  NaN when the pass fails (a verdict, not an
- * error: the engine reports it as not finite). */
-static double run_pass(gc_net *n, net_inst *in, const double *theta,
-                       const gc_tap *tap, gc_error *err)
+ * order from step `from` on (the steps before it take their values from
+ * the instance's base pass), then the loss.  NaN when the pass fails (a
+ * verdict, not an error: the engine reports it as not finite). */
+static double pass_from(gc_net *n, net_inst *in, const double *theta,
+                        const gc_tap *tap, size_t from, gc_error *err)
 {
+    size_t nq = n->prob->layout.quantities.n;
     store_ctx ctx = {n, MODE_RUN, in->q, tap};
-    memset(in->q, 0, (n->prob->layout.quantities.n ? n->prob->layout.quantities.n
-                                                   : 1) * sizeof *in->q);
+    if (from) memcpy(in->q, in->base_q, nq * sizeof *in->q);
+    else memset(in->q, 0, (nq ? nq : 1) * sizeof *in->q);
     gc_fx_set_store(in->prog, store, &ctx);
     gc_fx_set_point(in->prog, theta, NULL);
     gc_fx_value v;
-    for (size_t i = 0; i < n->n_order; i++)
+    for (size_t i = 0; i < from && i < n->n_order; i++) {
+        if (n->soff[i] == NO_OFF) continue;
+        const net_def *d = &n->defs[n->order[i].def];
+        gc_fx_value pv;
+        memset(&pv, 0, sizeof pv);
+        pv.rank = d->vrank;
+        for (int a = 0; a < d->vrank; a++) {
+            pv.shape[a] = d->vshape[a];
+            pv.base[a] = d->vbase[a];
+        }
+        pv.size = d->inner;
+        pv.v = in->base_q + n->soff[i];
+        if (gc_fx_def_preset(in->prog, n->order[i].def, n->order[i].idx,
+                             &pv))
+            return NAN;
+    }
+    for (size_t i = from; i < n->n_order; i++)
         if (gc_fx_def_eval(in->prog, n->order[i].def, n->order[i].idx, &v,
                            err))
             return NAN;
     if (gc_fx_def_eval(in->prog, n->loss, NULL, &v, err)) return NAN;
     return v.size == 1 ? v.v[0] : NAN;
+}
+
+/* A pass; a tapped one at the point of the instance's last untapped pass
+ * recomputes only the entries completed after the tapped one (those
+ * before it cannot depend on it), which is most of localisation's cost. */
+static double run_pass(gc_net *n, net_inst *in, const double *theta,
+                       const gc_tap *tap, gc_error *err)
+{
+    size_t np = n->prob->layout.params.n, nq = n->prob->layout.quantities.n;
+    if (!tap || !n->qpos || !in->base_q || tap->index >= nq) {
+        double L = pass_from(n, in, theta, tap, 0, err);
+        if (!tap && isfinite(L) && in->base_q) {
+            memcpy(in->base_theta, theta, np * sizeof *theta);
+            memcpy(in->base_q, in->q, nq * sizeof *in->q);
+            in->have_base = 1;
+        }
+        return L;
+    }
+    if (!in->have_base ||
+        memcmp(in->base_theta, theta, np * sizeof *theta) != 0) {
+        double L0 = pass_from(n, in, theta, NULL, 0, err);
+        if (!isfinite(L0)) return pass_from(n, in, theta, tap, 0, err);
+        memcpy(in->base_theta, theta, np * sizeof *theta);
+        memcpy(in->base_q, in->q, nq * sizeof *in->q);
+        in->have_base = 1;
+    }
+    return pass_from(n, in, theta, tap, n->qpos[tap->index], err);
+}
+
+/* The instance's base pass buffers (NULL if memory is short: every pass
+ * is then a full one). */
+static void base_alloc(gc_net *n, net_inst *in)
+{
+    size_t np = n->prob->layout.params.n, nq = n->prob->layout.quantities.n;
+    in->base_theta = malloc((np ? np : 1) * sizeof *in->base_theta);
+    in->base_q = malloc((nq ? nq : 1) * sizeof *in->base_q);
+    if (!in->base_theta || !in->base_q) {
+        free(in->base_theta);
+        free(in->base_q);
+        in->base_theta = in->base_q = NULL;
+    }
 }
 
 static double net_forward(const gc_problem *p, const double *theta,
@@ -769,6 +841,24 @@ static int set_forward(gc_net *n, gc_problem *p, const double *theta,
     n->inst[0].q = calloc(p->layout.quantities.n ? p->layout.quantities.n : 1,
                           sizeof *n->inst[0].q);
     if (!n->inst[0].q) return GC_ENOMEM;
+    /* which step stores each quantity entry (for tapped passes) */
+    size_t nq = p->layout.quantities.n;
+    n->soff = malloc((n->n_order ? n->n_order : 1) * sizeof *n->soff);
+    n->qpos = malloc((nq ? nq : 1) * sizeof *n->qpos);
+    if (!n->soff || !n->qpos) return GC_ENOMEM;
+    for (size_t j = 0; j < nq; j++) n->qpos[j] = n->n_order;
+    for (size_t i = 0; i < n->n_order; i++) {
+        const net_def *d = &n->defs[n->order[i].def];
+        n->soff[i] = NO_OFF;
+        if (d->qblock < 0) continue;
+        const gc_block *b = &p->layout.quantities.block[d->qblock];
+        size_t k = 0;
+        for (int a = 0; a < d->n_idx; a++)
+            k = k * b->shape[a] + (size_t)(n->order[i].idx[a] - b->base[a]);
+        n->soff[i] = b->offset + k * d->inner;
+        for (size_t e = 0; e < d->inner; e++) n->qpos[n->soff[i] + e] = i;
+    }
+    base_alloc(n, &n->inst[0]);
     /* the pass as every later one runs it */
     double L = run_pass(n, &n->inst[0], theta, NULL, err);
     if (!isfinite(L) && err->msg[0]) {
@@ -1106,6 +1196,8 @@ void gc_net_free(gc_net *n)
     for (size_t i = 0; i < n->n_inst; i++) {
         gc_fx_program_free(n->inst[i].prog);
         free(n->inst[i].q);
+        free(n->inst[i].base_theta);
+        free(n->inst[i].base_q);
     }
     free(n->inst);
     for (size_t i = 0; i < NET_MAX_DERIVS; i++) {
@@ -1118,6 +1210,8 @@ void gc_net_free(gc_net *n)
     pthread_cond_destroy(&n->freed);
     free(n->defs);
     free(n->order);
+    free(n->soff);
+    free(n->qpos);
     free(n->text);
     free(n->file);
     free(n->title);

@@ -326,6 +326,15 @@ int gc_fx_answer_eval(gc_fx_program *P, size_t i, double *values,
 static int def_eval(gc_fx_program *P, size_t i, const long *idx,
                     gc_fx_value *out, gc_error *err);
 
+int gc_fx_def_preset(gc_fx_program *P, size_t i, const long *idx,
+                     const gc_fx_value *v)
+{
+    if (i >= P->n_defs || P->defs[i].broken) return GC_EINVAL;
+    gc_error err;
+    ev E = {.P = P, .err = &err};
+    return fx_def_preset(&E, i, idx, v);
+}
+
 void gc_fx_set_store(gc_fx_program *P, gc_fx_store_fn fn, void *ctx)
 {
     P->store = fn;
