@@ -1,6 +1,8 @@
 /* testutil.c: helpers shared by the Check tests. */
+#define _XOPEN_SOURCE 700   /* nftw */
 #include "testutil.h"
 
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,12 +18,39 @@ const char *tu_path(const char *rel)
     return buf;
 }
 
+/* The folder the test files live in, made once (before Check forks its
+ * test processes, by tu_run) and removed with everything in it when the
+ * suite has run, so that no test leaves files in /tmp. */
+static char tmp_dir[64];
+
+static const char *test_dir(void)
+{
+    if (!tmp_dir[0]) {
+        snprintf(tmp_dir, sizeof tmp_dir, "/tmp/gradcheck-test-XXXXXX");
+        if (!mkdtemp(tmp_dir)) tmp_dir[0] = '\0';
+    }
+    return tmp_dir[0] ? tmp_dir : "/tmp";
+}
+
+static int remove_one(const char *path, const struct stat *st, int flag,
+                      struct FTW *ftw)
+{
+    (void)st; (void)flag; (void)ftw;
+    remove(path);
+    return 0;
+}
+
+static void remove_test_dir(void)
+{
+    if (tmp_dir[0]) nftw(tmp_dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 const char *tu_tmpfile(const char *text)
 {
-    static char bufs[8][64];
+    static char bufs[8][96];
     static int slot;
     char *p = bufs[slot++ % 8];
-    snprintf(p, 64, "/tmp/gradcheck-test-XXXXXX");
+    snprintf(p, 96, "%s/fileXXXXXX", test_dir());
     int fd = mkstemp(p);
     if (fd < 0) return NULL;
     size_t n = strlen(text);
@@ -33,9 +62,11 @@ const char *tu_tmpfile(const char *text)
 int tu_run(Suite *s)
 {
     gc_init();
+    test_dir();
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_ENV);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
+    remove_test_dir();
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
