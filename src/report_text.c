@@ -613,7 +613,9 @@ static void case_lines(FILE *f, const gc_case_report *r, const widths *w,
         if (met) fputs(dr->no_expect ? "yes (none set)  " : "yes             ", f);
         else {
             char buf[40];
-            snprintf(buf, sizeof buf, "NO: %s", gc_verdict_name(dr->expect));
+            if (dr->no_expect) snprintf(buf, sizeof buf, "NO (none set)");
+            else snprintf(buf, sizeof buf, "NO: %s",
+                          gc_verdict_name(dr->expect));
             if (o->color) fputs(color_of(dr->verdict, 0), f);
             fputs(buf, f);
             if (o->color) fputs("\033[0m", f);
@@ -647,6 +649,37 @@ static void case_lines(FILE *f, const gc_case_report *r, const widths *w,
     if (cmet < r->n_claims) claims(f, r, o, 1);
 }
 
+/* A case whose every derivation and claim is as expected, in one line,
+ * when several cases are reported (a catalogue or nightly run reads at a
+ * glance; one case alone keeps its line per derivation): the verdicts
+ * counted, colour by expectation, and the claims. */
+static int case_line_short(FILE *f, const gc_case_report *r,
+                           const widths *w, const gc_report_options *o)
+{
+    if (r->unmet || r->n_derivs == 0) return 0;
+    for (size_t k = 0; k < r->n_claims; k++)
+        if (r->claims[k].verdict != r->claims[k].claim->expect) return 0;
+    char name[GC_NAME_SHOWN_MAX + 1];
+    gc_name_clean(r->c->name, name, sizeof name);
+    size_t counts[GC_N_VERDICTS] = {0};
+    for (size_t d = 0; d < r->n_derivs; d++) counts[r->derivs[d].verdict]++;
+    pad(f, name, w->name);
+    fprintf(f, "  %zu derivation%s as expected: ", r->n_derivs,
+            r->n_derivs == 1 ? "" : "s");
+    int first = 1;
+    for (int v = 0; v < GC_N_VERDICTS; v++)
+        if (counts[v]) {
+            fprintf(f, "%s%zu ", first ? "" : ", ", counts[v]);
+            if (o->color) fputs(color_of((gc_verdict)v, 1), f);
+            fputs(gc_verdict_name((gc_verdict)v), f);
+            if (o->color) fputs("\033[0m", f);
+            first = 0;
+        }
+    if (r->n_claims) fprintf(f, "; claims %zu/%zu", r->n_claims, r->n_claims);
+    fputc('\n', f);
+    return 1;
+}
+
 int gc_report_text(FILE *f, gc_case_report *const *rs, size_t n,
                    const gc_report_options *o)
 {
@@ -663,17 +696,21 @@ int gc_report_text(FILE *f, gc_case_report *const *rs, size_t n,
             counts[rs[i]->derivs[d].verdict]++;
         }
     }
-    if (!o->quiet && !o->verbose) {
-        pad(f, "case", w.name);
-        fputs("  ", f);
-        pad(f, "derivation", w.deriv);
-        fputs("  verdict     as expected?    max error  entries x "
-              "points\n", f);
-    }
+    int headed = 0;
     for (size_t i = 0; i < n; i++) {
         const gc_case_report *r = rs[i];
         if (o->verbose) case_details(f, r, o);
-        else if (!o->quiet) case_lines(f, r, &w, o);
+        else if (!o->quiet && !(n > 1 && case_line_short(f, r, &w, o))) {
+            if (!headed) {    /* over the first case shown line by line */
+                pad(f, "case", w.name);
+                fputs("  ", f);
+                pad(f, "derivation", w.deriv);
+                fputs("  verdict     as expected?    max error  entries x "
+                      "points\n", f);
+                headed = 1;
+            }
+            case_lines(f, r, &w, o);
+        }
         unmet += r->unmet;
         nd += r->n_derivs;
         nc += r->n_claims;

@@ -21,6 +21,8 @@ ok "list shows the four models before the cases" \
     bash -c "'$gc' list | sed '/^cases in/q' | grep -c -E '^  (tanh_net_004_q1|sigmoid_chain_000_p2|rnn_bptt_000_p5|lstm_001_6_4) ' | grep -qx 4"
 
 ok "every case meets its expectations (exit 0)" status 0 "$gc" run
+ok "the catalogue fits a screen: one line per case as expected, under 60 lines" \
+    bash -c "'$gc' run > '$tmp/cat'; [ \$(wc -l < '$tmp/cat') -lt 60 ] && grep -q '^lstm_001_6_4  *2 derivations as expected: 1 agree, 1 disagree\$' '$tmp/cat'"
 ok "no colour codes when piped" bash -c "! grep -q \$'\\033' '$tmp/out'"
 ok "the text report names the first wrong step of the LSTM seed" \
     bash -c "'$gc' run -v lstm_001_6_4 | grep -q 'first wrong, walking back from the loss: dL/d.*(time step t = 3)'"
