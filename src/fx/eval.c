@@ -316,9 +316,10 @@ int fx_eval_def_at(ev *E, const node *at, size_t di, const long *idx,
             def_at(d, idx, name, sizeof name);
             return fx_fail(E->err, d->line, d->col, GC_EINVAL, "%s: no base "
                            "case: %s is computed from itself at further and "
-                           "further indices without end; stop the recursion "
-                           "with if(..., first value, ...)", d->name,
-                           d->name);
+                           "further indices without end (or over more than "
+                           "some 20 000 steps, the longest recurrence "
+                           "followed); stop the recursion with if(..., first "
+                           "value, ...)", d->name, d->name);
         }
         return st;
     }
