@@ -53,6 +53,28 @@ const gc_block *gc_blocks_of(const gc_blocks *b, size_t k)
     return NULL;
 }
 
+/* The forward-order key of quantity entry j: (time step or 0, block,
+ * position within the step or the block). */
+static void forward_key(const gc_blocks *q, size_t j, size_t key[3])
+{
+    const gc_block *b = gc_blocks_of(q, j);
+    size_t r = j - b->offset;
+    size_t inner = b->size / b->shape[0];
+    key[0] = b->timed ? r / inner : 0;
+    key[1] = (size_t)(b - q->block);
+    key[2] = b->timed ? r % inner : r;
+}
+
+int gc_blocks_forward_before(const gc_blocks *q, size_t i, size_t j)
+{
+    size_t a[3], b[3];
+    forward_key(q, i, a);
+    forward_key(q, j, b);
+    for (int k = 0; k < 3; k++)
+        if (a[k] != b[k]) return a[k] < b[k];
+    return 0;
+}
+
 void gc_entry_name(const gc_blocks *b, size_t k, char *buf, size_t n)
 {
     const gc_block *blk = gc_blocks_of(b, k);

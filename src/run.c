@@ -61,25 +61,6 @@ static unsigned char *claimed_mask(const gc_blocks *b, const char *const *list,
     return m;
 }
 
-/* Forward order of quantity entry j: time step first for timed blocks,
- * then block order, then position in the block. */
-static void forward_key(const gc_blocks *q, size_t j, size_t key[3])
-{
-    const gc_block *b = gc_blocks_of(q, j);
-    size_t r = j - b->offset;
-    size_t inner = b->size / b->shape[0];
-    key[0] = b->timed ? r / inner : 0;
-    key[1] = (size_t)(b - q->block);
-    key[2] = b->timed ? r % inner : r;
-}
-
-static int key_less(const size_t a[3], const size_t b[3])
-{
-    for (int i = 0; i < 3; i++)
-        if (a[i] != b[i]) return a[i] < b[i];
-    return 0;
-}
-
 /* The disagreeing quantity entry latest in forward order: walking backwards
  * from the loss, everything after it agrees and it is the first that does
  * not. */
@@ -87,14 +68,10 @@ static long first_wrong(const gc_blocks *q, const gc_entry_check *ch,
                         const unsigned char *claimed)
 {
     long best = -1;
-    size_t bk[3] = {0, 0, 0}, k[3];
     for (size_t j = 0; j < q->n; j++) {
         if (!claimed[j] || ch[j].verdict != GC_DISAGREE) continue;
-        forward_key(q, j, k);
-        if (best < 0 || key_less(bk, k)) {
+        if (best < 0 || gc_blocks_forward_before(q, (size_t)best, j))
             best = (long)j;
-            memcpy(bk, k, sizeof bk);
-        }
     }
     return best;
 }

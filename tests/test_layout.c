@@ -50,6 +50,36 @@ START_TEST(layout_limits)
 }
 END_TEST
 
+/* Forward order of quantities: two timed blocks s[t][i], h[t][i] (t = 0, 1;
+ * i = 0, 1) and an untimed output z[i].  Time-major over the timed blocks:
+ * s[0][*], h[0][*], s[1][*], h[1][*]; z is untimed (step 0) and after them
+ * in block order at step 0, so it sorts after h[0][*] and before s[1][*].
+ * Flat indices: s 0..3, h 4..7, z 8..9. */
+START_TEST(layout_forward_order)
+{
+    gc_blocks q;
+    memset(&q, 0, sizeof q);
+    ck_assert_int_eq(gc_blocks_add(&q, "s", 2, 2, 2, 1, 0, 0, 0), GC_OK);
+    ck_assert_int_eq(gc_blocks_add(&q, "h", 2, 2, 2, 1, 0, 0, 0), GC_OK);
+    ck_assert_int_eq(gc_blocks_add(&q, "z", 1, 2, 1, 1, 0, 0, 0), GC_OK);
+    static const char *const timed[] = {"s", "h", NULL};
+    gc_blocks_timed(&q, timed);
+    /* s[0][1] (1) before h[0][0] (4): same step, earlier block */
+    ck_assert(gc_blocks_forward_before(&q, 1, 4));
+    ck_assert(!gc_blocks_forward_before(&q, 4, 1));
+    /* h[0][1] (5) before s[1][0] (2): earlier step, though a later block */
+    ck_assert(gc_blocks_forward_before(&q, 5, 2));
+    ck_assert(!gc_blocks_forward_before(&q, 2, 5));
+    /* s[1][1] (3) before h[1][0] (6) */
+    ck_assert(gc_blocks_forward_before(&q, 3, 6));
+    /* z[0] (8), step 0, block 2: after h[0][1] (5), before s[1][0] (2) */
+    ck_assert(gc_blocks_forward_before(&q, 5, 8));
+    ck_assert(gc_blocks_forward_before(&q, 8, 2));
+    /* an entry is not before itself */
+    ck_assert(!gc_blocks_forward_before(&q, 6, 6));
+}
+END_TEST
+
 START_TEST(layout_registry_lookup)
 {
     ck_assert_ptr_nonnull(gc_model_find("lstm_001_6_4"));
@@ -68,6 +98,7 @@ static Suite *layout_suite(void)
     tcase_add_test(tc, layout_offsets_and_names);
     tcase_add_test(tc, layout_limits);
     tcase_add_test(tc, layout_registry_lookup);
+    tcase_add_test(tc, layout_forward_order);
     suite_add_tcase(s, tc);
     return s;
 }

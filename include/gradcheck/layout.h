@@ -62,6 +62,12 @@ GC_EXPORT const gc_block *gc_blocks_find(const gc_blocks *b, const char *name);
 GC_EXPORT void gc_blocks_timed(gc_blocks *b, const char *const *names);
 /* The block holding flat index k, or NULL. */
 GC_EXPORT const gc_block *gc_blocks_of(const gc_blocks *b, size_t k);
+/* Whether quantity entry i comes before entry j in forward order: time
+ * step first for timed blocks (gc_blocks_timed), then block order, then
+ * position in the block.  Localisation walks back from the loss in this
+ * order: the first wrong quantity is the wrong entry latest in it. */
+GC_EXPORT int gc_blocks_forward_before(const gc_blocks *q, size_t i,
+                                       size_t j);
 /* Name of flat entry k, e.g. "W1[0][1]" or "b1"; writes at most n bytes. */
 GC_EXPORT void gc_entry_name(const gc_blocks *b, size_t k, char *buf, size_t n);
 /* Parse "W1[0][1]" (homework indices) to a flat index; GC_ENOTFOUND if the

@@ -914,25 +914,6 @@ done:
 
 /* ------------------------------------------------------------ localisation */
 
-/* Forward order of quantity entry j (as run.c): time step first for timed
- * blocks, then block order, then position in the block. */
-static void forward_key(const gc_blocks *q, size_t j, size_t key[3])
-{
-    const gc_block *b = gc_blocks_of(q, j);
-    size_t r = j - b->offset;
-    size_t inner = b->size / b->shape[0];
-    key[0] = b->timed ? r / inner : 0;
-    key[1] = (size_t)(b - q->block);
-    key[2] = b->timed ? r % inner : r;
-}
-
-static int key_less(const size_t a[3], const size_t b[3])
-{
-    for (int i = 0; i < 3; i++)
-        if (a[i] != b[i]) return a[i] < b[i];
-    return 0;
-}
-
 /* When a submission answers dL/d(quantity), each wrong answer is told the
  * first of those that is wrong walking back from the loss, at the point
  * where it goes wrong. */
@@ -953,7 +934,6 @@ static void localise(const grader *g, graded *s, size_t first)
             continue;
         size_t p = (size_t)gr->it.bad_point;
         long best = -1, best_g = -1;
-        size_t bk[3] = {0, 0, 0}, k[3];
         for (size_t j = first; j < s->n; j++) {
             const grading *q = &s->g[j];
             if (q->it.target.kind != GC_TARGET_QUANTITY || q->failed ||
@@ -964,11 +944,10 @@ static void localise(const grader *g, graded *s, size_t first)
                 if (isnan(q->it.values[at]) || q->ver[at] != GC_DISAGREE)
                     continue;
                 size_t qi = q->it.target.wrt->offset + e;
-                forward_key(Q, qi, k);
-                if (best < 0 || key_less(bk, k)) {
+                if (best < 0 ||
+                    gc_blocks_forward_before(Q, (size_t)best, qi)) {
                     best = (long)qi;
                     best_g = (long)j;
-                    memcpy(bk, k, sizeof bk);
                 }
             }
         }
