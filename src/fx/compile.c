@@ -241,6 +241,35 @@ static const gc_block *param_named(const gc_fx_program *P, const char *name)
     return gc_blocks_find(&P->p->layout.params, name);
 }
 
+/* The statement of answer A whose left-hand side was read (indices ixo
+ * of block of, which may be NULL for the loss, and ixw of wrt): its
+ * indices bound, '=' and the formula read, the entries it gives marked. */
+static int add_statement(parser *ps, const token *first, size_t len,
+                         const lhs_indices *ixo, const gc_block *of,
+                         const lhs_indices *ixw, const gc_block *wrt,
+                         answer *A)
+{
+    gc_fx_program *P = ps->P;
+    int st;
+    statement *S = fx_arena_alloc(&P->nodes, sizeof *S);
+    if (!S) return GC_ENOMEM;
+    memset(S, 0, sizeof *S);
+    S->line = first->line;
+    S->n_of = ixo->n;
+    S->n_wrt = ixw->n;
+    if ((of && (st = bind_indices(ps, ixo, of, "of", S, 0))) ||
+        (st = bind_indices(ps, ixw, wrt, "wrt", S, ixo->n)) ||
+        (st = fx_expect(ps, T_ASSIGN, "'=' after the left-hand side")) ||
+        (st = check_length(ps, first, len)) ||
+        (st = fx_parse_formula(ps, &S->body)) ||
+        (st = mark_given(ps, A, S, first)))
+        return st;
+    if (grow((void **)&A->st, A->n_st, sizeof *A->st))
+        return GC_ENOMEM;
+    A->st[A->n_st++] = S;
+    return GC_OK;
+}
+
 /* A Hessian block d2L/dA[...] dB[...] = expr (or glued, d2L/dAdB, when
  * that splits into two parameter blocks one way only); first (d2L) and
  * ix1 are read, the '/' is current. */
@@ -325,23 +354,7 @@ static int compile_hessian(parser *ps, const token *first,
     snprintf(t.key, sizeof t.key, "d2%.24s/d%.24s%.30s d%.24s%.30s", P->loss,
              ba->name, sx, bb->name, sy);
     if ((st = answer_for(P, &t, first->line, A))) return st;
-    statement *S = fx_arena_alloc(&P->nodes, sizeof *S);
-    if (!S) return GC_ENOMEM;
-    memset(S, 0, sizeof *S);
-    S->line = first->line;
-    S->n_of = ixa.n;
-    S->n_wrt = ixb.n;
-    if ((st = bind_indices(ps, &ixa, ba, "of", S, 0)) ||
-        (st = bind_indices(ps, &ixb, bb, "wrt", S, ixa.n)) ||
-        (st = fx_expect(ps, T_ASSIGN, "'=' after the left-hand side")) ||
-        (st = check_length(ps, first, len)) ||
-        (st = fx_parse_formula(ps, &S->body)) ||
-        (st = mark_given(ps, *A, S, first)))
-        return st;
-    if (grow((void **)&(*A)->st, (*A)->n_st, sizeof *(*A)->st))
-        return GC_ENOMEM;
-    (*A)->st[(*A)->n_st++] = S;
-    return GC_OK;
+    return add_statement(ps, first, len, &ixa, ba, &ixb, bb, *A);
 }
 
 /* An answer dX[...]/dY[...] = expr; first and ix1 (X and its indices)
@@ -374,23 +387,7 @@ static int compile_answer(parser *ps, const token *first,
                        "loss %s is a scalar: write d%s/%s[i], not "
                        "d%s[...]/...", first->name + 1, first->name + 1,
                        second.name, first->name + 1);
-    statement *S = fx_arena_alloc(&P->nodes, sizeof *S);
-    if (!S) return GC_ENOMEM;
-    memset(S, 0, sizeof *S);
-    S->line = first->line;
-    S->n_of = ix1->n;
-    S->n_wrt = ix2.n;
-    if ((t.of && (st = bind_indices(ps, ix1, t.of, "of", S, 0))) ||
-        (st = bind_indices(ps, &ix2, t.wrt, "wrt", S, ix1->n)) ||
-        (st = fx_expect(ps, T_ASSIGN, "'=' after the left-hand side")) ||
-        (st = check_length(ps, first, len)) ||
-        (st = fx_parse_formula(ps, &S->body)) ||
-        (st = mark_given(ps, *A, S, first)))
-        return st;
-    if (grow((void **)&(*A)->st, (*A)->n_st, sizeof *(*A)->st))
-        return GC_ENOMEM;
-    (*A)->st[(*A)->n_st++] = S;
-    return GC_OK;
+    return add_statement(ps, first, len, ix1, t.of, &ix2, t.wrt, *A);
 }
 
 /* A definition's name must not be defined above, a function or pi.  It

@@ -42,6 +42,7 @@
  */
 #include "fx/network.h"
 #include "fx/fx.h"
+#include "fx/fx_impl.h"
 #include "gradcheck/layout.h"
 
 #include <ctype.h>
@@ -138,17 +139,6 @@ struct gc_net {
     size_t n_vals;
 };
 
-static int fail(gc_error *err, long line, long col, int status,
-                const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-    va_end(ap);
-    err->line = line;
-    err->column = col;
-    return status;
-}
 
 /* A position inside a formula text to the case file's. */
 static void map_pos(const gc_net_pos *pos, gc_error *err)
@@ -475,7 +465,7 @@ static int store(void *ctxp, size_t di, const long *idx, int n_idx,
                                           idx[a]);
                 long line, col;
                 gc_fx_def_pos(n->inst[0].prog, di, &line, &col);
-                return fail(err, line, col, GC_EINVAL, "%s is %s, but its "
+                return fx_fail(err, line, col, GC_EINVAL, "%s is %s, but its "
                             "first entry computed was %s: every entry of an "
                             "indexed definition must have the same shape",
                             at, s2, s1);
@@ -488,7 +478,7 @@ static int store(void *ctxp, size_t di, const long *idx, int n_idx,
         if (n->n_order == n->cap_order) {
             size_t cap = n->cap_order ? 2 * n->cap_order : 64;
             if (cap > (size_t)1 << 24)
-                return fail(err, 0, 0, GC_ELIMIT, "more than %zu entries of "
+                return fx_fail(err, 0, 0, GC_ELIMIT, "more than %zu entries of "
                             "definitions in one pass", (size_t)1 << 24);
             net_step *o = realloc(n->order, cap * sizeof *o);
             if (!o) return GC_ENOMEM;
@@ -506,13 +496,13 @@ static int store(void *ctxp, size_t di, const long *idx, int n_idx,
     for (int a = 0; a < n_idx; a++) {
         long lo = b->base[a], hi = b->base[a] + (long)b->shape[a] - 1;
         if (idx[a] < lo || idx[a] > hi)
-            return fail(err, 0, 0, GC_EINVAL, "%s is evaluated at index %ld "
+            return fx_fail(err, 0, 0, GC_EINVAL, "%s is evaluated at index %ld "
                         "outside %ld..%ld, the range found at the case's "
                         "point", b->name, idx[a], lo, hi);
         k = k * b->shape[a] + (size_t)(idx[a] - lo);
     }
     if (v->size != d->inner)
-        return fail(err, 0, 0, GC_EINVAL, "%s changed shape", b->name);
+        return fx_fail(err, 0, 0, GC_EINVAL, "%s changed shape", b->name);
     size_t off = b->offset + k * d->inner;
     const gc_tap *t = ctx->tap;
     if (t && t->index >= off && t->index < off + d->inner)
@@ -720,7 +710,7 @@ static int set_forward(gc_net *n, gc_problem *p, const double *theta,
     }
     n->n_defs = gc_fx_n_defs(P);
     if (n->n_defs == 0)
-        return fail(err, pos->line, pos->column, GC_EINVAL, "forward: "
+        return fx_fail(err, pos->line, pos->column, GC_EINVAL, "forward: "
                     "expected definitions, the last one the loss (L = ...)");
     n->defs = calloc(n->n_defs, sizeof *n->defs);
     if (!n->defs) return GC_ENOMEM;
@@ -737,7 +727,7 @@ static int set_forward(gc_net *n, gc_problem *p, const double *theta,
             gc_blocks_find(&n->bare.layout.inputs, dn)) {
             long line, col;
             gc_fx_def_pos(P, i, &line, &col);
-            fail(err, line, col, GC_EINVAL, "%s is already %s of the "
+            fx_fail(err, line, col, GC_EINVAL, "%s is already %s of the "
                  "network: a definition of the forward pass is a quantity "
                  "and needs a name of its own", dn, is_dim ? "a dimension"
                  : gc_blocks_find(&n->bare.layout.params, dn)
@@ -750,7 +740,7 @@ static int set_forward(gc_net *n, gc_problem *p, const double *theta,
     gc_fx_def_pos(P, n->loss, &ll, &lc);
     const char *lname = gc_fx_def_name(P, n->loss);
     if (n->defs[n->loss].n_idx) {
-        fail(err, ll, lc, GC_EINVAL, "the loss %s (the last definition) "
+        fx_fail(err, ll, lc, GC_EINVAL, "the loss %s (the last definition) "
              "must not be indexed: it is one number", lname);
         map_pos(pos, err);
         return GC_EINVAL;
@@ -770,7 +760,7 @@ static int set_forward(gc_net *n, gc_problem *p, const double *theta,
     if (v.size != 1) {
         char d[96];
         describe_shape(v.rank, v.shape, d, sizeof d);
-        fail(err, ll, lc, GC_EINVAL, "the loss %s (the last definition) is "
+        fx_fail(err, ll, lc, GC_EINVAL, "the loss %s (the last definition) is "
              "%s: it must be one number", lname, d);
         map_pos(pos, err);
         return GC_EINVAL;
@@ -781,7 +771,7 @@ static int set_forward(gc_net *n, gc_problem *p, const double *theta,
         long line, col;
         gc_fx_def_pos(P, i, &line, &col);
         if (n->defs[i].n_idx) {
-            fail(err, line, col, GC_EINVAL, "%s is not used by the loss %s, "
+            fx_fail(err, line, col, GC_EINVAL, "%s is not used by the loss %s, "
                  "so the indices it runs over are unknown: use it or "
                  "remove it", gc_fx_def_name(P, i), lname);
             map_pos(pos, err);
@@ -804,7 +794,7 @@ static int set_forward(gc_net *n, gc_problem *p, const double *theta,
         gc_fx_def_pos(P, i, &line, &col);
         int rank = d->n_idx + d->vrank;
         if (rank > GC_MAX_RANK) {
-            fail(err, line, col, GC_EINVAL, "%s has %d axes (%d ind%s and "
+            fx_fail(err, line, col, GC_EINVAL, "%s has %d axes (%d ind%s and "
                  "%d of its value): a quantity has at most %d", name, rank,
                  d->n_idx, d->n_idx == 1 ? "ex" : "ices", d->vrank,
                  GC_MAX_RANK);
@@ -826,7 +816,7 @@ static int set_forward(gc_net *n, gc_problem *p, const double *theta,
         st = gc_blocks_add(&p->layout.quantities, name, rank, sh[0], sh[1],
                            sh[2], bs[0], bs[1], bs[2]);
         if (st) {
-            fail(err, line, col, st, st == GC_ELIMIT ? "%s: more than %d "
+            fx_fail(err, line, col, st, st == GC_ELIMIT ? "%s: more than %d "
                  "quantities, or more than %zu entries in all" : "%s: a "
                  "quantity cannot have this shape", name, GC_MAX_BLOCKS,
                  (size_t)GC_MAX_ENTRIES);
@@ -1036,7 +1026,7 @@ static int add_derivation(gc_net *n, const gc_problem *p,
     memset(err, 0, sizeof *err);
     set_file(err, file);
     if (n->n_derivs >= NET_MAX_DERIVS)
-        return fail(err, pos->line, pos->column, GC_ELIMIT, "more than %d "
+        return fx_fail(err, pos->line, pos->column, GC_ELIMIT, "more than %d "
                     "derivations in one case", NET_MAX_DERIVS);
     size_t nq = p->layout.quantities.n;
     if (!n->qd && !(n->qd = calloc(nq ? nq : 1, sizeof *n->qd)))
@@ -1070,7 +1060,7 @@ static int add_derivation(gc_net *n, const gc_problem *p,
     }
     size_t na = gc_fx_n_answers(P);
     if (na == 0)
-        return fail(err, pos->line, pos->column, GC_EINVAL, "derivation %s "
+        return fx_fail(err, pos->line, pos->column, GC_EINVAL, "derivation %s "
                     "gives no answer (d%s/dW = ..., d%s/ds = ...)", name,
                     lname, lname);
     size_t maxn = 0;
@@ -1101,7 +1091,7 @@ static int add_derivation(gc_net *n, const gc_problem *p,
                 dup |= n->hmap[j].of == t->of && n->hmap[j].wrt == t->wrt;
             if (dup) continue;
             if (n->n_hess >= NET_MAX_HESSIANS)
-                return fail(err, gc_fx_answer_line(P, i), 1, GC_ELIMIT,
+                return fx_fail(err, gc_fx_answer_line(P, i), 1, GC_ELIMIT,
                             "more than %d Hessian blocks in one case",
                             NET_MAX_HESSIANS);
             net_jac *m = &n->hmap[n->n_hess];
@@ -1119,7 +1109,7 @@ static int add_derivation(gc_net *n, const gc_problem *p,
                 dup |= n->jmap[j].of == t->of && n->jmap[j].wrt == t->wrt;
             if (dup) continue;
             if (n->n_jac >= NET_MAX_JACOBIANS)
-                return fail(err, gc_fx_answer_line(P, i), 1, GC_ELIMIT,
+                return fx_fail(err, gc_fx_answer_line(P, i), 1, GC_ELIMIT,
                             "more than %d Jacobian blocks in one case",
                             NET_MAX_JACOBIANS);
             net_jac *m = &n->jmap[n->n_jac];
@@ -1145,7 +1135,7 @@ static int add_derivation(gc_net *n, const gc_problem *p,
                 if (t->kind == GC_TARGET_HESSIAN && !strcmp(t->of->name, D->hess[h].of))
                     break;
             }
-            fail(err, gc_fx_answer_line(P, i < na ? i : 0), 1, GC_EINVAL,
+            fx_fail(err, gc_fx_answer_line(P, i < na ? i : 0), 1, GC_EINVAL,
                  "d2%s/d%s d%s is checked against the derivative of this "
                  "derivation's own d%s/d%s: give d%s/d%s too", lname,
                  D->hess[h].of, D->hess[h].wrt, lname, D->hess[h].of, lname,
