@@ -104,7 +104,9 @@ int gc_exec_alloc(const gc_problem *p, const gc_step *step, int threads,
     int can = p->model->forward_batch && p->model->batch_work;
     x->batched = can && (batch == GC_BATCH_ON ||
                          (batch == GC_BATCH_AUTO &&
-                          p->layout.params.n >= GC_BATCH_MIN_PARAMS));
+                          (p->layout.params.n >= GC_BATCH_MIN_PARAMS ||
+                          p->layout.params.n <
+                              p->model->batch_exact_below)));
     x->w = calloc((size_t)x->threads, sizeof *x->w);
     size_t np = p->layout.params.n, nq = p->layout.quantities.n;
     x->idx = malloc((np > nq ? np : nq ? nq : 1) * sizeof *x->idx);

@@ -17,7 +17,9 @@ extern "C" {
 /* How loss values are evaluated. */
 typedef enum {
     GC_BATCH_AUTO = 0, /* batched when the model has forward_batch and at
-                          least GC_BATCH_MIN_PARAMS parameter entries */
+                          least GC_BATCH_MIN_PARAMS parameter entries, or
+                          fewer than its batch_exact_below (model.h: there
+                          its batch gives the serial path's numbers) */
     GC_BATCH_OFF,      /* one forward() per value: the serial path's
                           numbers, to the bit, on any number of threads */
     GC_BATCH_ON        /* batched whenever the model has forward_batch */

@@ -125,6 +125,13 @@ typedef struct {
     int (*forward_batch_tap)(const gc_problem *p, const double *theta,
                              const gc_tap *taps, size_t n, double *losses,
                              double *work);
+    /* Optional (0 if not): on problems with fewer parameter entries than
+     * this, forward_batch gives forward()'s losses to the bit, so batching
+     * changes no number and GC_BATCH_AUTO batches them too (exec.h).  The
+     * case-defined networks set it (their batch replays the interpreter's
+     * kernels, src/fx/tape.c); the compiled models' batches have
+     * round-off of their own and leave it 0. */
+    size_t batch_exact_below;
 } gc_model_type;
 
 /* A model instantiated with dims and inputs: what the engine evaluates. */

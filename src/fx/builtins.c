@@ -106,6 +106,7 @@ static int call_if(ev *E, const node *n, val *out)
         return fx_fail(E->err, n->kid[0]->line, n->kid[0]->col, GC_EINVAL,
                        "the condition of if must be one number, found %s",
                        fx_describe(&c, d, sizeof d));
+    if (E->P->tape) fx_tape_guard(E->P->tape, &c, c.v[0] != 0);
     return fx_eval(E, n->kid[c.v[0] != 0 ? 1 : 2], out);
 }
 
@@ -114,17 +115,23 @@ static int call_unary(ev *E, const node *n, const val *a, val *out)
 {
     int st = fx_new_val(E, n, a[0].rank, a[0].shape, a[0].base, out);
     if (st) return st;
-    if ((n->op == B_TANH || n->op == B_SIGMOID) && out->size >= 4) {
+    fx_unary_kernel(n->op, a[0].v, out->v, out->size);
+    if (E->P->tape) fx_tape_op(E->P->tape, TOP_UN, n->op, &a[0], NULL, out,
+                               0, 0, 0);
+    return GC_OK;
+}
+
+void fx_unary_kernel(int id, const double *a, double *out, size_t n)
+{
+    if ((id == B_TANH || id == B_SIGMOID) && n >= 4) {
         /* the compiled models' vector tanh and sigmoid (vecmath.c): a
          * network's activations, and the same bits as those models */
-        memcpy(out->v, a[0].v, out->size * sizeof *out->v);
-        if (n->op == B_TANH) gc_vtanh(out->v, out->size);
-        else gc_vsigmoid(out->v, out->size);
-        return GC_OK;
+        if (out != a) memcpy(out, a, n * sizeof *out);
+        if (id == B_TANH) gc_vtanh(out, n);
+        else gc_vsigmoid(out, n);
+        return;
     }
-    for (size_t i = 0; i < out->size; i++)
-        out->v[i] = unary_fn[n->op](a[0].v[i]);
-    return GC_OK;
+    for (size_t i = 0; i < n; i++) out[i] = unary_fn[id](a[i]);
 }
 
 /* Entry by entry on two arguments, a scalar applying to every entry:
@@ -143,33 +150,46 @@ static int call_reduce(ev *E, const node *n, const val *a, val *out)
 {
     int id = n->op;
     char d[96], d2[96];
-    double s;
-    switch (id) {
-    case B_MIN: case B_MAX:
+    if (id == B_MIN || id == B_MAX) {
         if (a[0].size == 0)
             return fx_fail(E->err, n->line, n->col, GC_EINVAL, "%s of no "
                            "entries", n->name);
-        s = a[0].v[0];
-        for (size_t i = 1; i < a[0].size; i++)
-            s = id == B_MIN ? fmin(s, a[0].v[i]) : fmax(s, a[0].v[i]);
+    } else if (id == B_DOT && !fx_same_shape(&a[0], &a[1])) {
+        return fx_fail(E->err, n->line, n->col, GC_EINVAL, "dot needs "
+                       "two values of the same shape, found %s and %s",
+                       fx_describe(&a[0], d, sizeof d),
+                       fx_describe(&a[1], d2, sizeof d2));
+    }
+    double s = fx_reduce_kernel(id, a[0].v, id == B_DOT ? a[1].v : NULL,
+                                a[0].size);
+    int st = fx_scalar_val(E, n, s, out);
+    if (!st && E->P->tape)
+        fx_tape_op(E->P->tape, TOP_RED, id, &a[0], id == B_DOT ? &a[1] : NULL,
+                   out, a[0].size, 0, 0);
+    return st;
+}
+
+double fx_reduce_kernel(int id, const double *a, const double *b, size_t n)
+{
+    double s;
+    switch (id) {
+    case B_MIN: case B_MAX:
+        s = a[0];
+        for (size_t i = 1; i < n; i++)
+            s = id == B_MIN ? fmin(s, a[i]) : fmax(s, a[i]);
         break;
     case B_DOT:
-        if (!fx_same_shape(&a[0], &a[1]))
-            return fx_fail(E->err, n->line, n->col, GC_EINVAL, "dot needs "
-                           "two values of the same shape, found %s and %s",
-                           fx_describe(&a[0], d, sizeof d),
-                           fx_describe(&a[1], d2, sizeof d2));
         s = 0;
-        for (size_t i = 0; i < a[0].size; i++) s += a[0].v[i] * a[1].v[i];
+        for (size_t i = 0; i < n; i++) s += a[i] * b[i];
         break;
     default:   /* sum, prod, norm */
         s = id == B_PROD ? 1 : 0;
-        for (size_t i = 0; i < a[0].size; i++)
-            s = id == B_PROD ? s * a[0].v[i]
-              : id == B_SUM ? s + a[0].v[i] : s + a[0].v[i] * a[0].v[i];
+        for (size_t i = 0; i < n; i++)
+            s = id == B_PROD ? s * a[i]
+              : id == B_SUM ? s + a[i] : s + a[i] * a[i];
         if (id == B_NORM) s = sqrt(s);
     }
-    return fx_scalar_val(E, n, s, out);
+    return s;
 }
 
 /* softmax(v)_i = exp(v_i - m) / sum_j exp(v_j - m), m = max_j v_j so that
@@ -180,12 +200,19 @@ static int call_softmax(ev *E, const node *n, const val *a, val *out)
     if ((st = want_rank(E, n, &a[0], 1, 1, "softmax takes a vector")) ||
         (st = fx_new_val(E, n, 1, a[0].shape, a[0].base, out)))
         return st;
-    double m = -INFINITY, s = 0;
-    for (size_t i = 0; i < a[0].size; i++) m = fmax(m, a[0].v[i]);
-    for (size_t i = 0; i < a[0].size; i++)
-        s += out->v[i] = exp(a[0].v[i] - m);
-    for (size_t i = 0; i < a[0].size; i++) out->v[i] /= s;
+    fx_softmax_kernel(a[0].v, out->v, a[0].size);
+    if (E->P->tape) fx_tape_op(E->P->tape, TOP_SOFTMAX, 0, &a[0], NULL, out,
+                               a[0].size, 0, 0);
     return GC_OK;
+}
+
+void fx_softmax_kernel(const double *a, double *out, size_t n)
+{
+    double m = -INFINITY, s = 0;
+    for (size_t i = 0; i < n; i++) m = fmax(m, a[i]);
+    for (size_t i = 0; i < n; i++)
+        s += out[i] = exp(a[i] - m);
+    for (size_t i = 0; i < n; i++) out[i] /= s;
 }
 
 /* transpose(A): a scalar or vector is its own transpose. */
@@ -202,6 +229,8 @@ static int call_transpose(ev *E, const node *n, const val *a, val *out)
     for (size_t i = 0; i < sh[0]; i++)
         for (size_t j = 0; j < sh[1]; j++)
             out->v[i * sh[1] + j] = a[0].v[j * sh[0] + i];
+    if (E->P->tape) fx_tape_op(E->P->tape, TOP_TRANS, 0, &a[0], NULL, out,
+                               sh[0], sh[1], 0);
     return GC_OK;
 }
 
@@ -227,6 +256,8 @@ static int call_outer(ev *E, const node *n, const val *a, val *out)
     for (size_t i = 0; i < a[0].size; i++)
         for (size_t j = 0; j < a[1].size; j++)
             out->v[i * a[1].size + j] = a[0].v[i] * a[1].v[j];
+    if (E->P->tape) fx_tape_op(E->P->tape, TOP_OUTER, 0, &a[0], &a[1], out,
+                               a[0].size, a[1].size, 0);
     return GC_OK;
 }
 
@@ -248,6 +279,8 @@ static int call_diag(ev *E, const node *n, const val *a, val *out)
             return st;
         for (size_t i = 0; i < a[0].shape[0]; i++)
             out->v[i] = a[0].v[i * a[0].shape[0] + i];
+        if (E->P->tape) fx_tape_op(E->P->tape, TOP_DIAGM, 0, &a[0], NULL,
+                                   out, a[0].shape[0], 0, 0);
         return GC_OK;
     }
     size_t sh[2] = {a[0].shape[0], a[0].shape[0]};
@@ -255,6 +288,8 @@ static int call_diag(ev *E, const node *n, const val *a, val *out)
     if ((st = fx_new_val(E, n, 2, sh, bs, out))) return st;
     memset(out->v, 0, out->size * sizeof *out->v);
     for (size_t i = 0; i < sh[0]; i++) out->v[i * sh[0] + i] = a[0].v[i];
+    if (E->P->tape) fx_tape_op(E->P->tape, TOP_DIAGV, 0, &a[0], NULL, out,
+                               sh[0], 0, 0);
     return GC_OK;
 }
 
@@ -264,6 +299,10 @@ static int call_construct(ev *E, const node *n, const val *a, val *out)
 {
     int id = n->op, rank = 1, st;
     size_t sh[2];
+    if (E->P->tape) {
+        fx_tape_need_const(E->P->tape, &a[0], "a size");
+        if (n->n == 2) fx_tape_need_const(E->P->tape, &a[1], "a size");
+    }
     if ((st = size_arg(E, n->kid[0], &a[0], &sh[0]))) return st;
     if (id == B_EYE) { sh[1] = sh[0]; rank = 2; }
     else if (n->n == 2) {
@@ -274,6 +313,7 @@ static int call_construct(ev *E, const node *n, const val *a, val *out)
     for (size_t i = 0; i < out->size; i++)
         out->v[i] = id == B_ONES ? 1.0
                   : id == B_ZEROS ? 0.0 : (i % (sh[0] + 1) == 0);
+    if (E->P->tape) fx_tape_const(E->P->tape, out);
     return GC_OK;
 }
 

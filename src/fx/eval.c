@@ -26,6 +26,14 @@ static int eval_array(ev *E, const node *n, long lo, long hi, val *out)
     val acc, t;
     int st = GC_OK;
     memset(&acc, 0, sizeof acc);
+    fx_tape *T = E->P->tape;
+    int *ptid = NULL;            /* recording: the terms' tape values */
+    size_t *poff = NULL;
+    if (T) {
+        ptid = malloc(len * sizeof *ptid);
+        poff = malloc(len * sizeof *poff);
+        if (!ptid || !poff) fx_tape_spoil(T, "out of memory");
+    }
     for (long i = lo; i <= hi; i++) {
         *slot = (double)i;
         if ((st = fx_eval(E, n->kid[2], &t))) break;
@@ -59,8 +67,15 @@ static int eval_array(ev *E, const node *n, long lo, long hi, val *out)
         }
         memcpy(acc.v + (size_t)(i - lo) * t.size, t.v,
                t.size * sizeof *t.v);
+        if (ptid && poff) {
+            ptid[i - lo] = t.tid;
+            poff[i - lo] = t.toff;
+        }
     }
     *slot = saved;
+    if (!st && T && ptid && poff) fx_tape_stack(T, ptid, poff, len, &acc);
+    free(ptid);
+    free(poff);
     if (!st) *out = acc;
     return st;
 }
@@ -112,6 +127,7 @@ static int index_of(ev *E, const node *n, long *out)
     if (int_value(E, n, out, 0)) return fx_charge(E, n, 1);
     val v;
     int st = fx_eval(E, n, &v);
+    if (!st && E->P->tape) fx_tape_need_const(E->P->tape, &v, "an index");
     return st ? st : fx_as_index(E, n, &v, out);
 }
 
@@ -124,7 +140,11 @@ static int eval_sum(ev *E, const node *n, val *out)
         return st;
     if (n->op == 2) return eval_array(E, n, lo, hi, out);
     int prod = n->op;
-    if (hi < lo) return fx_scalar_val(E, n, prod ? 1.0 : 0.0, out);
+    if (hi < lo) {
+        if ((st = fx_scalar_val(E, n, prod ? 1.0 : 0.0, out))) return st;
+        if (E->P->tape) fx_tape_const(E->P->tape, out);
+        return GC_OK;
+    }
     if (hi - lo + 1 > GC_FX_MAX_SUM)
         return fx_fail(E->err, n->line, n->col, GC_ELIMIT, "%s over %ld terms "
                        "(%ld to %ld): more than %ld (GC_FX_MAX_SUM)",
@@ -151,6 +171,8 @@ static int eval_sum(ev *E, const node *n, val *out)
     }
     memcpy(acc.v, tmp, acc.size * sizeof *tmp);
     free(tmp);
+    acc.tid = first.tid;      /* the same value, moved */
+    acc.toff = first.toff;
     for (long i = lo + 1; i <= hi; i++) {
         arena_mark m1 = fx_arena_save(A);
         *slot = (double)i;
@@ -166,8 +188,12 @@ static int eval_sum(ev *E, const node *n, val *out)
             goto done;
         }
         if ((st = fx_charge(E, n, (double)acc.size))) goto done;
+        val prev = acc;
         for (size_t k = 0; k < acc.size; k++)
             acc.v[k] = prod ? acc.v[k] * t.v[k] : acc.v[k] + t.v[k];
+        if (E->P->tape)       /* as fx_binary_kernel computes it */
+            fx_tape_op(E->P->tape, TOP_BIN, prod ? '*' : '+', &prev, &t,
+                       &acc, 0, 0, 0);
         fx_arena_restore(A, m1);
     }
     *out = acc;
@@ -395,6 +421,7 @@ static int eval_index(ev *E, const node *n, val *out)
         }
         size_t stride = b.size / b.shape[0];
         b.v += (size_t)(k - lo) * stride;
+        b.toff += (size_t)(k - lo) * stride;
         b.size = stride;
         for (int a = 1; a < b.rank; a++) {
             b.shape[a - 1] = b.shape[a];
@@ -452,6 +479,10 @@ static int eval_block(ev *E, const node *n, val *out)
     }
     out->size = n->blk->size;
     out->v = (double *)(base + n->blk->offset);   /* read only */
+    if (E->P->tape) {
+        if (n->fam == FAM_PARAM) fx_tape_param(E->P->tape, out, n->blk->offset);
+        else if (n->fam == FAM_INPUT) fx_tape_const(E->P->tape, out);
+    }
     return GC_OK;
 }
 
@@ -463,6 +494,7 @@ static int eval_neg(ev *E, const node *n, val *out)
         (st = fx_new_val(E, n, a.rank, a.shape, a.base, out)))
         return st;
     for (size_t i = 0; i < a.size; i++) out->v[i] = -a.v[i];
+    if (E->P->tape) fx_tape_op(E->P->tape, TOP_NEG, 0, &a, NULL, out, 0, 0, 0);
     return GC_OK;
 }
 
@@ -491,8 +523,11 @@ int fx_eval(ev *E, const node *n, val *out)
     }
     if ((st = fx_charge(E, n, 1))) goto done;
     switch (n->k) {
-    case N_NUM: st = fx_scalar_val(E, n, n->num, out); break;
-    case N_SLOT: st = fx_scalar_val(E, n, E->P->slots[n->slot], out); break;
+    case N_NUM: case N_SLOT:
+        st = fx_scalar_val(E, n, n->k == N_NUM ? n->num
+                                 : E->P->slots[n->slot], out);
+        if (!st && E->P->tape) fx_tape_const(E->P->tape, out);
+        break;
     case N_BLOCK: st = eval_block(E, n, out); break;
     case N_DEF: st = eval_def(E, n, out); break;
     case N_INDEX: st = eval_index(E, n, out); break;

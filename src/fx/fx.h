@@ -27,6 +27,9 @@ typedef struct {
     int base[GC_FX_MAX_RANK];
     size_t size;
     double *v;               /* owned by whoever filled the value */
+    int tid;                 /* while a tape records (tape.c): the tape
+                                value holding it, 0 if none */
+    size_t toff;             /* and where in that tape value it starts */
 } gc_fx_value;
 
 void gc_fx_value_clear(gc_fx_value *v);

@@ -186,6 +186,7 @@ struct gc_fx_program {
     int hessians;          /* second derivatives (d2L/dA dB) allowed */
     int later_defs;        /* a definition may use later ones */
     size_t next_def;       /* later_defs: the next declared definition */
+    struct fx_tape *tape;  /* recording a tape (tape.c), or NULL */
     gc_fx_store_fn store;  /* told each definition value computed */
     void *store_ctx;
     double pass_work;      /* operations since gc_fx_set_point */
@@ -341,6 +342,50 @@ int fx_binary(ev *E, const node *at, long ol, long oc, int op,
  * right. */
 int fx_matmul(ev *E, const node *at, long ol, long oc, const val *a,
               const val *b, val *out);
+
+/* The arithmetic of values, shared by the evaluator and a tape's replay
+ * (tape.c) so that both compute the same bits: z = x op y entry by entry,
+ * a side flagged scalar applying its one entry to every entry (values.c);
+ * the matrix product of an n x k and a k x m matrix (values.c); the
+ * builtins' kernels (builtins.c). */
+void fx_binary_kernel(int op, const double *x, int x_scalar,
+                      const double *y, int y_scalar, double *z, size_t n);
+void fx_matmul_kernel(const double *a, const double *b, size_t n, size_t k,
+                      size_t m, double *out);
+void fx_unary_kernel(int id, const double *a, double *out, size_t n);
+double fx_reduce_kernel(int id, const double *a, const double *b, size_t n);
+void fx_softmax_kernel(const double *a, double *out, size_t n);
+
+/* -------------------------------------------------------- tapes (tape.c) */
+
+/* A tape: the primitive operations one pass of a forward program made,
+ * with their shapes, recorded while P->tape is set; replayed for many
+ * perturbed copies of theta at once (gc_fx_tape_replay, fx.h).  The
+ * evaluator tells it each value it makes through these hooks (a value's
+ * tid says which tape value it is); a value made by an operation without a
+ * hook has tid 0, and using it spoils the tape (it is then not used). */
+typedef struct fx_tape fx_tape;
+/* x (made from numbers and inputs only) is a constant of the tape. */
+void fx_tape_const(fx_tape *T, val *x);
+/* x is parameter block entries theta[off ..]. */
+void fx_tape_param(fx_tape *T, val *x, size_t off);
+/* out = op(a, b) (b NULL for one operand): kind is a TOP_* of tape.c,
+ * sub its operator or builtin id, d0..d2 its sizes. */
+enum { TOP_BIN, TOP_NEG, TOP_UN, TOP_RED, TOP_SOFTMAX, TOP_TRANS,
+       TOP_OUTER, TOP_DIAGV, TOP_DIAGM, TOP_MATMUL, TOP_GUARD, TOP_PUT };
+void fx_tape_op(fx_tape *T, int kind, int sub, const val *a, const val *b,
+                val *out, size_t d0, size_t d1, size_t d2);
+/* out = array(...) of len terms, term i being tape value tid[i] from
+ * off[i]. */
+void fx_tape_stack(fx_tape *T, const int *tid, const size_t *off,
+                   size_t len, val *out);
+/* if(c, ...) took the branch `taken`: copies where c decides otherwise
+ * are evaluated by the interpreter instead. */
+void fx_tape_guard(fx_tape *T, const val *c, int taken);
+/* A value used as an index or bound must be a constant. */
+void fx_tape_need_const(fx_tape *T, const val *x, const char *why);
+/* Something the tape cannot replay was met. */
+void fx_tape_spoil(fx_tape *T, const char *why);
 
 /* ---------------------------------------------------- answers (program.c) */
 

@@ -43,6 +43,8 @@
 #include "fx/network.h"
 #include "fx/fx.h"
 #include "fx/fx_impl.h"
+#include "fx/tape.h"
+#include "gradcheck/exec.h"
 #include "gradcheck/layout.h"
 
 #include <ctype.h>
@@ -81,6 +83,8 @@ typedef struct {
      * passes at the same point (localisation) */
     double *base_theta, *base_q;
     int have_base;
+    double *tw;              /* a one-copy replay of the tape: its scratch
+                                (NULL until the tape is recorded) */
 } net_inst;
 
 /* A Jacobian block: all answers d(of)/d(wrt) of one derivation. */
@@ -135,6 +139,9 @@ struct gc_net {
     size_t n_jac;
     net_jac hmap[NET_MAX_HESSIANS];
     size_t n_hess;
+    fx_tape *tape;           /* the pass at the case's point as primitive
+                                operations (tape.c), or NULL: no batched
+                                forward pass */
     double *qd, *vals;       /* derivations' scratch (calling thread) */
     size_t n_vals;
 };
@@ -164,6 +171,13 @@ static int net_layout(const long *dims, gc_layout *out)
 
 static double net_forward(const gc_problem *p, const double *theta,
                           const gc_tap *tap, double *q, double *work);
+static size_t net_batch_work(const gc_problem *p, size_t n_copies);
+static int net_forward_batch(const gc_problem *p, const double *theta,
+                             const size_t *k, const double *x, size_t nc,
+                             double *losses, double *work);
+static int net_forward_batch_tap(const gc_problem *p, const double *theta,
+                                 const gc_tap *taps, size_t nc,
+                                 double *losses, double *work);
 
 int gc_net_alloc(const char *name, const char *title, const char *file,
                  gc_net **out)
@@ -420,6 +434,7 @@ typedef struct {
     int mode;
     double *q;
     const gc_tap *tap;
+    fx_tape *tape;           /* recording (record_tape), or NULL */
 } store_ctx;
 
 static void describe_shape(int rank, const size_t *shape, char *buf,
@@ -508,6 +523,7 @@ static int store(void *ctxp, size_t di, const long *idx, int n_idx,
     if (t && t->index >= off && t->index < off + d->inner)
         v->v[t->index - off] += t->delta;
     memcpy(ctx->q + off, v->v, d->inner * sizeof *v->v);
+    if (ctx->tape) fx_tape_own(ctx->tape, v, off);
     return GC_OK;
 }
 
@@ -545,6 +561,8 @@ again:
     }
     if (got) got->busy = 1;
     pthread_mutex_unlock(&n->mu);
+    if (got && n->tape && !got->tw)
+        got->tw = malloc((fx_tape_work(n->tape, 1) + 1) * sizeof *got->tw);
     return got;
 }
 
@@ -566,7 +584,7 @@ static double pass_from(gc_net *n, net_inst *in, const double *theta,
                         const gc_tap *tap, size_t from, gc_error *err)
 {
     size_t nq = n->prob->layout.quantities.n;
-    store_ctx ctx = {n, MODE_RUN, in->q, tap};
+    store_ctx ctx = {n, MODE_RUN, in->q, tap, NULL};
     if (from) memcpy(in->q, in->base_q, nq * sizeof *in->q);
     else memset(in->q, 0, (nq ? nq : 1) * sizeof *in->q);
     gc_fx_set_store(in->prog, store, &ctx);
@@ -637,10 +655,45 @@ static void base_alloc(gc_net *n, net_inst *in)
     }
 }
 
+/* The pass as a one-copy replay of the tape (tape.c): the interpreter's
+ * kernels on the operations it recorded, so the same bits without the
+ * cost of interpreting the syntax trees.  0 when the copy needs the
+ * interpreter (a guard decided otherwise, other inputs). */
+static int replay_one(gc_net *n, net_inst *in, const double *theta,
+                      const gc_tap *tap, double *q, double *L)
+{
+    size_t none = (size_t)-1;
+    unsigned char redo;
+    if (fx_tape_replay(n->tape, theta, &none, theta, tap, 1, 1,
+                       n->bare.inputs, L, &redo, in->tw) || redo)
+        return 0;
+    if (q) fx_tape_quantities(n->tape, in->tw, q);
+    return 1;
+}
+
 static double net_forward(const gc_problem *p, const double *theta,
                           const gc_tap *tap, double *q, double *work)
 {
     (void)work;
+    gc_net *n = (gc_net *)(void *)p->model;
+    net_inst *in = take(n);
+    if (!in) return NAN;
+    gc_error err;
+    double L;
+    if (in->tw && replay_one(n, in, theta, tap, q, &L)) {
+        give_back(n, in);
+        return L;
+    }
+    L = run_pass(n, in, theta, tap, &err);
+    if (q)
+        memcpy(q, in->q, n->prob->layout.quantities.n * sizeof *q);
+    give_back(n, in);
+    return L;
+}
+
+double gc_net_forward_interpreted(const gc_problem *p, const double *theta,
+                                  const gc_tap *tap, double *q)
+{
     gc_net *n = (gc_net *)(void *)p->model;
     net_inst *in = take(n);
     if (!in) return NAN;
@@ -652,9 +705,110 @@ static double net_forward(const gc_problem *p, const double *theta,
     return L;
 }
 
+int gc_net_has_tape(const gc_problem *p)
+{
+    return ((const gc_net *)(const void *)p->model)->tape != NULL;
+}
+
 static int set_forward(gc_net *n, gc_problem *p, const double *theta,
                        const char *text, size_t len, const gc_net_pos *pos,
                        gc_error *err);
+
+/* ------------------------------------------------------ batched passes */
+
+/* The pass at theta recorded as a tape (tape.c).  A network the tape
+ * cannot replay (array(...), an index that depends on parameters) keeps
+ * forward_batch NULL: every loss is an interpreted pass, as before. */
+static void record_tape(gc_net *n, const double *theta)
+{
+    net_inst *in = &n->inst[0];
+    size_t nq = n->prob->layout.quantities.n;
+    fx_tape *T = fx_tape_alloc(nq);
+    if (!T) return;
+    gc_error err;
+    store_ctx ctx = {n, MODE_RUN, in->q, NULL, T};
+    memset(in->q, 0, (nq ? nq : 1) * sizeof *in->q);
+    gc_fx_set_store(in->prog, store, &ctx);
+    gc_fx_set_point(in->prog, theta, NULL);
+    gc_fx_record(in->prog, T);
+    gc_fx_value v;
+    int st = GC_OK;
+    for (size_t i = 0; i < n->n_order && !st; i++)
+        st = gc_fx_def_eval(in->prog, n->order[i].def, n->order[i].idx, &v,
+                            &err);
+    if (!st) st = gc_fx_def_eval(in->prog, n->loss, NULL, &v, &err);
+    gc_fx_record(in->prog, NULL);
+    if (!st)
+        st = fx_tape_finish(T, &v, n->bare.inputs,
+                            n->bare.layout.inputs.n,
+                            n->bare.layout.params.n);
+    in->have_base = 0;
+    if (st) {
+        fx_tape_free(T);
+        return;
+    }
+    n->tape = T;
+    n->type.forward_batch = net_forward_batch;
+    n->type.batch_work = net_batch_work;
+    n->type.forward_batch_tap = net_forward_batch_tap;
+    n->type.batch_exact_below = GC_BATCH_MIN_PARAMS;
+}
+
+/* work: the tape's scratch, a copy of theta (for copies the interpreter
+ * evaluates), and the copies' redo flags. */
+static size_t net_batch_work(const gc_problem *p, size_t n_copies)
+{
+    const gc_net *n = (const gc_net *)(const void *)p->model;
+    return fx_tape_work(n->tape, n_copies) + p->layout.params.n +
+           n_copies / sizeof(double) + 1;
+}
+
+/* Below GC_BATCH_MIN_PARAMS entries every copy runs the interpreter's own
+ * kernels (the losses are forward()'s to the bit, so batching changes no
+ * number); from there on a parameter matrix times the copies' vectors is
+ * one matrix-matrix product. */
+static int net_forward_batch(const gc_problem *p, const double *theta,
+                             const size_t *k, const double *x, size_t nc,
+                             double *losses, double *work)
+{
+    const gc_net *n = (const gc_net *)(const void *)p->model;
+    size_t np = p->layout.params.n;
+    double *th = work + fx_tape_work(n->tape, nc);
+    unsigned char *redo = (unsigned char *)(th + np);
+    int st = fx_tape_replay(n->tape, theta, k, x, NULL, nc,
+                            np < GC_BATCH_MIN_PARAMS, p->inputs, losses,
+                            redo, work);
+    if (st) return st;
+    int copied = 0;
+    for (size_t c = 0; c < nc; c++) {
+        if (!redo[c]) continue;
+        /* a guard decided otherwise: the interpreter */
+        if (!copied) memcpy(th, theta, np * sizeof *th);
+        copied = 1;
+        th[k[c]] = x[c];
+        losses[c] = net_forward(p, th, NULL, NULL, NULL);
+        th[k[c]] = theta[k[c]];
+    }
+    return GC_OK;
+}
+
+/* Taps replay with the interpreter's kernels: forward()'s losses to the
+ * bit, as batch.c relies on. */
+static int net_forward_batch_tap(const gc_problem *p, const double *theta,
+                                 const gc_tap *taps, size_t nc,
+                                 double *losses, double *work)
+{
+    const gc_net *n = (const gc_net *)(const void *)p->model;
+    size_t np = p->layout.params.n;
+    double *th = work + fx_tape_work(n->tape, nc);
+    unsigned char *redo = (unsigned char *)(th + np);
+    int st = fx_tape_replay(n->tape, theta, NULL, NULL, taps, nc, 1,
+                            p->inputs, losses, redo, work);
+    if (st) return st;
+    for (size_t c = 0; c < nc; c++)
+        if (redo[c]) losses[c] = net_forward(p, theta, &taps[c], NULL, NULL);
+    return GC_OK;
+}
 
 int gc_net_set_forward(gc_net *n, gc_problem *p, const double *theta,
                        const char *text, size_t len, const gc_net_pos *pos,
@@ -747,7 +901,7 @@ static int set_forward(gc_net *n, gc_problem *p, const double *theta,
     }
 
     /* the first pass: shapes, index ranges, the order of the entries */
-    store_ctx ctx = {n, MODE_INFER, NULL, NULL};
+    store_ctx ctx = {n, MODE_INFER, NULL, NULL, NULL};
     gc_fx_set_store(P, store, &ctx);
     gc_fx_set_point(P, theta, NULL);
     gc_fx_value v;
@@ -857,6 +1011,7 @@ static int set_forward(gc_net *n, gc_problem *p, const double *theta,
         map_pos(pos, err);
         return GC_EINVAL;
     }
+    record_tape(n, theta);
     memset(err, 0, sizeof *err);
     set_file(err, n->file);
     return GC_OK;
@@ -1188,6 +1343,7 @@ void gc_net_free(gc_net *n)
         free(n->inst[i].q);
         free(n->inst[i].base_theta);
         free(n->inst[i].base_q);
+        free(n->inst[i].tw);
     }
     free(n->inst);
     for (size_t i = 0; i < NET_MAX_DERIVS; i++) {
@@ -1202,6 +1358,7 @@ void gc_net_free(gc_net *n)
     free(n->order);
     free(n->soff);
     free(n->qpos);
+    fx_tape_free(n->tape);
     free(n->text);
     free(n->file);
     free(n->title);

@@ -50,6 +50,13 @@ int gc_net_set_forward(gc_net *n, gc_problem *p, const double *theta,
                        gc_error *err);
 /* The loss's name: the last definition of the forward pass. */
 const char *gc_net_loss_name(const gc_net *n);
+/* The forward pass of a case-defined network's problem p by the formula
+ * interpreter alone (forward() replays the recorded tape when it can,
+ * src/fx/tape.c): what the tests compare the tape with. */
+double gc_net_forward_interpreted(const gc_problem *p, const double *theta,
+                                  const gc_tap *tap, double *q);
+/* 1 if p's network has a tape (a batched forward pass). */
+int gc_net_has_tape(const gc_problem *p);
 /* A derivation in the formula language, checked once at theta; file names
  * the text in messages (the case file, or the derivation's own file).
  * *out is owned by the network. */

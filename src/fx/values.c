@@ -145,31 +145,35 @@ int fx_binary(ev *E, const node *at, long ol, long oc, int op,
     } else if ((st = fx_new_val(E, at, shape->rank, shape->shape, shape->base,
                                 &r)))
         return st;
+    fx_binary_kernel(op, a->v, !a->rank, b->v, !b->rank, r.v, r.size);
+    if (E->P->tape) fx_tape_op(E->P->tape, TOP_BIN, op, a, b, &r, 0, 0, 0);
+    *out = r;
+    return GC_OK;
+}
+
+void fx_binary_kernel(int op, const double *x, int x_scalar,
+                      const double *y, int y_scalar, double *z, size_t n)
+{
     /* the arithmetic of a forward pass, one loop each; the rest through
      * apply2 */
-    const double *x = a->v, *y = b->v;
-    double *z = r.v;
-    size_t n = r.size;
-    if (a->rank && b->rank && (op == '+' || op == '-' || op == '*')) {
+    if (!x_scalar && !y_scalar && (op == '+' || op == '-' || op == '*')) {
         if (op == '+') for (size_t i = 0; i < n; i++) z[i] = x[i] + y[i];
         else if (op == '-') for (size_t i = 0; i < n; i++) z[i] = x[i] - y[i];
         else for (size_t i = 0; i < n; i++) z[i] = x[i] * y[i];
-    } else if (!b->rank && (op == '+' || op == '-' || op == '*')) {
+    } else if (y_scalar && (op == '+' || op == '-' || op == '*')) {
         double c = y[0];
         if (op == '+') for (size_t i = 0; i < n; i++) z[i] = x[i] + c;
         else if (op == '-') for (size_t i = 0; i < n; i++) z[i] = x[i] - c;
         else for (size_t i = 0; i < n; i++) z[i] = x[i] * c;
-    } else if (!a->rank && (op == '+' || op == '-' || op == '*')) {
+    } else if (x_scalar && (op == '+' || op == '-' || op == '*')) {
         double c = x[0];
         if (op == '+') for (size_t i = 0; i < n; i++) z[i] = c + y[i];
         else if (op == '-') for (size_t i = 0; i < n; i++) z[i] = c - y[i];
         else for (size_t i = 0; i < n; i++) z[i] = c * y[i];
     } else {
         for (size_t i = 0; i < n; i++)
-            z[i] = apply2(op, x[a->rank ? i : 0], y[b->rank ? i : 0]);
+            z[i] = apply2(op, x[x_scalar ? 0 : i], y[y_scalar ? 0 : i]);
     }
-    *out = r;
-    return GC_OK;
 }
 
 int fx_scalar_val(ev *E, const node *at, double x, val *out)
@@ -206,27 +210,35 @@ int fx_matmul(ev *E, const node *at, long ol, long oc, const val *a,
     int st = fx_new_val(E, at, rank, shape, base, out);
     if (st) return st;
     if ((st = fx_charge(E, at, (double)(n * m * k)))) return st;
+    fx_matmul_kernel(a->v, b->v, n, k, m, out->v);
+    if (E->P->tape)
+        fx_tape_op(E->P->tape, TOP_MATMUL, 0, a, b, out, n, k, m);
+    return GC_OK;
+}
+
+void fx_matmul_kernel(const double *a, const double *b, size_t n, size_t k,
+                      size_t m, double *out)
+{
     if (n * m * k >= 512 && n <= INT_MAX && m <= INT_MAX && k <= INT_MAX) {
         /* BLAS (OpenBLAS where installed): a network's W @ h in its
          * forward pass is most of the pass's time */
         if (m == 1)
             cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)k, 1.0,
-                        a->v, (int)k, b->v, 1, 0.0, out->v, 1);
+                        a, (int)k, b, 1, 0.0, out, 1);
         else if (n == 1)
             cblas_dgemv(CblasRowMajor, CblasTrans, (int)k, (int)m, 1.0,
-                        b->v, (int)m, a->v, 1, 0.0, out->v, 1);
+                        b, (int)m, a, 1, 0.0, out, 1);
         else
             cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n,
-                        (int)m, (int)k, 1.0, a->v, (int)k, b->v, (int)m,
-                        0.0, out->v, (int)m);
-        return GC_OK;
+                        (int)m, (int)k, 1.0, a, (int)k, b, (int)m,
+                        0.0, out, (int)m);
+        return;
     }
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < m; j++) {
             double s = 0;
             for (size_t q = 0; q < k; q++)
-                s += a->v[i * k + q] * b->v[q * m + j];
-            out->v[i * m + j] = s;
+                s += a[i * k + q] * b[q * m + j];
+            out[i * m + j] = s;
         }
-    return GC_OK;
 }

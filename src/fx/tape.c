@@ -1,0 +1,528 @@
+/* tape.c: a forward program's pass recorded as primitive operations and
+ * replayed for many perturbed copies of theta at once (a case-defined
+ * network's forward_batch, network.c).
+ *
+ * While P->tape is set, the evaluator hands each value it makes to the
+ * hooks here: a number, an input or a value computed from those only is a
+ * constant (its entries are kept); a parameter block read is a reference
+ * theta[off ..]; every other value is the result of one operation on
+ * earlier tape values (entry by entry arithmetic, a builtin, a matrix
+ * product), and becomes a variable with one row of entries per copy.
+ * Indexing by a constant index is a view (an offset) into a tape value;
+ * sums become chains of additions; array(...) puts its terms in place.  Control flow that depends on values
+ * becomes a guard: if(c, a, b) records c and the branch taken, and a copy
+ * whose c decides otherwise is evaluated by the interpreter instead.  An
+ * index, a bound or a size that depends on parameters, or an
+ * operation without a hook (its value has tid 0) spoils the tape: the
+ * network then has no batched forward pass.
+ *
+ * Replay runs the operations in order, each over the n copies, with the
+ * evaluator's own kernels (fx_binary_kernel, fx_unary_kernel, ...), so a
+ * copy's loss is the interpreter's to the bit, with one exception: a
+ * parameter matrix times a vector, A v_c, is one matrix-matrix product
+ * over the copies' vectors (cblas_dgemm), and the copy whose perturbed
+ * entry A_ij = theta_k + d lies in A gets the rank-one correction
+ * (A v_c)_i += d (v_c)_j, as the compiled models' forward_batch does: the
+ * same value up to round-off in the last bits (docs/performance.md).
+ */
+#include "fx/fx_impl.h"
+#include "fx/tape.h"
+
+#include <gsl/gsl_cblas.h>
+#include <limits.h>
+#include <stdint.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { TK_CONST = 1, TK_PARAM, TK_VAR };
+
+typedef struct {
+    int kind;
+    size_t size;
+    size_t pos;      /* CONST: into cdata; PARAM: into theta; VAR: into a
+                        copy's row of var_total entries */
+} tval;
+
+typedef struct {
+    int kind, sub;
+    int a, b;        /* operands' tape values (b 0: none) */
+    size_t aoff, boff, asz, bsz;
+    int a_scalar, b_scalar;
+    size_t d0, d1, d2;
+    int out;
+    size_t osz;
+    /* resolved by fx_tape_finish: the operands' kinds and where they
+     * start (pos + off), where the result goes */
+    int ak, bk;
+    size_t apos, bpos, zpos;
+} top;
+
+struct fx_tape {
+    tval *v;
+    size_t nv, capv;
+    top *op;
+    size_t nop, capop;
+    double *cdata;
+    size_t nc, capc;
+    size_t var_total;    /* entries of one copy's variables */
+    size_t max_size;     /* the largest value */
+    size_t n_guards;
+    int bad;
+    char why[160];
+    int loss;            /* the loss's tape value and offset */
+    size_t loss_off;
+    double *inputs;      /* the inputs the constants were made from */
+    size_t n_inputs, n_params;
+    size_t nq;           /* quantity entries: */
+    size_t *q_op;        /* the operation that makes entry j (a copy into
+                            a value of its own), SIZE_MAX if none */
+    size_t *q_pos;       /* where j is in a copy's variables */
+};
+
+fx_tape *fx_tape_alloc(size_t nq)
+{
+    fx_tape *T = calloc(1, sizeof *T);
+    if (!T) return NULL;
+    T->nv = 1;           /* tid 0 is "not on the tape" */
+    T->capv = 64;
+    T->v = calloc(T->capv, sizeof *T->v);
+    T->nq = nq;
+    T->q_op = malloc((nq ? nq : 1) * sizeof *T->q_op);
+    T->q_pos = malloc((nq ? nq : 1) * sizeof *T->q_pos);
+    if (!T->v || !T->q_op || !T->q_pos) { fx_tape_free(T); return NULL; }
+    for (size_t j = 0; j < nq; j++) T->q_op[j] = SIZE_MAX;
+    return T;
+}
+
+void fx_tape_free(fx_tape *T)
+{
+    if (!T) return;
+    free(T->v);
+    free(T->op);
+    free(T->cdata);
+    free(T->inputs);
+    free(T->q_op);
+    free(T->q_pos);
+    free(T);
+}
+
+void fx_tape_spoil(fx_tape *T, const char *why)
+{
+    if (T->bad) return;
+    T->bad = 1;
+    snprintf(T->why, sizeof T->why, "%s", why);
+}
+
+static int new_value(fx_tape *T, int kind, size_t size, size_t pos)
+{
+    if (T->bad) return 0;
+    if (T->nv == T->capv) {
+        tval *v = realloc(T->v, 2 * T->capv * sizeof *v);
+        if (!v) { fx_tape_spoil(T, "out of memory"); return 0; }
+        T->v = v;
+        T->capv *= 2;
+    }
+    if (T->nv >= INT_MAX) { fx_tape_spoil(T, "too many values"); return 0; }
+    T->v[T->nv] = (tval){kind, size, pos};
+    if (size > T->max_size) T->max_size = size;
+    return (int)T->nv++;
+}
+
+void fx_tape_const(fx_tape *T, val *x)
+{
+    x->tid = 0;
+    x->toff = 0;
+    if (T->bad) return;
+    if (T->nc + x->size > T->capc) {
+        size_t cap = T->capc ? 2 * T->capc : 1024;
+        while (cap < T->nc + x->size) cap *= 2;
+        double *c = realloc(T->cdata, cap * sizeof *c);
+        if (!c) { fx_tape_spoil(T, "out of memory"); return; }
+        T->cdata = c;
+        T->capc = cap;
+    }
+    memcpy(T->cdata + T->nc, x->v, x->size * sizeof *x->v);
+    x->tid = new_value(T, TK_CONST, x->size, T->nc);
+    T->nc += x->size;
+}
+
+void fx_tape_param(fx_tape *T, val *x, size_t off)
+{
+    x->tid = new_value(T, TK_PARAM, x->size, off);
+    x->toff = 0;
+}
+
+void fx_tape_need_const(fx_tape *T, const val *x, const char *why)
+{
+    if (T->bad) return;
+    if (x->tid == 0 || T->v[x->tid].kind != TK_CONST) {
+        char b[160];
+        snprintf(b, sizeof b, "%s depends on the parameters", why);
+        fx_tape_spoil(T, b);
+    }
+}
+
+static void push_op(fx_tape *T, const top *o)
+{
+    if (T->nop == T->capop) {
+        size_t cap = T->capop ? 2 * T->capop : 256;
+        top *p = realloc(T->op, cap * sizeof *p);
+        if (!p) { fx_tape_spoil(T, "out of memory"); return; }
+        T->op = p;
+        T->capop = cap;
+    }
+    T->op[T->nop++] = *o;
+}
+
+void fx_tape_op(fx_tape *T, int kind, int sub, const val *a, const val *b,
+                val *out, size_t d0, size_t d1, size_t d2)
+{
+    int ta = a->tid, tb = b ? b->tid : 0;
+    size_t aoff = a->toff, boff = b ? b->toff : 0;
+    out->tid = 0;
+    out->toff = 0;
+    if (T->bad) return;
+    if (!ta || (b && !tb)) {
+        fx_tape_spoil(T, "an operation the tape does not know");
+        return;
+    }
+    if (T->v[ta].kind == TK_CONST && (!b || T->v[tb].kind == TK_CONST)) {
+        fx_tape_const(T, out);
+        return;
+    }
+    top o = {.kind = kind, .sub = sub, .a = ta, .b = tb, .aoff = aoff,
+             .boff = boff, .asz = a->size, .bsz = b ? b->size : 0,
+             .a_scalar = a->rank == 0, .b_scalar = b ? b->rank == 0 : 0,
+             .d0 = d0, .d1 = d1, .d2 = d2, .osz = out->size};
+    o.out = new_value(T, TK_VAR, out->size, T->var_total);
+    if (!o.out) return;
+    T->var_total += out->size;
+    push_op(T, &o);
+    out->tid = o.out;
+}
+
+void fx_tape_stack(fx_tape *T, const int *tid, const size_t *off,
+                   size_t len, val *out)
+{
+    out->tid = 0;
+    out->toff = 0;
+    if (T->bad) return;
+    int all_const = 1;
+    for (size_t i = 0; i < len; i++) {
+        if (!tid[i]) {
+            fx_tape_spoil(T, "a term of array(...) the tape does not know");
+            return;
+        }
+        all_const &= T->v[tid[i]].kind == TK_CONST;
+    }
+    if (all_const) {
+        fx_tape_const(T, out);
+        return;
+    }
+    int id = new_value(T, TK_VAR, out->size, T->var_total);
+    if (!id) return;
+    T->var_total += out->size;
+    size_t piece = len ? out->size / len : 0;
+    for (size_t i = 0; i < len; i++) {
+        top o;
+        memset(&o, 0, sizeof o);
+        o.kind = TOP_PUT;     /* entries i * piece .. of the stack */
+        o.a = tid[i];
+        o.aoff = off[i];
+        o.asz = piece;
+        o.d0 = i * piece;
+        o.out = id;
+        o.osz = piece;
+        push_op(T, &o);
+    }
+    out->tid = id;
+}
+
+void fx_tape_own(fx_tape *T, gc_fx_value *x, size_t q0)
+{
+    int from = x->tid;
+    size_t off = x->toff;
+    x->tid = 0;
+    x->toff = 0;
+    if (T->bad) return;
+    if (!from) { fx_tape_spoil(T, "a definition the tape does not know"); return; }
+    if (q0 + x->size > T->nq) { fx_tape_spoil(T, "internal: quantity"); return; }
+    int id = new_value(T, TK_VAR, x->size, T->var_total);
+    if (!id) return;
+    T->var_total += x->size;
+    top o;
+    memset(&o, 0, sizeof o);
+    o.kind = TOP_PUT;
+    o.a = from;
+    o.aoff = off;
+    o.asz = x->size;
+    o.out = id;
+    o.osz = x->size;
+    push_op(T, &o);
+    for (size_t e = 0; e < x->size; e++) {
+        T->q_op[q0 + e] = T->nop - 1;
+        T->q_pos[q0 + e] = T->v[id].pos + e;
+    }
+    x->tid = id;
+}
+
+void fx_tape_guard(fx_tape *T, const val *c, int taken)
+{
+    if (T->bad) return;
+    if (!c->tid) { fx_tape_spoil(T, "a condition the tape does not know"); return; }
+    if (T->v[c->tid].kind == TK_CONST) return;
+    top o;
+    memset(&o, 0, sizeof o);
+    o.kind = TOP_GUARD;
+    o.sub = taken;
+    o.a = c->tid;
+    o.aoff = c->toff;
+    o.asz = 1;
+    push_op(T, &o);
+    T->n_guards++;
+}
+
+int fx_tape_finish(fx_tape *T, const gc_fx_value *loss, const double *inputs,
+                   size_t n_inputs, size_t n_params)
+{
+    if (!T->bad && (!loss->tid || loss->size != 1))
+        fx_tape_spoil(T, "the loss is not on the tape");
+    if (T->bad) return GC_EINVAL;
+    T->loss = loss->tid;
+    T->loss_off = loss->toff;
+    for (size_t i = 0; i < T->nop; i++) {
+        top *o = &T->op[i];
+        o->ak = T->v[o->a].kind;
+        o->apos = T->v[o->a].pos + o->aoff;
+        if (o->b) {
+            o->bk = T->v[o->b].kind;
+            o->bpos = T->v[o->b].pos + o->boff;
+        }
+        if (o->out) o->zpos = T->v[o->out].pos;
+    }
+    T->n_params = n_params;
+    T->n_inputs = n_inputs;
+    T->inputs = malloc((n_inputs ? n_inputs : 1) * sizeof *T->inputs);
+    if (!T->inputs) return GC_ENOMEM;
+    memcpy(T->inputs, inputs, n_inputs * sizeof *inputs);
+    return GC_OK;
+}
+
+const char *fx_tape_why(const fx_tape *T) { return T->bad ? T->why : ""; }
+size_t fx_tape_n_ops(const fx_tape *T) { return T->nop; }
+
+size_t fx_tape_work(const fx_tape *T, size_t n)
+{
+    /* the copies' variables, 2 operands' patched copies, a broadcast
+     * product, the copies' guard flags */
+    return n * T->var_total + 3 * T->max_size + 2 * n + 1;
+}
+
+/* ------------------------------------------------------------ replay */
+
+typedef struct {
+    const fx_tape *T;
+    const double *theta;
+    const size_t *k;     /* NULL: no parameter is perturbed */
+    const double *x;
+    double *var;         /* copy c's variables at var + c * var_total */
+} rep;
+
+/* Copy c's entries off .. off+sz of tape value id; a parameter read is
+ * patched (in scr) when the copy's perturbed entry lies in it. */
+static inline const double *at_pos(const rep *R, int kind, size_t o,
+                                   size_t sz, size_t c, double *scr)
+{
+    switch (kind) {
+    case TK_CONST:
+        return R->T->cdata + o;
+    case TK_PARAM: {
+        size_t kc = R->k ? R->k[c] : SIZE_MAX;
+        if (kc >= o && kc < o + sz) {
+            memcpy(scr, R->theta + o, sz * sizeof *scr);
+            scr[kc - o] = R->x[c];
+            return scr;
+        }
+        return R->theta + o;
+    }
+    default:
+        return R->var + c * R->T->var_total + o;
+    }
+}
+
+static const double *opnd(const rep *R, int id, size_t off, size_t sz,
+                          size_t c, double *scr)
+{
+    const tval *t = &R->T->v[id];
+    return at_pos(R, t->kind, t->pos + off, sz, c, scr);
+}
+
+static double *dst(const rep *R, int id, size_t c)
+{
+    return R->var + c * R->T->var_total + R->T->v[id].pos;
+}
+
+/* A parameter matrix (n x k) times the copies' vectors, or the copies'
+ * row vectors times a parameter matrix (k x m): one product over all
+ * copies, then each perturbed copy's rank-one correction.  0 if the
+ * operation is not of that form. */
+static int product_shared(const rep *R, const top *o, size_t n, double *scr)
+{
+    const fx_tape *T = R->T;
+    const tval *A = &T->v[o->a], *B = &T->v[o->b];
+    size_t rows = o->d0, inner = o->d1, cols = o->d2;
+    int left = A->kind == TK_PARAM && B->kind != TK_PARAM && cols == 1;
+    int right = B->kind == TK_PARAM && A->kind != TK_PARAM && rows == 1;
+    if ((!left && !right) || !R->k) return 0;
+    if (n > INT_MAX || inner > INT_MAX || rows > INT_MAX || cols > INT_MAX ||
+        T->var_total > INT_MAX)
+        return 0;
+    const tval *P = left ? A : B, *V = left ? B : A;
+    size_t poff = P->pos + (left ? o->aoff : o->boff);
+    size_t voff = left ? o->boff : o->aoff;
+    size_t vlen = inner, olen = left ? rows : cols;
+    const double *W = R->theta + poff;
+    double *Y0 = dst(R, o->out, 0);
+    size_t ld = T->var_total;
+    if (V->kind == TK_CONST) {
+        /* the same vector for every copy: one product, copied */
+        const double *v = T->cdata + V->pos + voff;
+        if (left) fx_matmul_kernel(W, v, rows, inner, 1, scr);
+        else fx_matmul_kernel(v, W, 1, inner, cols, scr);
+        for (size_t c = 0; c < n; c++)
+            memcpy(Y0 + c * ld, scr, olen * sizeof *scr);
+    } else {
+        const double *V0 = R->var + V->pos + voff;
+        if (left)      /* Y (n x rows) = V (n x inner) W^T */
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n,
+                        (int)rows, (int)inner, 1.0, V0, (int)ld, W,
+                        (int)inner, 0.0, Y0, (int)ld);
+        else           /* Y (n x cols) = V (n x inner) W */
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n,
+                        (int)cols, (int)inner, 1.0, V0, (int)ld, W,
+                        (int)cols, 0.0, Y0, (int)ld);
+    }
+    size_t psz = left ? rows * inner : inner * cols;
+    for (size_t c = 0; c < n; c++) {
+        size_t kc = R->k[c];
+        if (kc < poff || kc >= poff + psz) continue;
+        size_t r = kc - poff;
+        double d = R->x[c] - R->theta[kc];
+        const double *v = opnd(R, left ? o->b : o->a, voff, vlen, c, scr);
+        double *y = Y0 + c * ld;
+        if (left) y[r / inner] += d * v[r % inner];     /* A_ij: i, j */
+        else y[r % cols] += d * v[r / cols];            /* B_jl: l, j */
+    }
+    return 1;
+}
+
+typedef struct { size_t op, c; } tap_at;
+
+static int by_op(const void *a, const void *b)
+{
+    const tap_at *x = a, *y = b;
+    return x->op < y->op ? -1 : x->op > y->op ? 1
+         : x->c < y->c ? -1 : x->c > y->c;
+}
+
+int fx_tape_replay(const fx_tape *T, const double *theta, const size_t *k,
+                   const double *x, const gc_tap *taps, size_t n,
+                   int exact, const double *inputs, double *losses,
+                   unsigned char *redo, double *work)
+{
+    memset(redo, 0, n);
+    if (T->bad) return GC_EINVAL;
+    if (memcmp(inputs, T->inputs, T->n_inputs * sizeof *inputs) != 0) {
+        memset(redo, 1, n);          /* other inputs: the interpreter */
+        return GC_OK;
+    }
+    double *s1 = work + n * T->var_total, *s2 = s1 + T->max_size,
+           *s3 = s2 + T->max_size;
+    rep R = {T, theta, taps ? NULL : k, x, work};
+    /* taps: the copies in the order of the operations that make the
+     * entries they move */
+    tap_at *at = (tap_at *)(void *)(s3 + T->max_size);
+    size_t n_at = 0, next = 0;
+    for (size_t c = 0; taps && c < n; c++) {
+        size_t j = taps[c].index;
+        if (j < T->nq && T->q_op[j] != SIZE_MAX)
+            at[n_at++] = (tap_at){T->q_op[j], c};
+    }
+    qsort(at, n_at, sizeof *at, by_op);
+    for (size_t i = 0; i < T->nop; i++) {
+        const top *o = &T->op[i];
+        if (o->kind == TOP_MATMUL && !exact && product_shared(&R, o, n, s3))
+            continue;
+        for (size_t c = 0; c < n; c++) {
+            const double *a = at_pos(&R, o->ak, o->apos, o->asz, c, s1);
+            if (o->kind == TOP_GUARD) {
+                if ((a[0] != 0) != (o->sub != 0)) redo[c] = 1;
+                continue;
+            }
+            const double *b = o->b ? at_pos(&R, o->bk, o->bpos, o->bsz, c,
+                                            s2) : NULL;
+            double *z = work + c * T->var_total + o->zpos;
+            switch (o->kind) {
+            case TOP_BIN:
+                fx_binary_kernel(o->sub, a, o->a_scalar, b, o->b_scalar, z,
+                                 o->osz);
+                break;
+            case TOP_NEG:
+                for (size_t j = 0; j < o->osz; j++) z[j] = -a[j];
+                break;
+            case TOP_UN:
+                fx_unary_kernel(o->sub, a, z, o->osz);
+                break;
+            case TOP_RED:
+                z[0] = fx_reduce_kernel(o->sub, a, b, o->d0);
+                break;
+            case TOP_SOFTMAX:
+                fx_softmax_kernel(a, z, o->d0);
+                break;
+            case TOP_TRANS:       /* d0 x d1 from d1 x d0 */
+                for (size_t r = 0; r < o->d0; r++)
+                    for (size_t q = 0; q < o->d1; q++)
+                        z[r * o->d1 + q] = a[q * o->d0 + r];
+                break;
+            case TOP_OUTER:
+                for (size_t r = 0; r < o->d0; r++)
+                    for (size_t q = 0; q < o->d1; q++)
+                        z[r * o->d1 + q] = a[r] * b[q];
+                break;
+            case TOP_DIAGV:
+                memset(z, 0, o->osz * sizeof *z);
+                for (size_t r = 0; r < o->d0; r++) z[r * o->d0 + r] = a[r];
+                break;
+            case TOP_DIAGM:
+                for (size_t r = 0; r < o->d0; r++) z[r] = a[r * o->d0 + r];
+                break;
+            case TOP_MATMUL:
+                fx_matmul_kernel(a, b, o->d0, o->d1, o->d2, z);
+                break;
+            case TOP_PUT:
+                memcpy(z + o->d0, a, o->osz * sizeof *z);
+                break;
+            default:
+                return GC_EINVAL;
+            }
+        }
+        for (; next < n_at && at[next].op == i; next++) {
+            size_t c = at[next].c;    /* as the store hook adds it */
+            work[c * T->var_total + T->q_pos[taps[c].index]] +=
+                taps[c].delta;
+        }
+    }
+    for (size_t c = 0; c < n; c++)
+        losses[c] = opnd(&R, T->loss, T->loss_off, 1, c, s1)[0];
+    return GC_OK;
+}
+
+void gc_fx_record(gc_fx_program *prog, fx_tape *T) { prog->tape = T; }
+
+void fx_tape_quantities(const fx_tape *T, const double *work, double *q)
+{
+    for (size_t j = 0; j < T->nq; j++)
+        q[j] = T->q_op[j] == SIZE_MAX ? 0.0 : work[T->q_pos[j]];
+}
