@@ -35,9 +35,13 @@
  * program), eval.c (a tree at a point, one node kind at a time),
  * builtins.c (the builtin table and calls of builtins), values.c
  * (arithmetic on values), program.c (answers at a point), expr.c (one
- * expression); arena.c and errors.c serve them all.  A new builtin is an
+ * expression), tape.c (a pass recorded as operations and replayed for
+ * many copies); arena.c and errors.c serve them all.  A new builtin is an
  * entry in the enum below and in builtins.c; a new node kind an entry in
- * the node enum, parse.c and fx_eval's switch in eval.c.
+ * the node enum, parse.c and fx_eval's switch in eval.c.  Either must tell
+ * the tape the value it makes (fx_tape_op and friends, below) or the
+ * tape is spoiled by it (its value keeps tid 0) and networks using it
+ * keep the interpreter.
  */
 #ifndef GRADCHECK_FX_IMPL_H
 #define GRADCHECK_FX_IMPL_H

@@ -83,8 +83,8 @@ typedef struct {
      * passes at the same point (localisation) */
     double *base_theta, *base_q;
     int have_base;
-    double *tw;              /* a one-copy replay of the tape: its scratch
-                                (NULL until the tape is recorded) */
+    fx_tape_cursor cur;      /* one-copy replays of the tape (work NULL
+                                until the tape is recorded) */
 } net_inst;
 
 /* A Jacobian block: all answers d(of)/d(wrt) of one derivation. */
@@ -561,8 +561,8 @@ again:
     }
     if (got) got->busy = 1;
     pthread_mutex_unlock(&n->mu);
-    if (got && n->tape && !got->tw)
-        got->tw = malloc((fx_tape_work(n->tape, 1) + 1) * sizeof *got->tw);
+    if (got && n->tape && !got->cur.work)
+        fx_tape_cursor_alloc(n->tape, &got->cur);  /* failing: interpreter */
     return got;
 }
 
@@ -662,13 +662,8 @@ static void base_alloc(gc_net *n, net_inst *in)
 static int replay_one(gc_net *n, net_inst *in, const double *theta,
                       const gc_tap *tap, double *q, double *L)
 {
-    size_t none = (size_t)-1;
-    unsigned char redo;
-    if (fx_tape_replay(n->tape, theta, &none, theta, tap, 1, 1,
-                       n->bare.inputs, L, &redo, in->tw) || redo)
-        return 0;
-    if (q) fx_tape_quantities(n->tape, in->tw, q);
-    return 1;
+    return fx_tape_replay_one(n->tape, &in->cur, theta, tap, n->bare.inputs,
+                              L, q);
 }
 
 static double net_forward(const gc_problem *p, const double *theta,
@@ -680,7 +675,7 @@ static double net_forward(const gc_problem *p, const double *theta,
     if (!in) return NAN;
     gc_error err;
     double L;
-    if (in->tw && replay_one(n, in, theta, tap, q, &L)) {
+    if (in->cur.work && replay_one(n, in, theta, tap, q, &L)) {
         give_back(n, in);
         return L;
     }
@@ -1343,7 +1338,7 @@ void gc_net_free(gc_net *n)
         free(n->inst[i].q);
         free(n->inst[i].base_theta);
         free(n->inst[i].base_q);
-        free(n->inst[i].tw);
+        fx_tape_cursor_clear(&n->inst[i].cur);
     }
     free(n->inst);
     for (size_t i = 0; i < NET_MAX_DERIVS; i++) {

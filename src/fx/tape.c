@@ -79,6 +79,8 @@ struct fx_tape {
     size_t *q_op;        /* the operation that makes entry j (a copy into
                             a value of its own), SIZE_MAX if none */
     size_t *q_pos;       /* where j is in a copy's variables */
+    size_t *p_op;        /* the first operation that reads parameter
+                            entry k, nop if none */
 };
 
 fx_tape *fx_tape_alloc(size_t nq)
@@ -105,6 +107,7 @@ void fx_tape_free(fx_tape *T)
     free(T->inputs);
     free(T->q_op);
     free(T->q_pos);
+    free(T->p_op);
     free(T);
 }
 
@@ -302,6 +305,21 @@ int fx_tape_finish(fx_tape *T, const gc_fx_value *loss, const double *inputs,
         }
         if (o->out) o->zpos = T->v[o->out].pos;
     }
+    T->p_op = malloc((n_params ? n_params : 1) * sizeof *T->p_op);
+    if (!T->p_op) return GC_ENOMEM;
+    for (size_t j = 0; j < n_params; j++) T->p_op[j] = T->nop;
+    for (size_t i = T->nop; i-- > 0;) {
+        const top *o = &T->op[i];
+        if (o->kind == TOP_GUARD) continue;
+        for (int side = 0; side < 2; side++) {
+            int kind = side ? o->bk : o->ak;
+            size_t pos = side ? o->bpos : o->apos;
+            size_t sz = side ? o->bsz : o->asz;
+            if ((side && !o->b) || kind != TK_PARAM) continue;
+            for (size_t j = pos; j < pos + sz && j < n_params; j++)
+                T->p_op[j] = i;
+        }
+    }
     T->n_params = n_params;
     T->n_inputs = n_inputs;
     T->inputs = malloc((n_inputs ? n_inputs : 1) * sizeof *T->inputs);
@@ -427,6 +445,11 @@ static int by_op(const void *a, const void *b)
          : x->c < y->c ? -1 : x->c > y->c;
 }
 
+static int replay_ops(const fx_tape *T, const double *theta,
+                      const size_t *k, const double *x, const gc_tap *taps,
+                      size_t n, int exact, size_t from, double *losses,
+                      unsigned char *redo, double *work);
+
 int fx_tape_replay(const fx_tape *T, const double *theta, const size_t *k,
                    const double *x, const gc_tap *taps, size_t n,
                    int exact, const double *inputs, double *losses,
@@ -438,6 +461,15 @@ int fx_tape_replay(const fx_tape *T, const double *theta, const size_t *k,
         memset(redo, 1, n);          /* other inputs: the interpreter */
         return GC_OK;
     }
+    return replay_ops(T, theta, k, x, taps, n, exact, 0, losses, redo,
+                      work);
+}
+
+static int replay_ops(const fx_tape *T, const double *theta,
+                      const size_t *k, const double *x, const gc_tap *taps,
+                      size_t n, int exact, size_t from, double *losses,
+                      unsigned char *redo, double *work)
+{
     double *s1 = work + n * T->var_total, *s2 = s1 + T->max_size,
            *s3 = s2 + T->max_size;
     rep R = {T, theta, taps ? NULL : k, x, work};
@@ -451,7 +483,8 @@ int fx_tape_replay(const fx_tape *T, const double *theta, const size_t *k,
             at[n_at++] = (tap_at){T->q_op[j], c};
     }
     qsort(at, n_at, sizeof *at, by_op);
-    for (size_t i = 0; i < T->nop; i++) {
+    while (next < n_at && at[next].op < from) next++;
+    for (size_t i = from; i < T->nop; i++) {
         const top *o = &T->op[i];
         if (o->kind == TOP_MATMUL && !exact && product_shared(&R, o, n, s3))
             continue;
@@ -466,6 +499,13 @@ int fx_tape_replay(const fx_tape *T, const double *theta, const size_t *k,
             double *z = work + c * T->var_total + o->zpos;
             switch (o->kind) {
             case TOP_BIN:
+                if (o->osz == 1 && (o->sub == '+' || o->sub == '-' ||
+                                    o->sub == '*')) {
+                    /* one number: the kernel's arithmetic, inline */
+                    z[0] = o->sub == '+' ? a[0] + b[0]
+                         : o->sub == '-' ? a[0] - b[0] : a[0] * b[0];
+                    break;
+                }
                 fx_binary_kernel(o->sub, a, o->a_scalar, b, o->b_scalar, z,
                                  o->osz);
                 break;
@@ -502,7 +542,8 @@ int fx_tape_replay(const fx_tape *T, const double *theta, const size_t *k,
                 fx_matmul_kernel(a, b, o->d0, o->d1, o->d2, z);
                 break;
             case TOP_PUT:
-                memcpy(z + o->d0, a, o->osz * sizeof *z);
+                if (o->osz == 1) z[o->d0] = a[0];
+                else memcpy(z + o->d0, a, o->osz * sizeof *z);
                 break;
             default:
                 return GC_EINVAL;
@@ -525,4 +566,68 @@ void fx_tape_quantities(const fx_tape *T, const double *work, double *q)
 {
     for (size_t j = 0; j < T->nq; j++)
         q[j] = T->q_op[j] == SIZE_MAX ? 0.0 : work[T->q_pos[j]];
+}
+
+/* One copy, reusing the cursor's last replay: an operation before the
+ * first one that reads a parameter entry changed since the cursor's base
+ * point, or makes the tapped entry, has the value it had there (it cannot
+ * depend on them), so the replay starts at that operation, as a tapped
+ * interpreted pass starts at the tapped entry (network.c). */
+int fx_tape_replay_one(const fx_tape *T, fx_tape_cursor *cur,
+                       const double *theta, const gc_tap *tap,
+                       const double *inputs, double *loss, double *q)
+{
+    if (T->bad) return 0;
+    if (memcmp(inputs, T->inputs, T->n_inputs * sizeof *inputs) != 0)
+        return 0;
+    size_t s = T->nop, start = 0;
+    if (cur->valid) {
+        for (size_t j = 0; j < T->n_params; j++) {
+            uint64_t a, b;       /* the bits: -0 is not 0 here */
+            memcpy(&a, &theta[j], sizeof a);
+            memcpy(&b, &cur->theta[j], sizeof b);
+            if (a != b && T->p_op[j] < s) s = T->p_op[j];
+        }
+        if (tap && tap->index < T->nq && T->q_op[tap->index] < s)
+            s = T->q_op[tap->index];
+        start = s < cur->dirty_from ? s : cur->dirty_from;
+    }
+    size_t none = SIZE_MAX;
+    unsigned char redo = 0;
+    if (replay_ops(T, theta, &none, theta, tap, 1, 1, start, loss, &redo,
+                   cur->work) || redo) {
+        cur->valid = 0;
+        return 0;
+    }
+    if (start == 0) {
+        /* a whole pass: theta is the new base, untapped up to the tap */
+        memcpy(cur->theta, theta, T->n_params * sizeof *theta);
+        cur->valid = 1;
+        s = tap && tap->index < T->nq && T->q_op[tap->index] != SIZE_MAX
+            ? T->q_op[tap->index] : T->nop;
+    }
+    cur->dirty_from = s;
+    if (q) fx_tape_quantities(T, cur->work, q);
+    return 1;
+}
+
+int fx_tape_cursor_alloc(const fx_tape *T, fx_tape_cursor *cur)
+{
+    cur->work = malloc((fx_tape_work(T, 1) + 1) * sizeof *cur->work);
+    cur->theta = malloc((T->n_params + 1) * sizeof *cur->theta);
+    cur->valid = 0;
+    cur->dirty_from = 0;
+    if (!cur->work || !cur->theta) {
+        fx_tape_cursor_clear(cur);
+        return GC_ENOMEM;
+    }
+    return GC_OK;
+}
+
+void fx_tape_cursor_clear(fx_tape_cursor *cur)
+{
+    free(cur->work);
+    free(cur->theta);
+    cur->work = cur->theta = NULL;
+    cur->valid = 0;
 }

@@ -44,6 +44,27 @@ int fx_tape_replay(const fx_tape *T, const double *theta, const size_t *k,
                    int exact, const double *inputs, double *losses,
                    unsigned char *redo, double *work);
 
+/* One thread's replays of one copy: the last replay's values and the
+ * point they are for (the base), so that the next replay can start at the
+ * first operation a changed parameter or a tap reaches. */
+typedef struct {
+    double *work;        /* fx_tape_work(T, 1) */
+    double *theta;       /* the base point */
+    int valid;           /* work holds a replay at theta */
+    size_t dirty_from;   /* operations from here on may hold another
+                            point's or a tapped value */
+} fx_tape_cursor;
+int fx_tape_cursor_alloc(const fx_tape *T, fx_tape_cursor *cur);
+/* Frees the cursor's buffers (not cur itself). */
+void fx_tape_cursor_clear(fx_tape_cursor *cur);
+/* forward() of one copy (tap may be NULL) through cursor cur: 1 with the
+ * loss in *loss and, q not NULL, the quantities in q, to the bit as the
+ * interpreter gives them; 0 if the interpreter must evaluate it (a guard
+ * decided otherwise, other inputs). */
+int fx_tape_replay_one(const fx_tape *T, fx_tape_cursor *cur,
+                       const double *theta, const gc_tap *tap,
+                       const double *inputs, double *loss, double *q);
+
 /* After a replay of one copy: the quantity vector it computed, into q
  * (nq entries; those no definition stores are 0, as in a pass). */
 void fx_tape_quantities(const fx_tape *T, const double *work, double *q);
