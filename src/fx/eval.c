@@ -481,7 +481,8 @@ static int eval_block(ev *E, const node *n, val *out)
     out->v = (double *)(base + n->blk->offset);   /* read only */
     if (E->P->tape) {
         if (n->fam == FAM_PARAM) fx_tape_param(E->P->tape, out, n->blk->offset);
-        else if (n->fam == FAM_INPUT) fx_tape_const(E->P->tape, out);
+        else if (n->fam == FAM_INPUT)
+            fx_tape_input(E->P->tape, out, n->blk->offset);
     }
     return GC_OK;
 }

@@ -371,6 +371,8 @@ void fx_softmax_kernel(const double *a, double *out, size_t n);
 typedef struct fx_tape fx_tape;
 /* x (made from numbers and inputs only) is a constant of the tape. */
 void fx_tape_const(fx_tape *T, val *x);
+/* x is the input block at inputs[off ..]: one constant per block. */
+void fx_tape_input(fx_tape *T, val *x, size_t off);
 /* x is parameter block entries theta[off ..]. */
 void fx_tape_param(fx_tape *T, val *x, size_t off);
 /* out = op(a, b) (b NULL for one operand): kind is a TOP_* of tape.c,

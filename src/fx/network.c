@@ -749,13 +749,28 @@ static void record_tape(gc_net *n, const double *theta)
     n->type.batch_exact_below = GC_BATCH_MIN_PARAMS;
 }
 
-/* work: the tape's scratch, a copy of theta (for copies the interpreter
- * evaluates), and the copies' redo flags. */
+/* A batch replays at most this many doubles of copies' values at once
+ * (64 MiB per thread); more copies go in turns. */
+#define NET_BATCH_MAX_WORK ((size_t)1 << 23)
+
+/* Copies replayed at once out of n: as many as NET_BATCH_MAX_WORK holds,
+ * at least one (never more for fewer copies, so a call's turns fit the
+ * work batch_work gave for more). */
+static size_t batch_turn(const gc_net *n, size_t copies)
+{
+    size_t one = fx_tape_work(n->tape, 1);
+    size_t fit = one < NET_BATCH_MAX_WORK ? NET_BATCH_MAX_WORK / one : 1;
+    return copies < fit ? copies : fit;
+}
+
+/* work: the tape's scratch for one turn of copies, a copy of theta (for
+ * copies the interpreter evaluates), and the turn's redo flags. */
 static size_t net_batch_work(const gc_problem *p, size_t n_copies)
 {
     const gc_net *n = (const gc_net *)(const void *)p->model;
-    return fx_tape_work(n->tape, n_copies) + p->layout.params.n +
-           n_copies / sizeof(double) + 1;
+    size_t t = batch_turn(n, n_copies);
+    return fx_tape_work(n->tape, t) + p->layout.params.n +
+           t / sizeof(double) + 1;
 }
 
 /* Below GC_BATCH_MIN_PARAMS entries every copy runs the interpreter's own
@@ -763,26 +778,30 @@ static size_t net_batch_work(const gc_problem *p, size_t n_copies)
  * number); from there on a parameter matrix times the copies' vectors is
  * one matrix-matrix product. */
 static int net_forward_batch(const gc_problem *p, const double *theta,
-                             const size_t *k, const double *x, size_t nc,
+                             const size_t *k, const double *x, size_t n_all,
                              double *losses, double *work)
 {
     const gc_net *n = (const gc_net *)(const void *)p->model;
-    size_t np = p->layout.params.n;
-    double *th = work + fx_tape_work(n->tape, nc);
+    size_t np = p->layout.params.n, turn = batch_turn(n, n_all);
+    double *th = work + fx_tape_work(n->tape, turn);
     unsigned char *redo = (unsigned char *)(th + np);
-    int st = fx_tape_replay(n->tape, theta, k, x, NULL, nc,
-                            np < GC_BATCH_MIN_PARAMS, p->inputs, losses,
-                            redo, work);
-    if (st) return st;
     int copied = 0;
-    for (size_t c = 0; c < nc; c++) {
-        if (!redo[c]) continue;
-        /* a guard decided otherwise: the interpreter */
-        if (!copied) memcpy(th, theta, np * sizeof *th);
-        copied = 1;
-        th[k[c]] = x[c];
-        losses[c] = net_forward(p, th, NULL, NULL, NULL);
-        th[k[c]] = theta[k[c]];
+    for (size_t c0 = 0; c0 < n_all; c0 += turn) {
+        size_t nc = n_all - c0 < turn ? n_all - c0 : turn;
+        int st = fx_tape_replay(n->tape, theta, k + c0, x + c0, NULL, nc,
+                                np < GC_BATCH_MIN_PARAMS, p->inputs,
+                                losses + c0, redo, work);
+        if (st) return st;
+        for (size_t i = 0; i < nc; i++) {
+            size_t c = c0 + i;
+            if (!redo[i]) continue;
+            /* a guard decided otherwise: the interpreter */
+            if (!copied) memcpy(th, theta, np * sizeof *th);
+            copied = 1;
+            th[k[c]] = x[c];
+            losses[c] = net_forward(p, th, NULL, NULL, NULL);
+            th[k[c]] = theta[k[c]];
+        }
     }
     return GC_OK;
 }
@@ -790,18 +809,23 @@ static int net_forward_batch(const gc_problem *p, const double *theta,
 /* Taps replay with the interpreter's kernels: forward()'s losses to the
  * bit, as batch.c relies on. */
 static int net_forward_batch_tap(const gc_problem *p, const double *theta,
-                                 const gc_tap *taps, size_t nc,
+                                 const gc_tap *taps, size_t n_all,
                                  double *losses, double *work)
 {
     const gc_net *n = (const gc_net *)(const void *)p->model;
-    size_t np = p->layout.params.n;
-    double *th = work + fx_tape_work(n->tape, nc);
+    size_t np = p->layout.params.n, turn = batch_turn(n, n_all);
+    double *th = work + fx_tape_work(n->tape, turn);
     unsigned char *redo = (unsigned char *)(th + np);
-    int st = fx_tape_replay(n->tape, theta, NULL, NULL, taps, nc, 1,
-                            p->inputs, losses, redo, work);
-    if (st) return st;
-    for (size_t c = 0; c < nc; c++)
-        if (redo[c]) losses[c] = net_forward(p, theta, &taps[c], NULL, NULL);
+    for (size_t c0 = 0; c0 < n_all; c0 += turn) {
+        size_t nc = n_all - c0 < turn ? n_all - c0 : turn;
+        int st = fx_tape_replay(n->tape, theta, NULL, NULL, taps + c0, nc, 1,
+                                p->inputs, losses + c0, redo, work);
+        if (st) return st;
+        for (size_t i = 0; i < nc; i++)
+            if (redo[i])
+                losses[c0 + i] = net_forward(p, theta, &taps[c0 + i], NULL,
+                                             NULL);
+    }
     return GC_OK;
 }
 

@@ -81,6 +81,8 @@ struct fx_tape {
     size_t *q_pos;       /* where j is in a copy's variables */
     size_t *p_op;        /* the first operation that reads parameter
                             entry k, nop if none */
+    struct { size_t off; int tid; } in_blk[GC_MAX_BLOCKS];
+    size_t n_in_blk;     /* input blocks read so far: their constants */
 };
 
 fx_tape *fx_tape_alloc(size_t nq)
@@ -149,6 +151,21 @@ void fx_tape_const(fx_tape *T, val *x)
     memcpy(T->cdata + T->nc, x->v, x->size * sizeof *x->v);
     x->tid = new_value(T, TK_CONST, x->size, T->nc);
     T->nc += x->size;
+}
+
+void fx_tape_input(fx_tape *T, val *x, size_t off)
+{
+    for (size_t i = 0; i < T->n_in_blk; i++)
+        if (T->in_blk[i].off == off) {
+            x->tid = T->in_blk[i].tid;
+            x->toff = 0;
+            return;
+        }
+    fx_tape_const(T, x);
+    if (x->tid && T->n_in_blk < GC_MAX_BLOCKS) {
+        T->in_blk[T->n_in_blk].off = off;
+        T->in_blk[T->n_in_blk++].tid = x->tid;
+    }
 }
 
 void fx_tape_param(fx_tape *T, val *x, size_t off)
