@@ -43,6 +43,7 @@ typedef struct {
     size_t size;
     size_t pos;      /* CONST: into cdata; PARAM: into theta; VAR: into a
                         copy's row of var_total entries */
+    int owned;       /* a definition's value (fx_tape_own) */
 } tval;
 
 typedef struct {
@@ -130,7 +131,7 @@ static int new_value(fx_tape *T, int kind, size_t size, size_t pos)
         T->capv *= 2;
     }
     if (T->nv >= INT_MAX) { fx_tape_spoil(T, "too many values"); return 0; }
-    T->v[T->nv] = (tval){kind, size, pos};
+    T->v[T->nv] = (tval){kind, size, pos, 0};
     if (size > T->max_size) T->max_size = size;
     return (int)T->nv++;
 }
@@ -246,6 +247,15 @@ void fx_tape_stack(fx_tape *T, const int *tid, const size_t *off,
     T->var_total += out->size;
     size_t piece = len ? out->size / len : 0;
     for (size_t i = 0; i < len; i++) {
+        top *last = T->nop ? &T->op[T->nop - 1] : NULL;
+        if (i && last && last->kind == TOP_PUT && last->out == id &&
+            last->a == tid[i] && last->aoff + last->asz == off[i]) {
+            /* the next entries of the same value: one longer copy (a
+             * window of a convolution, row by row) */
+            last->asz += piece;
+            last->osz += piece;
+            continue;
+        }
         top o;
         memset(&o, 0, sizeof o);
         o.kind = TOP_PUT;     /* entries i * piece .. of the stack */
@@ -269,6 +279,19 @@ void fx_tape_own(fx_tape *T, gc_fx_value *x, size_t q0)
     if (T->bad) return;
     if (!from) { fx_tape_spoil(T, "a definition the tape does not know"); return; }
     if (q0 + x->size > T->nq) { fx_tape_spoil(T, "internal: quantity"); return; }
+    const tval *f = &T->v[from];
+    if (f->kind == TK_VAR && !f->owned && off == 0 && f->size == x->size &&
+        T->nop && T->op[T->nop - 1].out == from) {
+        /* the whole result of the operation just made, which nothing
+         * else holds: the definition's own value as it is */
+        T->v[from].owned = 1;
+        for (size_t e = 0; e < x->size; e++) {
+            T->q_op[q0 + e] = T->nop - 1;
+            T->q_pos[q0 + e] = f->pos + e;
+        }
+        x->tid = from;
+        return;
+    }
     int id = new_value(T, TK_VAR, x->size, T->var_total);
     if (!id) return;
     T->var_total += x->size;
@@ -281,6 +304,7 @@ void fx_tape_own(fx_tape *T, gc_fx_value *x, size_t q0)
     o.out = id;
     o.osz = x->size;
     push_op(T, &o);
+    T->v[id].owned = 1;
     for (size_t e = 0; e < x->size; e++) {
         T->q_op[q0 + e] = T->nop - 1;
         T->q_pos[q0 + e] = T->v[id].pos + e;
