@@ -126,9 +126,20 @@ struct gc_engine {
     gsl_function f_param, f_quant, f_dir;
 };
 
+/* OpenBLAS's thread control, when that is the BLAS we are linked with. */
+extern void openblas_set_num_threads(int) __attribute__((weak));
+
+/* GSL's abort-on-error handler off (every status is handled where it is
+ * returned); OpenBLAS's own threads off from the start, before the first
+ * matrix product (a case-defined network's first pass is at reading), as
+ * gc_exec_alloc does for batched runs: gradcheck's threads (-j) use every
+ * core.  OpenBLAS's workers, started when it loads, still spin in
+ * sched_yield for a while (perf shows it on the other core of a short run);
+ * only OPENBLAS_NUM_THREADS=1 in the environment at start-up avoids that. */
 void gc_init(void)
 {
     gsl_set_error_handler_off();
+    if (openblas_set_num_threads) openblas_set_num_threads(1);
 }
 
 /* The function being differentiated: the loss, or one quantity's value. */
