@@ -199,13 +199,14 @@ static int read_array(reader *r, yaml_node_t *n, const gc_block *b,
     if (len != b->shape[axis]) {
         const char *unit = axis + 1 == b->rank ? "numbers"
                          : axis == 0 ? "rows" : "lists";
-        return fail_at(r, n, "%s: expected %zu %s (shape %zu", what,
-                       b->shape[axis], unit, b->shape[0]) ||
-               (snprintf(r->err->msg + strlen(r->err->msg),
-                         sizeof r->err->msg - strlen(r->err->msg),
-                         "%s%s), found %zu",
-                         b->rank > 1 ? (b->rank > 2 ? " x ..." : " x ") : "",
-                         b->rank == 2 ? "" : "", len), GC_EINVAL);
+        char shape[96] = "";
+        for (int i = 0; i < b->rank; i++) {
+            size_t l = strlen(shape);
+            snprintf(shape + l, sizeof shape - l, "%s%zu", i ? " x " : "",
+                     b->shape[i]);
+        }
+        return fail_at(r, n, "%s: expected %zu %s (shape %s), found %zu",
+                       what, b->shape[axis], unit, shape, len);
     }
     for (size_t i = 0; i < len; i++) {
         yaml_node_t *it = node(r, n->data.sequence.items.start[i]);
