@@ -500,6 +500,9 @@ static int on_net_dim(reader *r, const char *key, yaml_node_t *k,
     if (!is_name(key) || strlen(key) >= GC_NAME_MAX)
         return fail_at(r, k, "network.dims: expected a name (letters, "
                        "digits, _), found \"%.40s\"", key);
+    if (strcmp(key, "pi") == 0)
+        return fail_at(r, k, "network.dims: \"pi\" is the number pi in "
+                       "formulas: choose another name");
     char what[96];
     snprintf(what, sizeof what, "network.dims.%s", key);
     long val;
@@ -521,6 +524,9 @@ static int on_net_block(reader *r, const char *key, yaml_node_t *k,
         return fail_at(r, k, "%s: expected a name (letters, digits, _; at "
                        "most %d characters), found \"%.40s\"", fam,
                        GC_NAME_MAX - 1, key);
+    if (strcmp(key, "pi") == 0)
+        return fail_at(r, k, "%s: \"pi\" is the number pi in formulas: "
+                       "choose another name", fam);
     if (v->type != YAML_SEQUENCE_NODE)
         return fail_at(r, v, "%s.%s: expected a shape, a list of axes such "
                        "as [n1, n0], [0..d0, d1] or [] for a number, found %s",
@@ -1342,6 +1348,34 @@ static int check_nesting(const unsigned char *buf, size_t len, gc_error *err)
     return st;
 }
 
+/* libyaml's reader (bytes that are not UTF-8, control characters) gives a
+ * byte offset, not a mark: the line and column (in characters, as marks
+ * count them) of that byte, and the byte itself in the message. */
+static void reader_error_pos(const unsigned char *buf, size_t len,
+                             const yaml_parser_t *parser, gc_error *err)
+{
+    size_t off = parser->problem_offset < len ? parser->problem_offset : len;
+    size_t i = len >= 3 && buf[0] == 0xEF && buf[1] == 0xBB && buf[2] == 0xBF
+               ? 3 : 0;                               /* a byte-order mark */
+    long line = 1, column = 1;
+    for (; i < off; i++) {
+        if (buf[i] == '\n') { line++; column = 1; }
+        else if ((buf[i] & 0xC0) != 0x80) column++;  /* a character starts */
+    }
+    err->line = line;
+    err->column = column;
+    size_t l = strlen(err->msg);
+    if (parser->problem_value < 0)
+        snprintf(err->msg + l, sizeof err->msg - l, " (a case file is UTF-8 "
+                 "text)");
+    else if (parser->problem && strstr(parser->problem, "octet"))
+        snprintf(err->msg + l, sizeof err->msg - l, " (byte 0x%02X; a case "
+                 "file is UTF-8 text)", (unsigned)parser->problem_value & 0xFF);
+    else
+        snprintf(err->msg + l, sizeof err->msg - l, " (U+%04X)",
+                 (unsigned)parser->problem_value);
+}
+
 int gc_case_load_buffer(const char *name, const unsigned char *buf,
                         size_t len, gc_case **out, gc_error *err)
 {
@@ -1377,6 +1411,8 @@ int gc_case_load_buffer(const char *name, const unsigned char *buf,
                  parser.problem ? parser.problem : "parse error",
                  parser.context ? " " : "",
                  parser.context ? parser.context : "");
+        if (parser.error == YAML_READER_ERROR)
+            reader_error_pos(buf, len, &parser, err);
         yaml_parser_delete(&parser);
         gc_case_free(c);
         return GC_EINVAL;
