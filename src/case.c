@@ -437,35 +437,56 @@ static int on_derivation(reader *r, const char *key, yaml_node_t *k,
 
 /* Where the text of scalar n starts, for gc_net_pos: a block scalar (| or
  * >) starts on the line after its indicator, at the indentation of its
- * first non-blank line; a plain or quoted one where it stands. */
-static void text_pos(reader *r, const yaml_node_t *n, gc_net_pos *pos)
+ * content (that of its first non-blank line less the spaces the text keeps
+ * there: "|2" keeps those beyond two); a plain or quoted one where it
+ * stands.  Only a literal block (|) keeps each line of the text on its own
+ * line of the file: a folded (>), plain or quoted text of more than one
+ * line joins or escapes them, and a position in it would name the wrong
+ * place, so such a text is refused (what names it in the message). */
+static int text_pos(reader *r, const yaml_node_t *n, const char *what,
+                    gc_net_pos *pos)
 {
     pos->line = (long)n->start_mark.line + 1;
     pos->column = (long)n->start_mark.column + 1;
     yaml_scalar_style_t style = n->data.scalar.style;
-    if (style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
-        style == YAML_DOUBLE_QUOTED_SCALAR_STYLE) {
-        pos->column++;
-        return;
-    }
     if (style != YAML_LITERAL_SCALAR_STYLE &&
-        style != YAML_FOLDED_SCALAR_STYLE)
-        return;
+        style != YAML_FOLDED_SCALAR_STYLE) {
+        if (n->end_mark.line != n->start_mark.line ||
+            memchr(n->data.scalar.value, '\n', n->data.scalar.length))
+            goto several;
+        if (style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
+            style == YAML_DOUBLE_QUOTED_SCALAR_STYLE)
+            pos->column++;
+        return GC_OK;
+    }
     size_t i = n->start_mark.index;
     while (i < r->len && r->buf[i] != '\n') i++;   /* the indicator line */
     pos->line++;
-    size_t ind = 0;
-    for (size_t j = i + 1; j < r->len;) {      /* the first non-blank line */
-        size_t k = j;
+    size_t ind = 0, lines = 0;
+    for (size_t j = i + 1; j < r->len && j < n->end_mark.index;) {
+        size_t k = j;              /* the content's non-blank lines */
         while (k < r->len && r->buf[k] == ' ') k++;
-        if (k < r->len && r->buf[k] != '\n' && r->buf[k] != '\r') {
+        if (k < r->len && r->buf[k] != '\n' && r->buf[k] != '\r' &&
+            lines++ == 0)
             ind = k - j;
-            break;
-        }
         while (k < r->len && r->buf[k] != '\n') k++;
         j = k + 1;
     }
-    pos->column = (long)ind + 1;
+    /* the spaces the text keeps before its first non-blank line's text */
+    const unsigned char *v = n->data.scalar.value;
+    size_t kept = 0, at = 0;
+    while (at < n->data.scalar.length && (v[at] == '\n' || v[at] == ' ')) {
+        kept = v[at] == '\n' ? 0 : kept + 1;
+        at++;
+    }
+    pos->column = (long)(ind > kept ? ind - kept : 0) + 1;
+    if (style == YAML_FOLDED_SCALAR_STYLE && lines > 1) goto several;
+    return GC_OK;
+several:
+    return fail_at(r, n, "%s: expected the lines as a literal block (%s: | "
+                   "then one statement per line, indented): a folded (>), "
+                   "plain or quoted text of several lines joins them", what,
+                   strrchr(what, '.') ? strrchr(what, '.') + 1 : what);
 }
 
 typedef struct {
@@ -681,7 +702,9 @@ static int on_net_derivation(reader *r, const char *key, yaml_node_t *k,
     if (d.formulas) {
         const char *t = NULL;
         if ((st = want_scalar(r, d.formulas, "formulas", &t))) goto done;
-        text_pos(r, d.formulas, &pos);
+        char fw[128];
+        snprintf(fw, sizeof fw, "%s.formulas", what);
+        if ((st = text_pos(r, d.formulas, fw, &pos))) goto done;
         len = d.formulas->data.scalar.length;
         if (!(text = malloc(len + 1))) { st = GC_ENOMEM; goto done; }
         memcpy(text, t, len + 1);
@@ -998,8 +1021,9 @@ static int read_forward(reader *r, yaml_node_t *forward)
     gc_case *c = r->c;
     gc_net_pos pos;
     gc_error e2;
-    text_pos(r, forward, &pos);
-    int st = gc_net_set_forward(c->net, c->prob, c->theta, scalar(forward),
+    int st = text_pos(r, forward, "network.forward", &pos);
+    if (st) return st;
+    st = gc_net_set_forward(c->net, c->prob, c->theta, scalar(forward),
                                 forward->data.scalar.length, &pos, &e2);
     if (st && st != GC_ENOMEM) *r->err = e2;
     return st;
