@@ -860,6 +860,27 @@ static int set_forward(gc_net *n, gc_problem *p, const double *theta,
     n->inst[0].prog = P;
     n->n_inst = 1;
     n->inst[0].busy = 0;
+    /* a definition becomes a quantity: its name must be its own (said
+     * before any other mistake of its line: "b = W @ b" names b taken,
+     * not b using itself) */
+    for (size_t i = 0; i < gc_fx_n_defs(P); i++) {
+        const char *dn = gc_fx_def_name(P, i);
+        int is_dim = 0;
+        for (int k = 0; k < n->n_dims; k++)
+            is_dim |= strcmp(n->dim_names[k], dn) == 0;
+        if (is_dim || gc_blocks_find(&n->bare.layout.params, dn) ||
+            gc_blocks_find(&n->bare.layout.inputs, dn)) {
+            long line, col;
+            gc_fx_def_pos(P, i, &line, &col);
+            fx_fail(err, line, col, GC_EINVAL, "%s is already %s of the "
+                 "network: a definition of the forward pass is a quantity "
+                 "and needs a name of its own", dn, is_dim ? "a dimension"
+                 : gc_blocks_find(&n->bare.layout.params, dn)
+                 ? "a parameter block" : "an input");
+            map_pos(pos, err);
+            return GC_EINVAL;
+        }
+    }
     if (gc_fx_n_notes(P)) {
         *err = *gc_fx_note(P, 0);
         map_pos(pos, err);
@@ -891,23 +912,6 @@ static int set_forward(gc_net *n, gc_problem *p, const double *theta,
     for (size_t i = 0; i < n->n_defs; i++) {
         n->defs[i].n_idx = gc_fx_def_n_params(P, i);
         n->defs[i].qblock = -1;
-        /* a definition becomes a quantity: its name must be its own */
-        const char *dn = gc_fx_def_name(P, i);
-        int is_dim = 0;
-        for (int k = 0; k < n->n_dims; k++)
-            is_dim |= strcmp(n->dim_names[k], dn) == 0;
-        if (is_dim || gc_blocks_find(&n->bare.layout.params, dn) ||
-            gc_blocks_find(&n->bare.layout.inputs, dn)) {
-            long line, col;
-            gc_fx_def_pos(P, i, &line, &col);
-            fx_fail(err, line, col, GC_EINVAL, "%s is already %s of the "
-                 "network: a definition of the forward pass is a quantity "
-                 "and needs a name of its own", dn, is_dim ? "a dimension"
-                 : gc_blocks_find(&n->bare.layout.params, dn)
-                 ? "a parameter block" : "an input");
-            map_pos(pos, err);
-            return GC_EINVAL;
-        }
     }
     long ll, lc;
     gc_fx_def_pos(P, n->loss, &ll, &lc);
