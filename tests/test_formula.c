@@ -159,7 +159,7 @@ START_TEST(fx_shapes_and_tensor_operations)
           "a vector of 6 entries");
     fails("w @ x", GC_EINVAL, 3, "cannot multiply a vector of 4 entries by a "
           "vector of 6 entries");
-    fails("softmax(eye(2))", GC_EINVAL, 1, "softmax takes a vector");
+    fails("softmax(2.385)", GC_EINVAL, 1, "softmax takes a vector");
     ck_assert_double_eq_tol(value("w @ h"), value("sum(k, 1, 4, w[k] h[k])"),
                             1e-15);
     ck_assert_double_eq_tol(value("dot(w, h)"), value("matmul(w, h)"), 1e-15);
@@ -167,6 +167,51 @@ START_TEST(fx_shapes_and_tensor_operations)
     ck_assert_double_eq(value("transpose(outer(w, v))[3][2]"), -0.6 * 0.8);
     ck_assert_double_eq_tol(value("(outer(w, v) @ v)[1]"),
                             0.4 * (0.25 + 0.09 + 0.64), 1e-15);
+}
+END_TEST
+
+/* The reductions and functions networks use (mean, var, logsumexp,
+ * log_softmax, softmax of a matrix by rows, softplus, gelu, flatten), each
+ * against its formula with w = (0.4, -0.6, 0.9, 0.2), v = (0.5, -0.3, 0.8). */
+START_TEST(fx_network_builtins_follow_their_formulas)
+{
+    double lse = log(exp(0.4) + exp(-0.6) + exp(0.9) + exp(0.2));
+    ck_assert_double_eq_tol(value("mean(w)"), 0.9 / 4, 1e-15);
+    /* deviations from 0.225: 0.175, -0.825, 0.675, -0.025; their squares
+     * 0.030625 + 0.680625 + 0.455625 + 0.000625 = 1.1675, over n = 4 */
+    ck_assert_double_eq_tol(value("var(w)"), 1.1675 / 4, 1e-15);
+    ck_assert_double_eq_tol(value("mean(outer(w, v))"), 0.225 * 1.0 / 3,
+                            1e-15);
+    ck_assert_double_eq_tol(value("logsumexp(w)"), lse, 1e-15);
+    /* shifted by 1000: e^1000 overflows, the max taken out does not */
+    ck_assert_double_eq_tol(value("logsumexp(1000 + w) - 1000"), lse, 1e-12);
+    ck_assert_double_eq_tol(value("log_softmax(w)[3]"), 0.9 - lse, 1e-15);
+    ck_assert_double_eq_tol(value("logsoftmax(w - 800)[2]"), -0.6 - lse,
+                            1e-12);
+    /* a matrix: softmax and log_softmax of each row */
+    ck_assert_double_eq_tol(value("softmax(outer(v, w))[2][3]"),
+                            exp(-0.3 * 0.9) / (exp(-0.3 * 0.4) +
+                            exp(0.3 * 0.6) + exp(-0.3 * 0.9) +
+                            exp(-0.3 * 0.2)), 1e-15);
+    ck_assert_double_eq_tol(value("sum(softmax(outer(v, w)))"), 3, 1e-14);
+    ck_assert_double_eq_tol(value("log_softmax(outer(ones(2), w))[2][1]"),
+                            0.4 - lse, 1e-15);
+    ck_assert_double_eq_tol(value("softplus(0)"), log(2), 1e-15);
+    ck_assert_double_eq(value("softplus(800)"), 800);    /* log(1 + e^800) */
+    ck_assert_double_eq_tol(value("softplus(-40)"), exp(-40), 1e-15 * exp(-40));
+    ck_assert_double_eq_tol(value("softplus(2.385)"), log(1 + exp(2.385)),
+                            1e-15);
+    /* gelu(u) = u Phi(u); Phi(1) = 0.8413447460685429 */
+    ck_assert_double_eq_tol(value("gelu(1)"), 0.8413447460685429, 1e-15);
+    ck_assert_double_eq_tol(value("gelu(-2.385)"),
+                            -2.385 * 0.5 * erfc(2.385 / sqrt(2)), 1e-15);
+    /* row-major: entry 5 of the 4 x 3 outer product is row 2, column 2 */
+    ck_assert_double_eq_tol(value("flatten(outer(w, v))[5]"), -0.6 * -0.3,
+                            1e-15);
+    ck_assert_double_eq(value("sum(vec(eye(3)))"), 3);
+    fails("mean(zeros(0))", GC_EINVAL, 1, "mean of no entries");
+    fails("logsumexp(zeros(0))", GC_EINVAL, 1, "logsumexp of no entries");
+    fails("log_softmax(3)", GC_EINVAL, 1, "log_softmax takes a vector");
 }
 END_TEST
 
@@ -518,6 +563,7 @@ static Suite *suite(void)
     tcase_add_test(tc, fx_program_answers_definitions_and_jacobians);
     tcase_add_test(tc, fx_program_errors_stay_with_their_statement);
     tcase_add_test(tc, fx_program_file_limits);
+    tcase_add_test(tc, fx_network_builtins_follow_their_formulas);
     tcase_add_test(tc, fx_definitions_hide_model_names_and_say_so);
     tcase_add_test(tc, fx_recurrences_are_memoised_and_checked);
     suite_add_tcase(s, tc);

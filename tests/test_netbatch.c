@@ -186,6 +186,41 @@ static const char guard_net[] =
     "    formulas: |\n"
     "      dL/dv = 0 v\n";
 
+/* every builtin added for networks (mean, var, logsumexp, log_softmax,
+ * softmax of a matrix, softplus, gelu, flatten) on the tape: a layer
+ * normalisation, a log-softmax cross-entropy and an attention-like row
+ * softmax */
+static const char builtins_net[] =
+    "name: builtins\n"
+    "network:\n"
+    "  dims: {n: 4, K: 3}\n"
+    "  params: {W: [K, n], b: [K], V: [n, n], g: [n]}\n"
+    "  inputs: {x: [n], y: [K]}\n"
+    "  forward: |\n"
+    "    s = W @ x + b\n"
+    "    u = V @ x\n"
+    "    h = softplus(u) + gelu(u)\n"
+    "    m = g * (h - mean(h)) / sqrt(var(h) + 1e-5)\n"
+    "    A = softmax(outer(s, s))\n"
+    "    lp = log_softmax(s)\n"
+    "    B = log_softmax(outer(s, u))\n"
+    "    L = logsumexp(s) - dot(y, lp) + 0.1 sum(flatten(A) * flatten(eye(K)))\n"
+    "        + dot(m, x) + mean(B)\n"
+    "inputs: {x: [0.5, -1.2, 2.385, 0.3], y: [0, 1, 0]}\n"
+    "random: {seed: 7, dist: normal, scale: 0.8}\n"
+    "derivations:\n"
+    "  mine:\n"
+    "    formulas: |\n"
+    "      dL/db = softmax(s) - y\n";
+
+START_TEST(netbatch_network_builtins_equal_forward)
+{
+    gc_case *c = load(tu_tmpfile(builtins_net));
+    check_batch(c, 0);
+    gc_case_free(c);
+}
+END_TEST
+
 START_TEST(netbatch_softmax_and_guards_equal_forward)
 {
     gc_case *c = load(tu_tmpfile(softmax_net));
@@ -228,6 +263,7 @@ static Suite *suite(void)
     TCase *t = tcase_create("core");
     tcase_add_test(t, netbatch_twins_equal_forward);
     tcase_add_test(t, netbatch_softmax_and_guards_equal_forward);
+    tcase_add_test(t, netbatch_network_builtins_equal_forward);
     tcase_add_test(t, netbatch_large_lstm_within_ulps);
     tcase_add_test(t, netbatch_value_index_keeps_the_interpreter);
     suite_add_tcase(s, t);

@@ -28,13 +28,19 @@ const fx_builtin fx_builtins[] = {
     {"outer", B_OUTER, 2, 2}, {"dot", B_DOT, 2, 2}, {"diag", B_DIAG, 1, 1},
     {"eye", B_EYE, 1, 1}, {"ones", B_ONES, 1, 2}, {"zeros", B_ZEROS, 1, 2},
     {"norm", B_NORM, 1, 1}, {"if", B_IF, 3, 3}, {"array", B_ARRAY, 4, 4},
+    {"softplus", B_SOFTPLUS, 1, 1}, {"gelu", B_GELU, 1, 1},
+    {"GELU", B_GELU, 1, 1}, {"mean", B_MEAN, 1, 1}, {"var", B_VAR, 1, 1},
+    {"logsumexp", B_LOGSUMEXP, 1, 1}, {"log_softmax", B_LOGSOFTMAX, 1, 1},
+    {"logsoftmax", B_LOGSOFTMAX, 1, 1}, {"flatten", B_FLATTEN, 1, 1},
+    {"vec", B_FLATTEN, 1, 1},
 };
 
 const char fx_builtin_names[] =
     "exp, log, sqrt, abs, tanh, sigmoid, relu, step, sign, dtanh, dsigmoid, "
-    "drelu, lrelu, dlrelu, sin, cos, erf, Phi, phi, min, max, softmax, sum, "
-    "prod, transpose, matmul, outer, dot, hadamard, diag, eye, ones, zeros, "
-    "norm, kdelta, if, array";
+    "drelu, lrelu, dlrelu, sin, cos, erf, Phi, phi, softplus, gelu, min, "
+    "max, sum, mean, var, prod, norm, logsumexp, softmax, log_softmax, "
+    "transpose, matmul, outer, dot, hadamard, diag, eye, ones, zeros, "
+    "flatten, kdelta, if, array";
 
 int fx_builtin_find(const char *name)
 {
@@ -59,6 +65,15 @@ static double f_dtanh(double u) { double t = tanh(u); return 1.0 - t * t; }
 static double f_dsigmoid(double u) { return sigmoid(u) * sigmoid(-u); }
 static double f_Phi(double u) { return 0.5 * erfc(-u / sqrt(2.0)); }
 static double f_phi(double u) { return exp(-0.5 * u * u) / sqrt(2.0 * FX_PI); }
+/* softplus(u) = log(1 + e^u) = max(u, 0) + log1p(e^-|u|): no overflow for
+ * large u, no loss of the small e^u for very negative u */
+static double f_softplus(double u)
+{
+    return (u > 0 ? u : 0.0) + log1p(exp(-fabs(u)));
+}
+/* GELU, exact: u Phi(u) (PyTorch's gelu without approximate='tanh') */
+static double f_gelu(double u) { return u * f_Phi(u); }
+static double f_copy(double u) { return u; }
 
 static double (*const unary_fn[B_N_UNARY])(double) = {
     [B_EXP] = exp, [B_LOG] = log, [B_SQRT] = sqrt, [B_ABS] = fabs,
@@ -66,6 +81,7 @@ static double (*const unary_fn[B_N_UNARY])(double) = {
     [B_STEP] = f_step, [B_SIGN] = f_sign, [B_DTANH] = f_dtanh,
     [B_DSIGMOID] = f_dsigmoid, [B_DRELU] = f_step, [B_SIN] = sin,
     [B_COS] = cos, [B_ERF] = erf, [B_PHI_CDF] = f_Phi, [B_PHI_PDF] = f_phi,
+    [B_SOFTPLUS] = f_softplus, [B_GELU] = f_gelu, [B_COPY] = f_copy,
 };
 
 static int want_rank(ev *E, const node *at, const val *v, int lo, int hi,
@@ -144,13 +160,14 @@ static int call_binary(ev *E, const node *n, const val *a, val *out)
     return fx_binary(E, n, 0, 0, op, &a[0], &a[1], out, 0);
 }
 
-/* To a scalar: min(v), max(v), sum(v), prod(v), norm(v) (Euclidean),
- * dot(a, b). */
+/* To a scalar, over every entry: min(v), max(v), sum(v), prod(v), norm(v)
+ * (Euclidean), mean(v), var(v), logsumexp(v), and dot(a, b). */
 static int call_reduce(ev *E, const node *n, const val *a, val *out)
 {
     int id = n->op;
     char d[96], d2[96];
-    if (id == B_MIN || id == B_MAX) {
+    if (id == B_MIN || id == B_MAX || id == B_MEAN || id == B_VAR ||
+        id == B_LOGSUMEXP) {
         if (a[0].size == 0)
             return fx_fail(E->err, n->line, n->col, GC_EINVAL, "%s of no "
                            "entries", n->name);
@@ -182,6 +199,30 @@ double fx_reduce_kernel(int id, const double *a, const double *b, size_t n)
         s = 0;
         for (size_t i = 0; i < n; i++) s += a[i] * b[i];
         break;
+    case B_MEAN: case B_VAR: {
+        /* var: the mean square deviation from the mean, divided by n (the
+         * population variance of layer normalisation; torch.var(v,
+         * unbiased=False)), from the deviations: no cancellation */
+        double m = 0;
+        for (size_t i = 0; i < n; i++) m += a[i];
+        m /= (double)n;
+        if (id == B_MEAN) return m;
+        s = 0;
+        for (size_t i = 0; i < n; i++) s += (a[i] - m) * (a[i] - m);
+        s /= (double)n;
+        break;
+    }
+    case B_LOGSUMEXP: {
+        /* log sum_i e^(a_i) = m + log sum_i e^(a_i - m), m = max_i a_i:
+         * no exp overflows; an infinite m is the answer itself */
+        double m = -INFINITY;
+        for (size_t i = 0; i < n; i++) m = fmax(m, a[i]);
+        if (isinf(m)) return m;
+        s = 0;
+        for (size_t i = 0; i < n; i++) s += exp(a[i] - m);
+        s = m + log(s);
+        break;
+    }
     default:   /* sum, prod, norm */
         s = id == B_PROD ? 1 : 0;
         for (size_t i = 0; i < n; i++)
@@ -193,26 +234,58 @@ double fx_reduce_kernel(int id, const double *a, const double *b, size_t n)
 }
 
 /* softmax(v)_i = exp(v_i - m) / sum_j exp(v_j - m), m = max_j v_j so that
- * no exp overflows. */
+ * no exp overflows; log_softmax(v)_i = v_i - m - log sum_j exp(v_j - m).
+ * Of a matrix (or more axes): along the last axis, each row on its own,
+ * as attention's softmax(Q K^T / sqrt(d)) and PyTorch's dim=-1. */
 static int call_softmax(ev *E, const node *n, const val *a, val *out)
 {
     int st;
-    if ((st = want_rank(E, n, &a[0], 1, 1, "softmax takes a vector")) ||
-        (st = fx_new_val(E, n, 1, a[0].shape, a[0].base, out)))
+    char d[96];
+    if (a[0].rank == 0 || a[0].size == 0)
+        return fx_fail(E->err, n->line, n->col, GC_EINVAL, "%s takes a "
+                       "vector (or a matrix: each row), found %s", n->name,
+                       fx_describe(&a[0], d, sizeof d));
+    if ((st = fx_new_val(E, n, a[0].rank, a[0].shape, a[0].base, out)))
         return st;
-    fx_softmax_kernel(a[0].v, out->v, a[0].size);
-    if (E->P->tape) fx_tape_op(E->P->tape, TOP_SOFTMAX, 0, &a[0], NULL, out,
-                               a[0].size, 0, 0);
+    size_t len = a[0].shape[a[0].rank - 1];
+    fx_softmax_kernel(n->op, a[0].v, out->v, a[0].size, len);
+    if (E->P->tape) fx_tape_op(E->P->tape, TOP_SOFTMAX, n->op, &a[0], NULL,
+                               out, len, 0, 0);
     return GC_OK;
 }
 
-void fx_softmax_kernel(const double *a, double *out, size_t n)
+void fx_softmax_kernel(int id, const double *a, double *out, size_t n,
+                       size_t len)
 {
-    double m = -INFINITY, s = 0;
-    for (size_t i = 0; i < n; i++) m = fmax(m, a[i]);
-    for (size_t i = 0; i < n; i++)
-        s += out[i] = exp(a[i] - m);
-    for (size_t i = 0; i < n; i++) out[i] /= s;
+    for (size_t r = 0; len && r + len <= n; r += len) {
+        const double *x = a + r;
+        double *z = out + r;
+        double m = -INFINITY, s = 0;
+        for (size_t i = 0; i < len; i++) m = fmax(m, x[i]);
+        if (id == B_LOGSOFTMAX) {
+            for (size_t i = 0; i < len; i++) s += exp(x[i] - m);
+            double lse = m + log(s);
+            for (size_t i = 0; i < len; i++) z[i] = x[i] - lse;
+            continue;
+        }
+        for (size_t i = 0; i < len; i++)
+            s += z[i] = exp(x[i] - m);
+        for (size_t i = 0; i < len; i++) z[i] /= s;
+    }
+}
+
+/* flatten(A), vec(A): A's entries in storage order (row-major: the last
+ * index fastest, as flatten in NumPy and PyTorch) as a vector numbered
+ * from 1. */
+static int call_flatten(ev *E, const node *n, const val *a, val *out)
+{
+    size_t sh[1] = {a[0].size};
+    int st = fx_new_val(E, n, 1, sh, NULL, out);
+    if (st) return st;
+    memcpy(out->v, a[0].v, a[0].size * sizeof *out->v);
+    if (E->P->tape) fx_tape_op(E->P->tape, TOP_UN, B_COPY, &a[0], NULL, out,
+                               0, 0, 0);
+    return GC_OK;
 }
 
 /* transpose(A): a scalar or vector is its own transpose. */
@@ -332,9 +405,11 @@ int fx_call(ev *E, const node *n, val *out)
                          : call_reduce(E, n, a, out);
     case B_LRELU: case B_DLRELU: case B_DELTA: case B_HADAMARD:
         return call_binary(E, n, a, out);
-    case B_SUM: case B_PROD: case B_NORM: case B_DOT:
+    case B_SUM: case B_PROD: case B_NORM: case B_DOT: case B_MEAN:
+    case B_VAR: case B_LOGSUMEXP:
         return call_reduce(E, n, a, out);
-    case B_SOFTMAX: return call_softmax(E, n, a, out);
+    case B_SOFTMAX: case B_LOGSOFTMAX: return call_softmax(E, n, a, out);
+    case B_FLATTEN: return call_flatten(E, n, a, out);
     case B_TRANSPOSE: return call_transpose(E, n, a, out);
     case B_MATMUL: return fx_matmul(E, n, 0, 0, &a[0], &a[1], out);
     case B_OUTER: return call_outer(E, n, a, out);

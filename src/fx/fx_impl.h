@@ -242,10 +242,12 @@ int fx_lex(lexer *L);
 enum {
     B_EXP, B_LOG, B_SQRT, B_ABS, B_TANH, B_SIGMOID, B_RELU, B_STEP, B_SIGN,
     B_DTANH, B_DSIGMOID, B_DRELU, B_SIN, B_COS, B_ERF, B_PHI_CDF, B_PHI_PDF,
+    B_SOFTPLUS, B_GELU, B_COPY,   /* B_COPY: flatten's copy on a tape */
     B_N_UNARY,
     B_MIN = B_N_UNARY, B_MAX, B_LRELU, B_DLRELU, B_DELTA, B_HADAMARD,
     B_SOFTMAX, B_SUM, B_PROD, B_TRANSPOSE, B_MATMUL, B_OUTER, B_DOT, B_DIAG,
-    B_EYE, B_ONES, B_ZEROS, B_NORM, B_IF, B_ARRAY
+    B_EYE, B_ONES, B_ZEROS, B_NORM, B_IF, B_ARRAY, B_MEAN, B_VAR,
+    B_LOGSUMEXP, B_LOGSOFTMAX, B_FLATTEN
 };
 
 typedef struct {
@@ -358,7 +360,10 @@ void fx_matmul_kernel(const double *a, const double *b, size_t n, size_t k,
                       size_t m, double *out);
 void fx_unary_kernel(int id, const double *a, double *out, size_t n);
 double fx_reduce_kernel(int id, const double *a, const double *b, size_t n);
-void fx_softmax_kernel(const double *a, double *out, size_t n);
+/* softmax (id B_SOFTMAX) or log-softmax (B_LOGSOFTMAX) of each run of
+ * len entries of a[0..n) (a matrix's rows) */
+void fx_softmax_kernel(int id, const double *a, double *out, size_t n,
+                       size_t len);
 
 /* -------------------------------------------------------- tapes (tape.c) */
 

@@ -560,7 +560,7 @@ static int replay_ops(const fx_tape *T, const double *theta,
                 z[0] = fx_reduce_kernel(o->sub, a, b, o->d0);
                 break;
             case TOP_SOFTMAX:
-                fx_softmax_kernel(a, z, o->d0);
+                fx_softmax_kernel(o->sub, a, z, o->osz, o->d0);
                 break;
             case TOP_TRANS:       /* d0 x d1 from d1 x d0 */
                 for (size_t r = 0; r < o->d0; r++)
