@@ -321,6 +321,22 @@ static int check_point(const gc_case *c, const gc_derivation_type *d,
                                        dr->qclaimed, tol, pr->qentries)))
         return st;
     pr->first_wrong = first_wrong(&L->quantities, pr->qentries, dr->qclaimed);
+    /* A dL/d(quantity) the derivation states is a statement like dL/dW:
+     * a wrong one makes the derivation disagree even where every
+     * parameter gradient it gives agrees, or it gives none (a student
+     * checking only a delta, dL/dz = p - y).  Only wrong entries count
+     * here, so a derivation whose quantities agree keeps its counts. */
+    for (size_t j = 0; j < nq; j++) {
+        const gc_entry_check *ch = &pr->qentries[j];
+        if (!dr->qclaimed[j] || (ch->verdict != GC_DISAGREE &&
+                                 ch->verdict != GC_NONFINITE))
+            continue;
+        pr->counts[ch->verdict]++;
+        if (isfinite(ch->rel_error) && ch->rel_error > pr->max_rel_error)
+            pr->max_rel_error = ch->rel_error;
+    }
+    if (pr->counts[GC_NONFINITE]) pr->max_rel_error = NAN;
+    pr->verdict = summarize(pr->counts);
     return GC_OK;
 }
 
