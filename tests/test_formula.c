@@ -209,6 +209,15 @@ START_TEST(fx_network_builtins_follow_their_formulas)
     ck_assert_double_eq_tol(value("flatten(outer(w, v))[5]"), -0.6 * -0.3,
                             1e-15);
     ck_assert_double_eq(value("sum(vec(eye(3)))"), 3);
+    /* if with a vector condition: entry by entry; x = (1, -0.5, 0.3, 2,
+     * -1, 0.7), so the clip to [-0.6, 0.6] keeps 3 entries */
+    ck_assert_double_eq_tol(value("sum(if(abs(x) <= 0.6, x, 0.6 sign(x)))"),
+                            0.6 - 0.5 + 0.3 + 0.6 - 0.6 + 0.6, 1e-15);
+    /* log of the negative entries is NaN, in entries not chosen */
+    ck_assert_double_eq_tol(value("sum(if(x > 0, log(x), 0))"),
+                            log(1) + log(0.3) + log(2) + log(0.7), 1e-15);
+    fails("if(x > 0, w, 1)", GC_EINVAL, 11, "each branch of if must be one "
+          "number or of its shape");
     fails("mean(zeros(0))", GC_EINVAL, 1, "mean of no entries");
     fails("logsumexp(zeros(0))", GC_EINVAL, 1, "logsumexp of no entries");
     fails("log_softmax(3)", GC_EINVAL, 1, "log_softmax takes a vector");

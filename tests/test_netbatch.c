@@ -187,9 +187,10 @@ static const char guard_net[] =
     "      dL/dv = 0 v\n";
 
 /* every builtin added for networks (mean, var, logsumexp, log_softmax,
- * softmax of a matrix, softplus, gelu, flatten) on the tape: a layer
- * normalisation, a log-softmax cross-entropy and an attention-like row
- * softmax */
+ * softmax of a matrix, softplus, gelu, flatten, if with a vector
+ * condition) on the tape: a layer normalisation, a log-softmax
+ * cross-entropy, an attention-like row softmax and a Huber loss, whose
+ * entries switch branch in the far copies */
 static const char builtins_net[] =
     "name: builtins\n"
     "network:\n"
@@ -206,6 +207,7 @@ static const char builtins_net[] =
     "    B = log_softmax(outer(s, u))\n"
     "    L = logsumexp(s) - dot(y, lp) + 0.1 sum(flatten(A) * flatten(eye(K)))\n"
     "        + dot(m, x) + mean(B)\n"
+    "        + sum(if(abs(s) <= 1, 0.5 s^2, abs(s) - 0.5))\n"
     "inputs: {x: [0.5, -1.2, 2.385, 0.3], y: [0, 1, 0]}\n"
     "random: {seed: 7, dist: normal, scale: 0.8}\n"
     "derivations:\n"

@@ -110,18 +110,64 @@ static int size_arg(ev *E, const node *at, const val *v, size_t *out)
 
 /* ------------------------------------------------- calls, by family */
 
+/* if(c, a, b) with c an array: entry by entry, a where c is not 0 and b
+ * where it is (a and b: scalars or c's shape), as NumPy's where; both
+ * branches are evaluated, and a NaN or infinity in the entries not chosen
+ * does not reach the result (Huber's if(abs(r) <= 1, r^2/2, abs(r) - 1/2)).
+ * On a tape: one guard per entry of c (a copy whose condition decides an
+ * entry otherwise is evaluated by the interpreter) and the chosen entries
+ * stacked. */
+static int call_if_entries(ev *E, const node *n, const val *c, val *out)
+{
+    val a, b;
+    char d[96], d2[96];
+    int st;
+    if ((st = fx_eval(E, n->kid[1], &a)) || (st = fx_eval(E, n->kid[2], &b)))
+        return st;
+    const val *br[2] = {&a, &b};
+    for (int k = 0; k < 2; k++)
+        if (br[k]->rank != 0 && !fx_same_shape(br[k], c))
+            return fx_fail(E->err, n->kid[k + 1]->line, n->kid[k + 1]->col,
+                           GC_EINVAL, "with a condition that is %s, each "
+                           "branch of if must be one number or of its shape, "
+                           "found %s", fx_describe(c, d, sizeof d),
+                           fx_describe(br[k], d2, sizeof d2));
+    if ((st = fx_new_val(E, n, c->rank, c->shape, c->base, out))) return st;
+    for (size_t i = 0; i < c->size; i++) {
+        const val *v = c->v[i] != 0 ? &a : &b;
+        out->v[i] = v->v[v->rank ? i : 0];
+    }
+    fx_tape *T = E->P->tape;
+    if (!T) return GC_OK;
+    if (!c->tid || !a.tid || !b.tid) {
+        fx_tape_spoil(T, "an if(...) the tape does not know");
+        return GC_OK;
+    }
+    int *tid = fx_arena_alloc(&E->P->scratch, c->size * sizeof *tid);
+    size_t *off = fx_arena_alloc(&E->P->scratch, c->size * sizeof *off);
+    if (!tid || !off) return fx_no_memory(E, n);
+    for (size_t i = 0; i < c->size; i++) {
+        val ci = *c;            /* entry i of c, as a number */
+        ci.rank = 0;
+        ci.size = 1;
+        ci.toff = c->toff + i;
+        fx_tape_guard(T, &ci, c->v[i] != 0);
+        const val *v = c->v[i] != 0 ? &a : &b;
+        tid[i] = v->tid;
+        off[i] = v->toff + (v->rank ? i : 0);
+    }
+    fx_tape_stack(T, tid, off, c->size, out);
+    return GC_OK;
+}
+
 /* if(c, a, b): only the branch taken is evaluated, so if(i == 0, 1, x[i])
- * never indexes x[0]. */
+ * never indexes x[0]; an array c chooses entry by entry (above). */
 static int call_if(ev *E, const node *n, val *out)
 {
     val c;
-    char d[96];
     int st = fx_eval(E, n->kid[0], &c);
     if (st) return st;
-    if (c.rank != 0)
-        return fx_fail(E->err, n->kid[0]->line, n->kid[0]->col, GC_EINVAL,
-                       "the condition of if must be one number, found %s",
-                       fx_describe(&c, d, sizeof d));
+    if (c.rank != 0) return call_if_entries(E, n, &c, out);
     if (E->P->tape) fx_tape_guard(E->P->tape, &c, c.v[0] != 0);
     return fx_eval(E, n->kid[c.v[0] != 0 ? 1 : 2], out);
 }
