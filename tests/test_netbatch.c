@@ -110,6 +110,61 @@ START_TEST(netbatch_twins_equal_forward)
 }
 END_TEST
 
+/* forward() of one copy replays the tape from the first operation a
+ * changed parameter or a tap reaches, keeping the values of the earlier
+ * ones from its last call (fx_tape_replay_one).  Calls in any order, as
+ * threads sharing a pool of programs make them: the same tap with two
+ * deltas (a one-sided difference), another tap, a moved parameter, the
+ * base point; each to the bit as the interpreter gives it.  A definition
+ * made by array(...) of pieces written by several operations (the
+ * convolution twin's Z1) once kept an earlier tap in a piece. */
+static void check_one_copy_sequence(const gc_case *c)
+{
+    const gc_model_type *m = c->model;
+    const gc_problem *p = c->prob;
+    size_t np = p->layout.params.n, nq = p->layout.quantities.n;
+    double *th = malloc(np * sizeof *th);
+    double *fw = calloc(p->layout.work + 1, sizeof *fw);
+    ck_assert(th && fw);
+    memcpy(th, c->theta, np * sizeof *th);
+    for (size_t s = 0; s < 6 * nq; s++) {
+        size_t i = s / 6;
+        gc_tap tap = {i, 0};
+        const gc_tap *t = &tap;
+        size_t kk = (i * 7 + s) % np;
+        switch (s % 6) {
+        case 0: tap.delta = 2.385e-3; break;
+        case 1: tap.delta = -1.7e-2; break;            /* same tap */
+        case 2: tap = (gc_tap){(i * 5 + 3) % nq, 0.25}; break;
+        case 3: th[kk] += 1e-3; t = NULL; break;       /* a moved entry */
+        case 4: tap.delta = 0.125; break;              /* and a tap there */
+        default: t = NULL; break;                      /* the base point */
+        }
+        double want = gc_net_forward_interpreted(p, th, t, NULL);
+        double got = m->forward(p, th, t, NULL, fw);
+        ck_assert_msg(got == want || (isnan(got) && isnan(want)), "%s call "
+                      "%zu (tap %zd): forward %.17g, interpreted %.17g",
+                      m->name, s, t ? (ssize_t)t->index : -1, got, want);
+        if (s % 6 == 4) memcpy(th, c->theta, np * sizeof *th);
+    }
+    free(th);
+    free(fw);
+}
+
+START_TEST(netbatch_one_copy_calls_in_any_order)
+{
+    static const char *const twins[] = {
+        "tanh_net_004_q1_net", "rnn_bptt_000_p5_net", "lstm_001_6_4_net",
+        "gru_bptt_001_6_5_net", "cnn1d_000_p3_net",
+        "conv_backprop_001_5_6_net", NULL};
+    for (int i = 0; twins[i]; i++) {
+        gc_case *c = load(case_path(twins[i]));
+        check_one_copy_sequence(c);
+        gc_case_free(c);
+    }
+}
+END_TEST
+
 /* From GC_BATCH_MIN_PARAMS entries a parameter matrix times the copies'
  * vectors is one matrix-matrix product with a rank-one correction: the
  * same losses up to round-off (the LSTM of the benchmarks, 32 inputs, 64
@@ -264,6 +319,7 @@ static Suite *suite(void)
     Suite *s = suite_create("netbatch");
     TCase *t = tcase_create("core");
     tcase_add_test(t, netbatch_twins_equal_forward);
+    tcase_add_test(t, netbatch_one_copy_calls_in_any_order);
     tcase_add_test(t, netbatch_softmax_and_guards_equal_forward);
     tcase_add_test(t, netbatch_network_builtins_equal_forward);
     tcase_add_test(t, netbatch_large_lstm_within_ulps);

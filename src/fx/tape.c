@@ -80,6 +80,9 @@ struct fx_tape {
     size_t *q_op;        /* the operation that makes entry j (a copy into
                             a value of its own), SIZE_MAX if none */
     size_t *q_pos;       /* where j is in a copy's variables */
+    size_t *q_first;     /* the first operation that writes entry j's
+                            value (q_op[j] or, for a value that several
+                            pieces of array(...) make, an earlier one) */
     size_t *p_op;        /* the first operation that reads parameter
                             entry k, nop if none */
     struct { size_t off; int tid; } in_blk[GC_MAX_BLOCKS];
@@ -96,8 +99,12 @@ fx_tape *fx_tape_alloc(size_t nq)
     T->nq = nq;
     T->q_op = malloc((nq ? nq : 1) * sizeof *T->q_op);
     T->q_pos = malloc((nq ? nq : 1) * sizeof *T->q_pos);
-    if (!T->v || !T->q_op || !T->q_pos) { fx_tape_free(T); return NULL; }
-    for (size_t j = 0; j < nq; j++) T->q_op[j] = SIZE_MAX;
+    T->q_first = malloc((nq ? nq : 1) * sizeof *T->q_first);
+    if (!T->v || !T->q_op || !T->q_pos || !T->q_first) {
+        fx_tape_free(T);
+        return NULL;
+    }
+    for (size_t j = 0; j < nq; j++) T->q_op[j] = T->q_first[j] = SIZE_MAX;
     return T;
 }
 
@@ -110,6 +117,7 @@ void fx_tape_free(fx_tape *T)
     free(T->inputs);
     free(T->q_op);
     free(T->q_pos);
+    free(T->q_first);
     free(T->p_op);
     free(T);
 }
@@ -283,10 +291,17 @@ void fx_tape_own(fx_tape *T, gc_fx_value *x, size_t q0)
     if (f->kind == TK_VAR && !f->owned && off == 0 && f->size == x->size &&
         T->nop && T->op[T->nop - 1].out == from) {
         /* the whole result of the operation just made, which nothing
-         * else holds: the definition's own value as it is */
+         * else holds: the definition's own value as it is.  A tap moves
+         * it after that operation; the value may have been written by
+         * several (the pieces of array(...), one after the other), and a
+         * one-copy replay that keeps earlier operations' values must
+         * know the first of them (fx_tape_replay_one). */
+        size_t first = T->nop - 1;
+        while (first > 0 && T->op[first - 1].out == from) first--;
         T->v[from].owned = 1;
         for (size_t e = 0; e < x->size; e++) {
             T->q_op[q0 + e] = T->nop - 1;
+            T->q_first[q0 + e] = first;
             T->q_pos[q0 + e] = f->pos + e;
         }
         x->tid = from;
@@ -306,7 +321,7 @@ void fx_tape_own(fx_tape *T, gc_fx_value *x, size_t q0)
     push_op(T, &o);
     T->v[id].owned = 1;
     for (size_t e = 0; e < x->size; e++) {
-        T->q_op[q0 + e] = T->nop - 1;
+        T->q_op[q0 + e] = T->q_first[q0 + e] = T->nop - 1;
         T->q_pos[q0 + e] = T->v[id].pos + e;
     }
     x->tid = id;
@@ -641,12 +656,15 @@ int fx_tape_replay_one(const fx_tape *T, fx_tape_cursor *cur,
         return 0;
     }
     if (start == 0) {
-        /* a whole pass: theta is the new base, untapped up to the tap */
+        /* a whole pass: theta is the new base */
         memcpy(cur->theta, theta, T->n_params * sizeof *theta);
         cur->valid = 1;
-        s = tap && tap->index < T->nq && T->q_op[tap->index] != SIZE_MAX
-            ? T->q_op[tap->index] : T->nop;
+        s = T->nop;
     }
+    /* the tapped entry's value now holds the tap from the first operation
+     * that writes it on (the pieces of one array(...) write one value) */
+    if (tap && tap->index < T->nq && T->q_first[tap->index] < s)
+        s = T->q_first[tap->index];
     cur->dirty_from = s;
     if (q) fx_tape_quantities(T, cur->work, q);
     return 1;
