@@ -46,6 +46,9 @@ enum { BATCH_WIDTH = 64 };
 /* Entries handed out at a time: large enough that a batching thread keeps
  * its slots full, small enough to balance the threads' loads. */
 enum { CHUNK_SERIAL = 16, CHUNK_BATCH = 8 * BATCH_WIDTH };
+/* The fewest entries handed out at a time when a short list is cut finer
+ * (chunk_for): below that a thread's start costs more than it saves. */
+enum { CHUNK_MIN = 8 };
 
 typedef struct {
     gc_engine *e;
@@ -163,6 +166,23 @@ size_t gc_exec_passes(const gc_exec *x)
     return n;
 }
 
+/* Entries handed out at a time for n entries.  A batch whose losses are
+ * forward()'s to the bit (the model's batch_exact_below) gives the same
+ * numbers however the entries are chunked, so a list too short to fill
+ * every thread's chunks is cut finer, a few chunks per thread (the
+ * one-sided differences of a block of disagreeing entries then spread over
+ * the threads); other batches keep fixed chunks, so that their round-off
+ * does not depend on -j. */
+static size_t chunk_for(const gc_exec *x, size_t n, int batched)
+{
+    if (!batched) return CHUNK_SERIAL;
+    if (x->p->layout.params.n >= x->p->model->batch_exact_below ||
+        n >= (size_t)x->threads * CHUNK_BATCH)
+        return CHUNK_BATCH;
+    size_t c = (n + 4 * (size_t)x->threads - 1) / (4 * (size_t)x->threads);
+    return c > CHUNK_MIN ? c : CHUNK_MIN;
+}
+
 /* Check entries idx[a .. b) on worker w. */
 static int run_chunk(job *j, worker *w, size_t a, size_t b)
 {
@@ -278,7 +298,7 @@ int gc_exec_check_params(gc_exec *x, const double *theta, const double *grad,
         if (!claimed || claimed[k]) x->idx[n++] = k;
     job j = {.x = x, .quantities = 0, .theta = theta, .analytic = grad,
              .tol = tol, .out = out, .n = n,
-             .chunk = x->batched ? CHUNK_BATCH : CHUNK_SERIAL};
+             .chunk = chunk_for(x, n, x->batched)};
     atomic_init(&j.next, 0);
     atomic_init(&j.status, 0);
     return run_job(&j);
@@ -294,7 +314,7 @@ int gc_exec_check_quantities(gc_exec *x, const double *theta,
         if (!claimed || claimed[q]) x->idx[n++] = q;
     job j = {.x = x, .quantities = 1, .theta = theta, .analytic = dq,
              .qvalues = qvalues, .tol = tol, .out = out, .n = n,
-             .chunk = x->batched_taps ? CHUNK_BATCH : CHUNK_SERIAL};
+             .chunk = chunk_for(x, n, x->batched_taps)};
     atomic_init(&j.next, 0);
     atomic_init(&j.status, 0);
     return run_job(&j);

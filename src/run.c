@@ -14,6 +14,7 @@
 #include "gradcheck/run.h"
 #include "gradcheck/status.h"
 #include "gradcheck/verdict.h"
+#include "parallel.h"
 
 #include <gsl/gsl_deriv.h>
 #include <stdio.h>
@@ -94,11 +95,42 @@ static size_t n_jacobians(const gc_derivation_type *d)
     return n;
 }
 
+/* One Jacobian block's entries, checked on the exec's threads: entry i
+ * (row i / size(wrt), column i % size(wrt)) is the numeric derivative of
+ * quantity entry of_row with respect to parameter entry wrt_col (or,
+ * through a tap, quantity entry wrt_col).  Each entry is independent of
+ * the others and its engine's output is set for it alone, so the results
+ * are the serial loop's to the bit whatever the thread that takes it. */
+typedef struct {
+    const gc_case *c;
+    const gc_block *of, *w;
+    int wrt_param;
+    const double *theta, *A, *q;
+    const gc_tol *tol;
+    gc_entry_check *out;
+} jac_ctx;
+
+static int jac_task(gc_engine *e, size_t i, void *ctxp)
+{
+    const jac_ctx *j = ctxp;
+    size_t row = i / j->w->size, k = i % j->w->size;
+    int st = gc_engine_set_output(e, (long)(j->of->offset + row));
+    if (!st)
+        st = j->wrt_param
+            ? gc_engine_check_param(e, j->theta, j->w->offset + k, j->A[i],
+                                    &j->c->step, j->tol, &j->out[i])
+            : gc_engine_check_quantity(e, j->theta, j->w->offset + k,
+                                       fabs(j->q[j->w->offset + k]), j->A[i],
+                                       &j->c->step, j->tol, &j->out[i]);
+    gc_engine_set_output(e, -1);
+    return st;
+}
+
 /* Each Jacobian the derivation states, entry by entry: the numeric
  * derivative of quantity entry of_i with respect to parameter entry wrt_k
  * (or, through a tap, quantity entry wrt_k). */
 static int check_jacobians(const gc_case *c, const gc_derivation_type *d,
-                           gc_point_report *pr, gc_engine *e,
+                           gc_point_report *pr, gc_engine *e, gc_exec *x,
                            const gc_tol *tol)
 {
     const gc_layout *L = &c->prob->layout;
@@ -116,33 +148,26 @@ static int check_jacobians(const gc_case *c, const gc_derivation_type *d,
         const gc_block *wq = wp ? NULL : gc_blocks_find(&L->quantities, J->wrt);
         const gc_block *w = wp ? wp : wq;
         if (!of || !w || !J->fill) { st = GC_EDERIV; break; }
-        double *A = malloc(of->size * w->size * sizeof *A);
-        pr->jentries[j] = calloc(of->size * w->size, sizeof **pr->jentries);
+        size_t n = of->size * w->size;
+        double *A = malloc((n ? n : 1) * sizeof *A);
+        pr->jentries[j] = calloc(n ? n : 1, sizeof **pr->jentries);
         if (!A || !pr->jentries[j]) { free(A); st = GC_ENOMEM; break; }
-        for (size_t i = 0; i < of->size * w->size; i++) A[i] = NAN;
+        for (size_t i = 0; i < n; i++) A[i] = NAN;
         if (J->fill(c->prob, pr->theta, A, gc_engine_work(e))) {
             free(A);
             st = GC_EDERIV;
             break;
         }
-        for (size_t i = 0; i < of->size && !st; i++) {
-            gc_engine_set_output(e, (long)(of->offset + i));
-            for (size_t k = 0; k < w->size && !st; k++) {
-                gc_entry_check *ch = &pr->jentries[j][i * w->size + k];
-                double a = A[i * w->size + k];
-                st = wp ? gc_engine_check_param(e, pr->theta, w->offset + k,
-                                                a, &c->step, tol, ch)
-                        : gc_engine_check_quantity(e, pr->theta,
-                                                   w->offset + k,
-                                                   fabs(q[w->offset + k]), a,
-                                                   &c->step, tol, ch);
-                pr->counts[ch->verdict]++;
-                if (ch->verdict != GC_KINK && isfinite(ch->rel_error) &&
-                    ch->rel_error > pr->max_rel_error)
-                    pr->max_rel_error = ch->rel_error;
-            }
+        jac_ctx ctx = {c, of, w, wp != NULL, pr->theta, A, q, tol,
+                       pr->jentries[j]};
+        st = gc_exec_for(x, n, jac_task, &ctx);
+        for (size_t i = 0; i < n && !st; i++) {
+            gc_entry_check *ch = &pr->jentries[j][i];
+            pr->counts[ch->verdict]++;
+            if (ch->verdict != GC_KINK && isfinite(ch->rel_error) &&
+                ch->rel_error > pr->max_rel_error)
+                pr->max_rel_error = ch->rel_error;
         }
-        gc_engine_set_output(e, -1);
         free(A);
     }
     free(q);
@@ -287,7 +312,7 @@ static int check_point(const gc_case *c, const gc_derivation_type *d,
             pr->worst = k;
         }
     }
-    if ((st = check_jacobians(c, d, pr, e, tol)))
+    if ((st = check_jacobians(c, d, pr, e, x, tol)))
         return st == GC_EDERIV ? (snprintf(err->msg, sizeof err->msg,
                                            "derivation %s of model %s: a "
                                            "stated Jacobian names an unknown "
