@@ -209,6 +209,12 @@ START_TEST(fx_network_builtins_follow_their_formulas)
     ck_assert_double_eq_tol(value("flatten(outer(w, v))[5]"), -0.6 * -0.3,
                             1e-15);
     ck_assert_double_eq(value("sum(vec(eye(3)))"), 3);
+    /* the pooling window of entry u = 1..4 with stride 2: 1, 1, 2, 2 */
+    ck_assert_double_eq(value("sum(k, 1, 4, 10^k ceil(k / 2))"),
+                        10 + 100 + 2000 + 20000);
+    ck_assert_double_eq(value("floor(-2.385) + floor(7 / 2) + ceil(-0.5)"),
+                        -3 + 3 + 0);
+    ck_assert_double_eq(value("x[floor(7 / 2)]"), 0.3);
     /* if with a vector condition: entry by entry; x = (1, -0.5, 0.3, 2,
      * -1, 0.7), so the clip to [-0.6, 0.6] keeps 3 entries */
     ck_assert_double_eq_tol(value("sum(if(abs(x) <= 0.6, x, 0.6 sign(x)))"),

@@ -32,7 +32,7 @@ const fx_builtin fx_builtins[] = {
     {"GELU", B_GELU, 1, 1}, {"mean", B_MEAN, 1, 1}, {"var", B_VAR, 1, 1},
     {"logsumexp", B_LOGSUMEXP, 1, 1}, {"log_softmax", B_LOGSOFTMAX, 1, 1},
     {"logsoftmax", B_LOGSOFTMAX, 1, 1}, {"flatten", B_FLATTEN, 1, 1},
-    {"vec", B_FLATTEN, 1, 1},
+    {"vec", B_FLATTEN, 1, 1}, {"floor", B_FLOOR, 1, 1}, {"ceil", B_CEIL, 1, 1},
 };
 
 const char fx_builtin_names[] =
@@ -40,7 +40,7 @@ const char fx_builtin_names[] =
     "drelu, lrelu, dlrelu, sin, cos, erf, Phi, phi, softplus, gelu, min, "
     "max, sum, mean, var, prod, norm, logsumexp, softmax, log_softmax, "
     "transpose, matmul, outer, dot, hadamard, diag, eye, ones, zeros, "
-    "flatten, kdelta, if, array";
+    "flatten, floor, ceil, kdelta, if, array";
 
 int fx_builtin_find(const char *name)
 {
@@ -81,7 +81,8 @@ static double (*const unary_fn[B_N_UNARY])(double) = {
     [B_STEP] = f_step, [B_SIGN] = f_sign, [B_DTANH] = f_dtanh,
     [B_DSIGMOID] = f_dsigmoid, [B_DRELU] = f_step, [B_SIN] = sin,
     [B_COS] = cos, [B_ERF] = erf, [B_PHI_CDF] = f_Phi, [B_PHI_PDF] = f_phi,
-    [B_SOFTPLUS] = f_softplus, [B_GELU] = f_gelu, [B_COPY] = f_copy,
+    [B_SOFTPLUS] = f_softplus, [B_GELU] = f_gelu, [B_FLOOR] = floor,
+    [B_CEIL] = ceil, [B_COPY] = f_copy,
 };
 
 static int want_rank(ev *E, const node *at, const val *v, int lo, int hi,
