@@ -1,0 +1,189 @@
+#!/usr/bin/env python3
+# compare.py GRADCHECK SOURCE_ROOT: the zoo of case-defined networks
+# (tests/networks/zoo/*.yaml, networks written the way a student or TA
+# would, none of them in the catalogue) against PyTorch autograd.  TAP.
+#
+# For each network of torch_reference.json (written by torch_reference.py
+# beside it) this runs `gradcheck run --format json` on the case and checks:
+#   * every derivation's verdict is as the case expects (right ones agree at
+#     every point, wrong ones disagree) and each wrong one names the first
+#     wrong quantity (and time step or channel) the mathematics says: the
+#     table FIRST_WRONG below, one line of reasoning each;
+#   * the case's first point is the one torch used (params, bit for bit);
+#   * the loss: |gradcheck - torch| <= 1e-12 |torch|.  Both are float64
+#     evaluations of the same function in different orders of operations
+#     (torch's layer_norm, huber_loss, conv2d and BCE are its own kernels),
+#     a few hundred operations of O(1) terms: 1e-12 is a thousand times
+#     the round-off seen (report below) and far below any mistake;
+#   * the numeric gradient of every parameter entry (GSL's central
+#     difference): |numeric - torch| <= 1e-7 max(|numeric|, |torch|) + 1e-10,
+#     the tolerance tests/test_reference.c holds the catalogue to;
+#   * the `right` derivation's analytic gradient (the formulas in the case):
+#     |analytic - torch| <= 1e-10 max(|analytic|, |torch|) + 1e-13: exact
+#     formulas in float64 on both sides, differences are summation order;
+#   * logreg_hessian's Hessian block against torch's, with the same bound.
+# The largest differences are printed as TAP comments.
+import json
+import math
+import os
+import subprocess
+import sys
+
+gc, root = sys.argv[1], sys.argv[2]
+here = os.path.join(root, "tests", "networks", "zoo")
+with open(os.path.join(here, "torch_reference.json")) as f:
+    ref = json.load(f)["networks"]
+
+# derivation -> the quantity block named first wrong (and its first index
+# for an indexed one), from which statement of the derivation is wrong:
+FIRST_WRONG = {
+    # dL/dz1 uses 1 - a1 for tanh' = 1 - a1^2; dL/dz2, dL/da1 are right
+    ("mlp_softmax_ce", "wrong"): ("z1", None),
+    # only dL/dW1 is wrong: no quantity
+    ("mlp_logsoftmax_l2", "decay_forgotten_in_W1"): (None, None),
+    # dL/dz2 = -y lacks softmax(z2)
+    ("mlp_logsoftmax_l2", "delta_only_wrong"): ("z2", None),
+    # g1 uses z1 (1 - z1); z2, z3 deltas are right
+    ("mlp3_sigmoid_bce", "sigma_prime_of_z"): ("z1", None),
+    # dL/dr1 drops the identity; r2 and u2 are right, r1 follows u1
+    ("residual_mlp", "skip_forgotten"): ("r1", None),
+    # dL/dz ignores mu(z) and s(z); dL/dzh, dL/do are right
+    ("layernorm", "stats_as_constants"): ("z", None),
+    # dS uses the softmax Jacobian's diagonal; dA, dO are right
+    ("attention", "softmax_as_sigmoid"): ("S", None),
+    # dL/dr = r is unclipped
+    ("huber_regression", "clip_forgotten"): ("r", None),
+    # dL/du2 drops u phi(u); u1 comes before u2 in the pass
+    ("softplus_gelu_mlp", "gelu_prime_Phi_only"): ("u2", None),
+    # dh[T] = V^T e[T] is right; dh[T-1] lacks W^T g[T]
+    ("elman_softmax_bptt", "no_recurrent_term"): ("h", 3),
+    # r[4] feeds r[3]: dL/dr[4] lacks Wr^T gr[3]; f is right
+    ("birnn", "reverse_direction_copied"): ("r", 4),
+    # dL/dzf lacks -g at every step, T = 3 last; c, h at step 3 are right
+    ("lstm_coupled", "coupling_forgotten"): ("zf", 3),
+    # dL/de[t] lacks 1/T at every t, t = 4 last
+    ("embedding_meanpool", "mean_as_sum"): ("e", 4),
+    # only the Hessian is wrong
+    ("logreg_hessian", "hessian_unweighted"): (None, None),
+    # dL/da (through the pooling) is wrong in both channels, c = 2 last;
+    # dL/dP is right
+    ("conv2d_maxpool", "pooled_as_average"): ("a", 2),
+}
+
+n = 0
+failed = 0
+worst = {"loss": 0.0, "numeric": 0.0, "analytic": 0.0, "hessian": 0.0}
+
+
+def check(ok, what):
+    global n, failed
+    n += 1
+    print("%sok %d - %s" % ("" if ok else "not ", n, what))
+    if not ok:
+        failed += 1
+
+
+def names(block, value, prefix=None):
+    """Entry names (indices from 1) and values of a nested list."""
+    prefix = prefix or block
+    if not isinstance(value, list):
+        yield prefix, value
+        return
+    for i, v in enumerate(value, 1):
+        yield from names(block, v, "%s[%d]" % (prefix, i))
+
+
+def close(a, b, rel, ab):
+    return abs(a - b) <= rel * max(abs(a), abs(b)) + ab
+
+
+def reldiff(a, b):
+    return abs(a - b) / max(abs(a), abs(b), 1e-300)
+
+
+for net in sorted(ref):
+    r = ref[net]
+    path = os.path.join(here, net + ".yaml")
+    run = subprocess.run([gc, "run", "--format", "json", path],
+                         capture_output=True, text=True)
+    check(run.returncode == 0, "%s: every verdict as expected (exit %d%s)"
+          % (net, run.returncode, (": " + run.stderr.strip()[:200])
+             if run.returncode else ""))
+    if run.returncode not in (0, 1):
+        continue
+    case = json.loads(run.stdout)["cases"][0]
+    check(case["params"] == r["params"], "%s: the first point is torch's"
+          % net)
+    check(close(case["loss"], r["loss"], 1e-12, 0),
+          "%s: loss %.17g, torch %.17g" % (net, case["loss"], r["loss"]))
+    worst["loss"] = max(worst["loss"], reldiff(case["loss"], r["loss"]))
+    derivs = {d["name"]: d for d in case["derivations"]}
+    right = derivs["right"]
+    check(right["verdict"] == "agree", "%s: right agrees (%s)"
+          % (net, right["verdict"]))
+    at0 = {e["name"]: e for e in right["entries"] if e["point"] == 0}
+    bad_num, bad_an, count = [], [], 0
+    for block, g in r["gradient"].items():
+        for name, want in names(block, g):
+            count += 1
+            e = at0.get(name)
+            if e is None:
+                bad_an.append(name + " missing")
+                continue
+            if not close(e["numeric"], want, 1e-7, 1e-10):
+                bad_num.append("%s %.17g torch %.17g" % (name, e["numeric"],
+                                                         want))
+            if not close(e["analytic"], want, 1e-10, 1e-13):
+                bad_an.append("%s %.17g torch %.17g" % (name, e["analytic"],
+                                                        want))
+            if abs(want) > 1e-8:
+                worst["numeric"] = max(worst["numeric"],
+                                       reldiff(e["numeric"], want))
+                worst["analytic"] = max(worst["analytic"],
+                                        reldiff(e["analytic"], want))
+    check(not bad_num, "%s: numeric gradient of %d entries within 1e-7 of "
+          "torch%s" % (net, count, "; " + "; ".join(bad_num[:3])
+                       if bad_num else ""))
+    check(not bad_an, "%s: the right derivation's gradient within 1e-10 "
+          "of torch%s" % (net, "; " + "; ".join(bad_an[:3])
+                          if bad_an else ""))
+    if "hessian" in r:
+        h = r["hessian"]
+        blk = [b for b in right["hessians"]
+               if b["of"] == h["of"] and b["wrt"] == h["wrt"]]
+        ents = {e["name"]: e for e in blk[0]["entries"]
+                if e["point"] == 0} if blk else {}
+        bad = []
+        for i, row in enumerate(h["value"], 1):
+            for j, want in enumerate(row, 1):
+                nm = "d2L/d%s[%d] d%s[%d]" % (h["of"], i, h["wrt"], j)
+                e = ents.get(nm)
+                if e is None or not close(e["analytic"], want, 1e-10, 1e-13):
+                    bad.append(nm)
+                elif abs(want) > 1e-8:
+                    worst["hessian"] = max(worst["hessian"],
+                                           reldiff(e["analytic"], want))
+        check(blk and not bad, "%s: Hessian within 1e-10 of torch %s"
+              % (net, bad[:3]))
+    for (cn, dn), (blockname, index) in FIRST_WRONG.items():
+        if cn != net:
+            continue
+        d = derivs[dn]
+        check(d["verdict"] == "disagree", "%s/%s: disagree (%s)"
+              % (net, dn, d["verdict"]))
+        loc = [l for l in d.get("localisation", []) if l["point"] == 0]
+        fw = loc[0].get("first_wrong") if loc else None
+        if blockname is None:
+            check(fw is None, "%s/%s: no wrong quantity (found %s)"
+                  % (net, dn, fw))
+            continue
+        want = blockname + ("[%d]" % index if index is not None else "")
+        ok = fw is not None and (fw == want or fw.startswith(want + "["))
+        check(ok, "%s/%s: first wrong %s (found %s)" % (net, dn, want, fw))
+
+print("# largest relative differences from torch (entries above 1e-8): "
+      "loss %.1e, numeric %.1e, analytic %.1e, Hessian %.1e"
+      % (worst["loss"], worst["numeric"], worst["analytic"],
+         worst["hessian"]))
+print("1..%d" % n)
+sys.exit(1 if failed else 0)

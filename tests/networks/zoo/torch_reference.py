@@ -1,0 +1,214 @@
+#!/usr/bin/python3
+# torch_reference.py: PyTorch autograd (float64) references for the zoo of
+# case-defined networks in this folder (tests/networks/zoo/*.yaml).
+#
+# A DEVELOPMENT AID, like scripts/torch-reference: nothing at test time
+# imports torch.  For every zoo network it runs
+#     gradcheck run --format json NAME.yaml
+# only to learn the point the case checks first (its `params`, some of them
+# drawn from the case's seed, and its `inputs`, which are also checked here
+# against the YAML file read independently), rebuilds the network in torch
+# from the mathematics written in the case's comments -- with torch's own
+# layers where one exists (layer_norm, huber_loss, gelu, softplus, conv2d,
+# max_pool2d, embedding, binary_cross_entropy_with_logits), never by
+# translating the formula-language text -- and writes the loss, the autograd
+# gradient of every parameter block and, for logreg_hessian, the autograd
+# Hessian to torch_reference.json beside this script.
+# tests/networks/zoo/compare.py (a meson test) compares gradcheck's loss,
+# numeric gradient and the `right` derivation's analytic values with it.
+#
+# Regenerate from the repository root after building:
+#     /usr/bin/python3 tests/networks/zoo/torch_reference.py [build/src/gradcheck]
+# (Debian's python3-torch for /usr/bin/python3) and commit the JSON with it.
+"""Write tests/networks/zoo/torch_reference.json from PyTorch autograd."""
+
+import json
+import math
+import os
+import subprocess
+import sys
+
+import torch
+import torch.nn.functional as F
+import yaml
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
+F64 = torch.float64
+
+
+def t(v):
+    return torch.tensor(v, dtype=F64)
+
+
+# Each function takes the params (tensors with requires_grad) and inputs
+# (tensors) by name and returns the loss.
+
+def mlp_softmax_ce(p, i):
+    a1 = torch.tanh(p["W1"] @ i["x"] + p["b1"])
+    z2 = p["W2"] @ a1 + p["b2"]
+    return -(i["y"] * F.log_softmax(z2, dim=0)).sum()
+
+
+def mlp_logsoftmax_l2(p, i):
+    a1 = torch.relu(p["W1"] @ i["x"] + p["b1"])
+    z2 = p["W2"] @ a1 + p["b2"]
+    ce = -(i["y"] * F.log_softmax(z2, dim=0)).sum()
+    return ce + 0.5 * i["lam"] * ((p["W1"] ** 2).sum() + (p["W2"] ** 2).sum())
+
+
+def mlp3_sigmoid_bce(p, i):
+    a1 = torch.sigmoid(p["W1"] @ i["x"] + p["b1"])
+    a2 = torch.sigmoid(p["W2"] @ a1 + p["b2"])
+    z3 = p["w3"] @ a2 + p["b3"]
+    return F.binary_cross_entropy(torch.sigmoid(z3), i["y"])
+
+
+def residual_mlp(p, i):
+    r1 = i["x"] + p["W1"] @ torch.relu(p["V1"] @ i["x"] + p["c1"])
+    r2 = r1 + p["W2"] @ torch.relu(p["V2"] @ r1 + p["c2"])
+    return 0.5 * ((r2 - i["y"]) ** 2).sum()
+
+
+def layernorm(p, i):
+    z = p["W"] @ i["x"]
+    o = F.layer_norm(z, z.shape, weight=p["g"], bias=p["b"], eps=1e-5)
+    return 0.5 * ((o - i["y"]) ** 2).sum()
+
+
+def attention(p, i):
+    X = i["X"]
+    Q, K, V = X @ p["Wq"], X @ p["Wk"], X @ p["Wv"]
+    A = torch.softmax(Q @ K.T / math.sqrt(K.shape[1]), dim=-1)
+    return 0.5 * ((A @ V - i["Y"]) ** 2).sum()
+
+
+def huber_regression(p, i):
+    return F.huber_loss(p["W"] @ i["x"] + p["b"], i["y"], reduction="sum",
+                        delta=1.0)
+
+
+def softplus_gelu_mlp(p, i):
+    a1 = F.softplus(p["W1"] @ i["x"])
+    a2 = F.gelu(p["W2"] @ a1)            # exact: u Phi(u)
+    o = p["W3"] @ a2
+    return 0.5 * ((o - i["y"]) ** 2).sum()
+
+
+def elman_softmax_bptt(p, i):
+    h = torch.zeros(p["W"].shape[0], dtype=F64)
+    loss = 0
+    for x, y in zip(i["x"], i["y"]):
+        h = torch.tanh(p["U"] @ x + p["W"] @ h + p["b"])
+        loss = loss - (y * F.log_softmax(p["V"] @ h + p["c"], dim=0)).sum()
+    return loss
+
+
+def birnn(p, i):
+    T, n = i["x"].shape[0], p["Wf"].shape[0]
+    f, r = [None] * T, [None] * T
+    h = torch.zeros(n, dtype=F64)
+    for s in range(T):
+        h = f[s] = torch.tanh(p["Uf"] @ i["x"][s] + p["Wf"] @ h)
+    h = torch.zeros(n, dtype=F64)
+    for s in reversed(range(T)):
+        h = r[s] = torch.tanh(p["Ur"] @ i["x"][s] + p["Wr"] @ h)
+    loss = 0
+    for s in range(T):
+        o = p["Vf"] @ f[s] + p["Vr"] @ r[s]
+        loss = loss + 0.5 * ((o - i["y"][s]) ** 2).sum()
+    return loss
+
+
+def lstm_coupled(p, i):
+    n = p["Uf"].shape[0]
+    h = torch.zeros(n, dtype=F64)
+    c = torch.zeros(n, dtype=F64)
+    for x in i["x"]:
+        f = torch.sigmoid(p["Wf"] @ x + p["Uf"] @ h + p["bf"])
+        g = torch.tanh(p["Wg"] @ x + p["Ug"] @ h + p["bg"])
+        o = torch.sigmoid(p["Wo"] @ x + p["Uo"] @ h + p["bo"])
+        c = f * c + (1 - f) * g
+        h = o * torch.tanh(c)
+    e = p["V"] @ h - i["y"]
+    return 0.5 * (e ** 2).sum()
+
+
+def embedding_meanpool(p, i):
+    idx = i["X"].argmax(dim=1)                 # the one-hot rows' tokens
+    m = F.embedding(idx, p["E"]).mean(dim=0)
+    z = p["w"] @ m + p["b"]
+    return F.binary_cross_entropy_with_logits(z, i["y"])
+
+
+def logreg_hessian(p, i):
+    return F.binary_cross_entropy_with_logits(i["X"] @ p["w"], i["y"],
+                                              reduction="sum")
+
+
+def conv2d_maxpool(p, i):
+    K = p["K"]                                 # [C, 3, 3]
+    a = F.conv2d(i["x"][None, None], K[:, None], p["bc"])   # [1, C, 4, 4]
+    P = F.max_pool2d(torch.relu(a), 2)         # [1, C, 2, 2]
+    o = p["Wd"] @ P.reshape(-1)                # channel, row, column
+    return 0.5 * ((o - i["y"]) ** 2).sum()
+
+
+NETWORKS = [mlp_softmax_ce, mlp_logsoftmax_l2, mlp3_sigmoid_bce,
+            residual_mlp, layernorm, attention, huber_regression,
+            softplus_gelu_mlp, elman_softmax_bptt, birnn, lstm_coupled,
+            embedding_meanpool, logreg_hessian, conv2d_maxpool]
+HESSIANS = {"logreg_hessian": "w"}
+
+
+def as_float(v):
+    if isinstance(v, list):
+        return [as_float(u) for u in v]
+    return float(v)
+
+
+def main():
+    gc = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build",
+                                                            "src", "gradcheck")
+    out = {"generator": "tests/networks/zoo/torch_reference.py",
+           "torch_version": torch.__version__, "networks": {}}
+    for fn in NETWORKS:
+        name = fn.__name__
+        path = os.path.join(HERE, name + ".yaml")
+        rep = json.loads(subprocess.run(
+            [gc, "run", "--format", "json", path], capture_output=True,
+            check=False, text=True).stdout)
+        case = rep["cases"][0]
+        with open(path) as f:
+            written = yaml.safe_load(f)["inputs"]
+        for k, v in written.items():
+            if as_float(v) != case["inputs"][k]:
+                sys.exit("%s: input %s differs from the YAML file" % (name, k))
+        params = {k: t(v).requires_grad_(True)
+                  for k, v in case["params"].items()}
+        inputs = {k: t(v) for k, v in case["inputs"].items()}
+        loss = fn(params, inputs)
+        grads = torch.autograd.grad(loss, list(params.values()))
+        entry = {"params": case["params"], "loss": loss.item(),
+                 "gradient": {k: g.tolist()
+                              for k, g in zip(params, grads)}}
+        if name in HESSIANS:
+            b = HESSIANS[name]
+            def of_block(v, b=b):
+                q = dict(params)
+                q[b] = v
+                return fn(q, inputs)
+            H = torch.autograd.functional.hessian(of_block,
+                                                  params[b].detach())
+            entry["hessian"] = {"of": b, "wrt": b,
+                                "value": H.reshape(params[b].numel(),
+                                                   -1).tolist()}
+        out["networks"][name] = entry
+        print("%-20s loss %.17g" % (name, loss.item()))
+    with open(os.path.join(HERE, "torch_reference.json"), "w") as f:
+        json.dump(out, f, indent=1)
+        f.write("\n")
+
+
+if __name__ == "__main__":
+    main()
