@@ -4,6 +4,7 @@
  * quantity and time step named, no expectation, threads.  Expected numbers
  * come from the arithmetic shown in the comments. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -378,6 +379,102 @@ START_TEST(network_loss_keeps_its_name)
 }
 END_TEST
 
+/* A deep tanh MLP of `layers` layers of 2 units: dims n0..n<layers>, one
+ * weight block and two quantities (z_l, a_l) a layer, and its back-
+ * propagation written out layer by layer as a student would:
+ * d_l = (1 - a_l^2) * (W_{l+1}^T d_{l+1}), dL/dW_l = outer(d_l, a_{l-1}). */
+static char *deep_mlp(int layers)
+{
+    size_t cap = 4096 + (size_t)layers * 400, k = 0;
+    char *t = malloc(cap);
+    ck_assert_ptr_nonnull(t);
+#define ADD(...) (k += (size_t)snprintf(t + k, cap - k, __VA_ARGS__))
+    ADD("name: deep\nnetwork:\n  dims: {");
+    for (int l = 0; l <= layers; l++) ADD("%sn%d: 2", l ? ", " : "", l);
+    ADD("}\n  params: {");
+    for (int l = 1; l <= layers; l++)
+        ADD("%sW%d: [n%d, n%d]", l > 1 ? ", " : "", l, l, l - 1);
+    ADD("}\n  inputs: {x: [n0], y: [n%d]}\n  forward: |\n", layers);
+    for (int l = 1; l <= layers; l++) {
+        if (l == 1) ADD("    z1 = W1 @ x\n");
+        else ADD("    z%d = W%d @ a%d\n", l, l, l - 1);
+        ADD("    a%d = tanh(z%d)\n", l, l);
+    }
+    ADD("    L = 0.5 dot(a%d - y, a%d - y)\n", layers, layers);
+    ADD("inputs: {x: [0.9, -0.4], y: [0.2, -0.3]}\n"
+        "random: {seed: 5, dist: normal, scale: 1.2}\n"
+        "derivations:\n  right:\n    formulas: |\n");
+    ADD("      d%d = (1 - a%d^2) * (a%d - y)\n", layers, layers, layers);
+    for (int l = layers - 1; l >= 1; l--)
+        ADD("      d%d = (1 - a%d^2) * (transpose(W%d) @ d%d)\n", l, l,
+            l + 1, l + 1);
+    for (int l = 1; l <= layers; l++) {
+        ADD("      dL/dz%d = d%d\n", l, l);
+        if (l == 1) ADD("      dL/dW1 = outer(d1, x)\n");
+        else ADD("      dL/dW%d = outer(d%d, a%d)\n", l, l, l - 1);
+    }
+#undef ADD
+    ck_assert_uint_lt(k, cap);
+    return t;
+}
+
+/* Limits sized for ordinary networks: a 30-layer MLP has 31 dims and 60
+ * quantities (the limits were 8 and 48); its back-propagation agrees at
+ * every point.  32 dims load, 33 are refused with the limit named. */
+START_TEST(network_deep_mlp_fits_the_limits)
+{
+    char *text = deep_mlp(30);
+    gc_case *c = load(tu_tmpfile(text));
+    free(text);
+    ck_assert_uint_eq(c->prob->layout.quantities.n_blocks, 60);
+    gc_case_report *r = run(c, 1);
+    const gc_derivation_report *d = deriv(r, "right");
+    ck_assert_int_eq(d->verdict, GC_AGREE);
+    ck_assert_int_eq(d->n_claimed, 30 * 4);
+    gc_case_report_free(r);
+    gc_case_free(c);
+
+    text = deep_mlp(31);        /* 32 dims: n0..n31 */
+    c = load(tu_tmpfile(text));
+    free(text);
+    gc_case_free(c);
+    text = deep_mlp(32);        /* 33 dims */
+    gc_error err;
+    c = NULL;
+    ck_assert_int_ne(gc_case_load(tu_tmpfile(text), &c, &err), GC_OK);
+    free(text);
+    ck_assert_msg(strstr(err.msg, "more than 32 dims"), "%s", err.msg);
+}
+END_TEST
+
+/* 65 layers sharing one weight: the 129th quantity (a64; a0 is the 1st)
+ * is refused with the limit named, at its line. */
+START_TEST(network_too_many_quantities_name_the_limit)
+{
+    size_t cap = 65 * 120 + 1024, k = 0;
+    char *t = malloc(cap);
+    ck_assert_ptr_nonnull(t);
+    k += (size_t)snprintf(t + k, cap - k, "name: wide\nnetwork:\n"
+                          "  dims: {n: 2}\n  params: {W: [n, n]}\n"
+                          "  inputs: {x: [n]}\n  forward: |\n"
+                          "    a0 = x\n");
+    for (int l = 1; l <= 65; l++)
+        k += (size_t)snprintf(t + k, cap - k, "    z%d = W @ a%d\n"
+                              "    a%d = tanh(z%d)\n", l, l - 1, l, l);
+    k += (size_t)snprintf(t + k, cap - k, "    L = sum(a65)\n"
+                          "inputs: {x: [1, 2]}\nrandom: {seed: 1}\n"
+                          "derivations:\n  mine:\n"
+                          "    formulas: |\n      dL/dW = W\n");
+    gc_case *c = NULL;
+    gc_error err;
+    ck_assert_int_ne(gc_case_load(tu_tmpfile(t), &c, &err), GC_OK);
+    free(t);
+    ck_assert_msg(strstr(err.msg, "a64: more than 128 quantities"), "%s",
+                  err.msg);
+    ck_assert_int_eq(err.line, 7 + 128);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("network");
@@ -393,6 +490,8 @@ int main(void)
     tcase_add_test(tc, network_lstm_uses_later_definitions);
     tcase_add_test(tc, network_derivation_from_a_file);
     tcase_add_test(tc, network_loss_keeps_its_name);
+    tcase_add_test(tc, network_deep_mlp_fits_the_limits);
+    tcase_add_test(tc, network_too_many_quantities_name_the_limit);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }

@@ -12,7 +12,7 @@ extern "C" {
 #endif
 
 #define GC_MAX_RANK 3
-#define GC_MAX_BLOCKS 48
+#define GC_MAX_BLOCKS 128
 #define GC_NAME_MAX 32
 
 /* One named array of numbers in the homework's notation: a parameter block

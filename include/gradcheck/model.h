@@ -11,7 +11,7 @@
 extern "C" {
 #endif
 
-#define GC_MAX_DIMS 8
+#define GC_MAX_DIMS 32
 
 /* A named integer of a model's shape (number of hidden units, time steps). */
 typedef struct {
