@@ -302,7 +302,14 @@ START_TEST(fx_huge_values_and_sums_hit_named_limits)
 {
     fails("ones(100000, 100000)", GC_ELIMIT, 1, "GC_FX_MAX_TENSOR");
     fails("outer(ones(2000), ones(2000))", GC_ELIMIT, 1, "a 2000 x 2000 matrix has more than");
-    fails("ones(1e300)", GC_EINVAL, 0, "whole number");
+    /* a whole number past an index's range is a size too large, and
+     * says so, not "must be a whole number" */
+    fails("ones(1e300)", GC_ELIMIT, 6, "a size must be from 0 to 1048576 "
+          "(GC_FX_MAX_TENSOR), found 1.0000000000000001e+300");
+    fails("ones(2.5)", GC_EINVAL, 6, "whole number");
+    fails("zeros(3, 1e12)", GC_ELIMIT, 10, "GC_FX_MAX_TENSOR");
+    fails("h[3000000000]", GC_EINVAL, 0, "a whole number from -1000000000 "
+          "to 1000000000, found 3000000000");
     fails("sum(i, 1, 1e9, 1)", GC_ELIMIT, 1, "GC_FX_MAX_SUM");
     fails("sum(i, 1, 1000000, sum(j, 1, 1000, 1))", GC_ELIMIT, 0,
           "GC_FX_MAX_WORK");

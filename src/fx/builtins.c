@@ -98,6 +98,12 @@ static int want_rank(ev *E, const node *at, const val *v, int lo, int hi,
 static int size_arg(ev *E, const node *at, const val *v, size_t *out)
 {
     long n;
+    if (v->rank == 0 && isfinite(v->v[0]) && v->v[0] == floor(v->v[0]) &&
+        fabs(v->v[0]) > (double)GC_FX_MAX_TENSOR)  /* past an index's range */
+        return fx_fail(E->err, at->line, at->col,
+                       v->v[0] < 0 ? GC_EINVAL : GC_ELIMIT, "a size must be "
+                       "from 0 to %zu (GC_FX_MAX_TENSOR), found %.17g",
+                       (size_t)GC_FX_MAX_TENSOR, v->v[0]);
     int st = fx_as_index(E, at, v, &n);
     if (st) return st;
     if (n < 0 || (size_t)n > GC_FX_MAX_TENSOR)

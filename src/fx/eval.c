@@ -523,6 +523,15 @@ int fx_eval(ev *E, const node *n, val *out)
                        "definitions)", GC_FX_MAX_EVAL_DEPTH);
     }
     if ((st = fx_charge(E, n, 1))) goto done;
+    if (++E->steps > E->P->max_steps && E->P->max_steps > 0) {
+        st = fx_fail(E->err, n->line, n->col, GC_ELIMIT, "%s takes more "
+                     "than %.0f steps (GC_NET_MAX_STEPS): it is run at least "
+                     "twice per parameter entry; write it with whole "
+                     "vectors and matrices (W @ x, sum(v), dot(u, v)) rather "
+                     "than sums over single entries", E->P->max_steps_what,
+                     E->P->max_steps);
+        goto done;
+    }
     switch (n->k) {
     case N_NUM: case N_SLOT:
         st = fx_scalar_val(E, n, n->k == N_NUM ? n->num

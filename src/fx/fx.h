@@ -18,6 +18,11 @@
 #define GC_FX_MAX_RANK 4
 #define GC_SUB_MAX_BYTES ((size_t)256 << 10) /* one submission file */
 #define GC_SUB_MAX_STATEMENTS 256     /* statements in one file */
+/* Steps (formula nodes evaluated) of one forward pass of a network written
+ * in a case file: a pass is run at least twice per parameter entry, and
+ * a step costs tens of nanoseconds one number at a time, so a pass of
+ * sums over single entries must stay well below GC_FX_MAX_WORK. */
+#define GC_NET_MAX_STEPS 1048576.0
 
 /* A value of the formula language: a scalar (rank 0) or an array whose
  * axes carry the index of their first entry (homework notation). */
@@ -103,6 +108,10 @@ int gc_fx_answer_eval(gc_fx_program *prog, size_t i, double *values,
 typedef int (*gc_fx_store_fn)(void *ctx, size_t def, const long *idx,
                               int n_idx, gc_fx_value *v, gc_error *err);
 void gc_fx_set_store(gc_fx_program *prog, gc_fx_store_fn fn, void *ctx);
+/* At most max steps (formula nodes evaluated) between two calls of
+ * gc_fx_set_point, what names the limit in the error (0: no limit but
+ * GC_FX_MAX_WORK's). */
+void gc_fx_set_max_steps(gc_fx_program *prog, double max, const char *what);
 size_t gc_fx_n_defs(const gc_fx_program *prog);
 const char *gc_fx_def_name(const gc_fx_program *prog, size_t i);
 int gc_fx_def_n_params(const gc_fx_program *prog, size_t i);

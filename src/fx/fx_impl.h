@@ -194,6 +194,9 @@ struct gc_fx_program {
     gc_fx_store_fn store;  /* told each definition value computed */
     void *store_ctx;
     double pass_work;      /* operations since gc_fx_set_point */
+    double pass_steps;     /* formula nodes evaluated since then */
+    double max_steps;      /* gc_fx_set_max_steps (0: none) */
+    char max_steps_what[96];
     int deep_def;          /* the entry a too deep evaluation reached */
     long deep_idx[GC_MAX_RANK];
     long top_idx[GC_MAX_RANK];  /* and the outermost entry of that
@@ -310,6 +313,7 @@ typedef struct {
     gc_fx_program *P;
     gc_error *err;
     double work;
+    double steps;         /* nodes evaluated (P->max_steps) */
     int depth;
     int depth_hit;        /* 1: the depth limit was just reached; 2: an
                              indexed definition has named the entry */

@@ -547,6 +547,8 @@ again:
         if (in->q && gc_fx_compile_with(&n->bare, n->file, n->text, n->len,
                                         NULL, NULL, GC_FX_LATER_DEFS,
                                         &in->prog, &err) == GC_OK) {
+            gc_fx_set_max_steps(in->prog, GC_NET_MAX_STEPS,
+                                "the forward pass");
             base_alloc(n, in);
             n->n_inst++;
             got = in;
@@ -857,6 +859,7 @@ static int set_forward(gc_net *n, gc_problem *p, const double *theta,
     int st = gc_fx_compile_with(&n->bare, n->file, n->text, len, NULL,
                                 NULL, GC_FX_LATER_DEFS, &P, err);
     if (st) { map_pos(pos, err); return st; }
+    gc_fx_set_max_steps(P, GC_NET_MAX_STEPS, "the forward pass");
     n->inst[0].prog = P;
     n->n_inst = 1;
     n->inst[0].busy = 0;

@@ -147,6 +147,13 @@ void gc_fx_set_point(gc_fx_program *P, const double *theta, const double *q)
     fx_arena_reset(&P->point);
     P->point.over = 0;
     P->pass_work = 0;
+    P->pass_steps = 0;
+}
+
+void gc_fx_set_max_steps(gc_fx_program *P, double max, const char *what)
+{
+    P->max_steps = max;
+    snprintf(P->max_steps_what, sizeof P->max_steps_what, "%s", what);
 }
 
 /* The value v, computed for one combination, against the entries it must
@@ -292,12 +299,14 @@ static int settle(gc_fx_program *P, gc_error *err)
         memset(&at, 0, sizeof at);
         at.line = d->line;
         at.col = d->col;
-        ev E = {.P = P, .err = err, .work = P->pass_work};
+        ev E = {.P = P, .err = err, .work = P->pass_work,
+                .steps = P->pass_steps};
         val v;
         memset(err, 0, sizeof *err);
         snprintf(err->file, sizeof err->file, "%s", P->file);
         st = fx_eval_def_at(&E, &at, stack[n - 1].def, stack[n - 1].idx, &v);
         P->pass_work = E.work;
+        P->pass_steps = E.steps;
         fx_arena_reset(&P->scratch);
         P->scratch.over = 0;
         if (!st) { n--; continue; }
@@ -385,7 +394,8 @@ static int def_eval(gc_fx_program *P, size_t i, const long *idx,
     int top_def = -1;
     long top[GC_MAX_RANK];
     for (int tries = 0;; tries++) {
-        ev E = {.P = P, .err = err, .work = P->pass_work};
+        ev E = {.P = P, .err = err, .work = P->pass_work,
+                .steps = P->pass_steps};
         val v;
         int st = fx_eval_def_at(&E, &at, i, idx, &v);
         if (st && E.depth_hit == 2 && top_def < 0) {
@@ -393,6 +403,7 @@ static int def_eval(gc_fx_program *P, size_t i, const long *idx,
             memcpy(top, P->top_idx, sizeof top);
         }
         P->pass_work = E.work;
+        P->pass_steps = E.steps;
         fx_arena_reset(&P->scratch);
         P->scratch.over = 0;
         if (!st) { *out = v; return GC_OK; }

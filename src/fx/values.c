@@ -78,9 +78,13 @@ int fx_as_index(ev *E, const node *at, const val *v, long *out)
                        "be one whole number, found %s",
                        fx_describe(v, d, sizeof d));
     double x = v->v[0];
-    if (!isfinite(x) || x != floor(x) || fabs(x) > 1e9)
+    if (!isfinite(x) || x != floor(x))
         return fx_fail(E->err, at->line, at->col, GC_EINVAL, "an index must "
                        "be a whole number, found %.17g", x);
+    if (fabs(x) > 1e9)
+        return fx_fail(E->err, at->line, at->col, GC_EINVAL, "an index must "
+                       "be a whole number from -1000000000 to 1000000000, "
+                       "found %.17g", x);
     *out = (long)x;
     return GC_OK;
 }
