@@ -181,6 +181,38 @@ for net in sorted(ref):
         ok = fw is not None and (fw == want or fw.startswith(want + "["))
         check(ok, "%s/%s: first wrong %s (found %s)" % (net, dn, want, fw))
 
+# Grading against a zoo network: formula and C submissions (right and
+# wrong) of the layer normalisation's gradient.  ben and dan treat the
+# statistics as constants (or forget the variance's share): dL/dW is
+# wrong, dL/dg and dL/db are right.  A C submission is "not run" on a
+# machine without the sandbox's namespaces (docs/grading.md): skipped.
+import csv
+import tempfile
+with tempfile.TemporaryDirectory() as tmp:
+    book = os.path.join(tmp, "grades.csv")
+    g = subprocess.run([gc, "grade", os.path.join(here, "layernorm.yaml"),
+                        os.path.join(here, "submissions"), "--gradebook",
+                        book], capture_output=True, text=True)
+    check(g.returncode == 0, "grade layernorm submissions: exit %d %s"
+          % (g.returncode, g.stderr.strip()[:200]))
+    rows = {}
+    if os.path.exists(book):
+        with open(book) as f:
+            rows = {r["id"]: r for r in csv.DictReader(f)}
+    want = {"ana": ("agree", 4), "ben": ("disagree", 2),
+            "cleo": ("agree", 4), "dan": ("disagree", 2)}
+    for sid, (w_verdict, w_total) in sorted(want.items()):
+        r = rows.get(sid)
+        if r and r["dL/dW verdict"] == "not run" and sid in ("cleo", "dan"):
+            n += 1
+            print("ok %d - # SKIP %s: C submissions cannot run here" % (n, sid))
+            continue
+        got = (r["dL/dW verdict"], r["dL/dg verdict"], r["dL/db verdict"],
+               r["total"]) if r else None
+        check(got == (w_verdict, "agree", "agree", str(w_total)),
+              "grade %s: dL/dW %s, total %d (found %s)"
+              % (sid, w_verdict, w_total, got))
+
 print("# largest relative differences from torch (entries above 1e-8): "
       "loss %.1e, numeric %.1e, analytic %.1e, Hessian %.1e"
       % (worst["loss"], worst["numeric"], worst["analytic"],
