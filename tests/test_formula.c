@@ -230,6 +230,43 @@ START_TEST(fx_network_builtins_follow_their_formulas)
 }
 END_TEST
 
+/* A^T, the homework's transpose: a matrix's transpose even where T is a
+ * dimension (rnn_tanh: T = 4 steps, W 3 x 3); a number to the power T
+ * there; a vector refused with the way to write g x^T and x^T y; ' and .T
+ * say how a transpose is written. */
+START_TEST(fx_caret_T_is_the_transpose)
+{
+    /* the cnn1d case has no name T: a matrix is transposed, a number left */
+    ck_assert_double_eq(value("(outer(w, v)^T)[3][2]"), -0.6 * 0.8);
+    ck_assert_double_eq(value("(outer(w, v)^T @ w)[2]"),
+                        -0.3 * (0.16 + 0.36 + 0.81 + 0.04));
+    ck_assert_double_eq(value("2.5^T"), 2.5);
+    fails("w^T", GC_EINVAL, 2, "g x^T is outer(g, x), x^T y is dot(x, y)");
+    fails("w'", GC_EINVAL, 2, "a transpose is transpose(A) or A^T");
+    fails("outer(w, v).T", GC_EINVAL, 12, "a transpose is transpose(A)");
+    fails("x[2:4]", GC_EINVAL, 4, "array(i, 2, 4, x[i]) is entries 2..4");
+
+    /* rnn_tanh: T = 4 is a dimension; W^T is still W's transpose, 2^T is
+     * 2^4 */
+    gc_case *rnn = NULL;
+    gc_error err;
+    ck_assert_int_eq(gc_case_load(tu_path("tests/networks/rnn_tanh.yaml"),
+                                  &rnn, &err), GC_OK);
+    const gc_block *W = gc_blocks_find(&rnn->prob->layout.params, "W");
+    ck_assert_ptr_nonnull(W);
+    const char *exprs[3] = {"(W^T)[1][2]", "2^T", "T^T"};
+    double want[3] = {rnn->theta[W->offset + 1 * 3 + 0], 16, 256};
+    for (int i = 0; i < 3; i++) {
+        gc_fx_value v;
+        int st = gc_fx_eval(rnn->prob, rnn->theta, NULL, exprs[i], &v, &err);
+        ck_assert_msg(st == GC_OK, "%s: %s", exprs[i], err.msg);
+        ck_assert_double_eq(v.v[0], want[i]);
+        gc_fx_value_clear(&v);
+    }
+    gc_case_free(rnn);
+}
+END_TEST
+
 START_TEST(fx_matrix_products_and_constructors)
 {
     fails("x[1:3]", GC_EINVAL, 4, "unexpected character ':'");
@@ -586,6 +623,7 @@ static Suite *suite(void)
     tcase_add_test(tc, fx_program_errors_stay_with_their_statement);
     tcase_add_test(tc, fx_program_file_limits);
     tcase_add_test(tc, fx_network_builtins_follow_their_formulas);
+    tcase_add_test(tc, fx_caret_T_is_the_transpose);
     tcase_add_test(tc, fx_definitions_hide_model_names_and_say_so);
     tcase_add_test(tc, fx_recurrences_are_memoised_and_checked);
     suite_add_tcase(s, tc);

@@ -349,6 +349,12 @@ static int call_transpose(ev *E, const node *n, const val *a, val *out)
                         "vector or matrix")))
         return st;
     if (a[0].rank < 2) { *out = a[0]; return GC_OK; }
+    return fx_transpose(E, n, a, out);
+}
+
+int fx_transpose(ev *E, const node *n, const val *a, val *out)
+{
+    int st;
     size_t sh[2] = {a[0].shape[1], a[0].shape[0]};
     int bs[2] = {a[0].base[1], a[0].base[0]};
     if ((st = fx_new_val(E, n, 2, sh, bs, out))) return st;

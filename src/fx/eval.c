@@ -499,11 +499,41 @@ static int eval_neg(ev *E, const node *n, val *out)
     return GC_OK;
 }
 
+/* A^T (parse_pow marks it op 'T'): a matrix's transpose; a number to the
+ * power T when T is a name (a dimension), else itself; a vector or an
+ * array of more axes is refused with the way to write what is meant (the
+ * language's vectors are rows on the left of @ and columns on the right,
+ * so g x^T is outer(g, x) and x^T y is dot(x, y)). */
+static int eval_transposed(ev *E, const node *n, const val *a, val *out)
+{
+    char d[96];
+    if (a->rank == 2) return fx_transpose(E, n, a, out);
+    if (a->rank == 0) {
+        if (n->n < 2) { *out = *a; return GC_OK; }
+        val b;
+        int st = fx_eval(E, n->kid[1], &b);
+        return st ? st : fx_binary(E, n, n->line, n->col, '^', a, &b, out,
+                                   0);
+    }
+    if (a->rank == 1)
+        return fx_fail(E->err, n->line, n->col, GC_EINVAL, "^T of a vector "
+                       "(%s): a vector is a row on the left of @ and a "
+                       "column on the right, so none is needed (W @ x, "
+                       "x @ W); g x^T is outer(g, x), x^T y is dot(x, y)",
+                       fx_describe(a, d, sizeof d));
+    return fx_fail(E->err, n->line, n->col, GC_EINVAL, "^T needs a matrix, "
+                   "found %s", fx_describe(a, d, sizeof d));
+}
+
 /* a ^ b and comparisons a < b (1 or 0), entry by entry. */
 static int eval_pair(ev *E, const node *n, val *out)
 {
     val a, b;
     int st;
+    if (n->k == N_POW && n->op == 'T') {
+        if ((st = fx_eval(E, n->kid[0], &a))) return st;
+        return eval_transposed(E, n, &a, out);
+    }
     if ((st = fx_eval(E, n->kid[0], &a)) ||
         (st = fx_eval(E, n->kid[1], &b)))
         return st;

@@ -330,6 +330,8 @@ int fx_eval_def_at(ev *E, const node *at, size_t di, const long *idx,
 int fx_def_preset(ev *E, size_t di, const long *idx, const val *v);
 /* Evaluate a call of a builtin (builtins.c). */
 int fx_call(ev *E, const node *n, val *out);
+/* The transpose of the matrix a (builtins.c; A^T in eval.c too). */
+int fx_transpose(ev *E, const node *n, const val *a, val *out);
 
 /* values.c: GC_ELIMIT or GC_ENOMEM for a failed allocation at `at`. */
 int fx_no_memory(ev *E, const node *at);

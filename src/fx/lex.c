@@ -195,6 +195,14 @@ static int lex_punct(lexer *L, unsigned char c)
         return fx_fail(L->err, t->line, t->col, GC_EINVAL,
                        "unexpected NUL byte");
     default:
+        if (c == '\'' || (c == '.' && L->s < L->end && *L->s == 'T'))
+            return fx_fail(L->err, t->line, t->col, GC_EINVAL,
+                           "unexpected character '%c' (a transpose is "
+                           "transpose(A) or A^T)", c);
+        if (c == ':')
+            return fx_fail(L->err, t->line, t->col, GC_EINVAL,
+                           "unexpected character ':' (there are no slices: "
+                           "array(i, 2, 4, x[i]) is entries 2..4 of x)");
         if (isprint(c))
             return fx_fail(L->err, t->line, t->col, GC_EINVAL,
                            "unexpected character '%c'", c);

@@ -442,6 +442,33 @@ static int parse_pow(parser *ps, node **out)
     node *n = new_node(ps, N_POW, ps->lx.t.line, ps->lx.t.col);
     if (!n) return GC_ENOMEM;
     if ((st = fx_lex(&ps->lx))) return st;
+    if (ps->lx.t.k == T_NAME && strcmp(ps->lx.t.name, "T") == 0) {
+        /* A^T, the homework's transpose: a bare T (not T[...] or T(...))
+         * marks the node (op 'T'); fx_eval transposes a matrix, refuses a
+         * vector with the way to write it, and raises a number to the
+         * power T where T is a name (a dimension), else leaves it */
+        lexer save = ps->lx;
+        if ((st = fx_lex(&ps->lx))) return st;
+        int bare = ps->lx.t.k != T_LB && ps->lx.t.k != T_LP;
+        ps->lx = save;
+        if (bare) {
+            int bound = fx_find_def(ps->P, "T", ps->n_defs_visible) >= 0 ||
+                        fx_find_dim(ps->P->p, "T") >= 0;
+            int fam;
+            bound |= fx_find_block(ps->P->p, "T", &fam) != NULL;
+            for (int i = 0; i < ps->n_scope; i++)
+                bound |= strcmp(ps->scope_name[i], "T") == 0;
+            n->op = 'T';
+            n->name = "^T";
+            if (!bound) {
+                if ((st = fx_lex(&ps->lx)) ||
+                    (st = add_kid(ps, n, b, 0, 0, 0)))
+                    return st;
+                *out = n;
+                return GC_OK;
+            }
+        }
+    }
     node *e = NULL;
     if ((st = parse_unary(ps, &e))) return st;
     if ((st = add_kid(ps, n, b, 0, 0, 0)) || (st = add_kid(ps, n, e, 0, 0, 0)))
