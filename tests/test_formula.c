@@ -242,7 +242,15 @@ START_TEST(fx_caret_T_is_the_transpose)
                         -0.3 * (0.16 + 0.36 + 0.81 + 0.04));
     ck_assert_double_eq(value("2.5^T"), 2.5);
     fails("w^T", GC_EINVAL, 2, "g x^T is outer(g, x), x^T y is dot(x, y)");
-    fails("w'", GC_EINVAL, 2, "a transpose is transpose(A) or A^T");
+    fails("w'", GC_EINVAL, 2, "a transpose transpose(A) or A^T");
+    fails("tanh'(w)", GC_EINVAL, 5, "a derivative is written dtanh(x)");
+    /* MATLAB's .* ./ .^ and Python's ** are * / ^ */
+    ck_assert_double_eq(value("sum(w.^2)"), value("sum(w^2)"));
+    ck_assert_double_eq(value("sum(w .* w ./ 2)"), value("sum(w * w / 2)"));
+    ck_assert_double_eq(value("2**3**2"), 512);
+    ck_assert_double_eq_tol(value("sech(0.5)^2 + tanh(0.5)^2"), 1, 1e-15);
+    ck_assert_double_eq_tol(value("cosh(2.385) - sinh(2.385)"),
+                            exp(-2.385), 1e-14);
     fails("outer(w, v).T", GC_EINVAL, 12, "a transpose is transpose(A)");
     fails("x[2:4]", GC_EINVAL, 4, "array(i, 2, 4, x[i]) is entries 2..4");
 

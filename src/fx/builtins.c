@@ -33,11 +33,13 @@ const fx_builtin fx_builtins[] = {
     {"logsumexp", B_LOGSUMEXP, 1, 1}, {"log_softmax", B_LOGSOFTMAX, 1, 1},
     {"logsoftmax", B_LOGSOFTMAX, 1, 1}, {"flatten", B_FLATTEN, 1, 1},
     {"vec", B_FLATTEN, 1, 1}, {"floor", B_FLOOR, 1, 1}, {"ceil", B_CEIL, 1, 1},
+    {"cosh", B_COSH, 1, 1}, {"sinh", B_SINH, 1, 1}, {"sech", B_SECH, 1, 1},
 };
 
 const char fx_builtin_names[] =
     "exp, log, sqrt, abs, tanh, sigmoid, relu, step, sign, dtanh, dsigmoid, "
-    "drelu, lrelu, dlrelu, sin, cos, erf, Phi, phi, softplus, gelu, min, "
+    "drelu, lrelu, dlrelu, sin, cos, cosh, sinh, sech, erf, Phi, phi, "
+    "softplus, gelu, min, "
     "max, sum, mean, var, prod, norm, logsumexp, softmax, log_softmax, "
     "transpose, matmul, outer, dot, hadamard, diag, eye, ones, zeros, "
     "flatten, floor, ceil, kdelta, if, array";
@@ -74,6 +76,7 @@ static double f_softplus(double u)
 /* GELU, exact: u Phi(u) (PyTorch's gelu without approximate='tanh') */
 static double f_gelu(double u) { return u * f_Phi(u); }
 static double f_copy(double u) { return u; }
+static double f_sech(double u) { return 1.0 / cosh(u); }
 
 static double (*const unary_fn[B_N_UNARY])(double) = {
     [B_EXP] = exp, [B_LOG] = log, [B_SQRT] = sqrt, [B_ABS] = fabs,
@@ -82,7 +85,8 @@ static double (*const unary_fn[B_N_UNARY])(double) = {
     [B_DSIGMOID] = f_dsigmoid, [B_DRELU] = f_step, [B_SIN] = sin,
     [B_COS] = cos, [B_ERF] = erf, [B_PHI_CDF] = f_Phi, [B_PHI_PDF] = f_phi,
     [B_SOFTPLUS] = f_softplus, [B_GELU] = f_gelu, [B_FLOOR] = floor,
-    [B_CEIL] = ceil, [B_COPY] = f_copy,
+    [B_CEIL] = ceil, [B_COSH] = cosh, [B_SINH] = sinh, [B_SECH] = f_sech,
+    [B_COPY] = f_copy,
 };
 
 static int want_rank(ev *E, const node *at, const val *v, int lo, int hi,

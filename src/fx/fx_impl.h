@@ -245,7 +245,7 @@ int fx_lex(lexer *L);
 enum {
     B_EXP, B_LOG, B_SQRT, B_ABS, B_TANH, B_SIGMOID, B_RELU, B_STEP, B_SIGN,
     B_DTANH, B_DSIGMOID, B_DRELU, B_SIN, B_COS, B_ERF, B_PHI_CDF, B_PHI_PDF,
-    B_SOFTPLUS, B_GELU, B_FLOOR, B_CEIL,
+    B_SOFTPLUS, B_GELU, B_FLOOR, B_CEIL, B_COSH, B_SINH, B_SECH,
     B_COPY,               /* flatten's copy on a tape (no name) */
     B_N_UNARY,
     B_MIN = B_N_UNARY, B_MAX, B_LRELU, B_DLRELU, B_DELTA, B_HADAMARD,

@@ -178,7 +178,25 @@ static int lex_punct(lexer *L, unsigned char c)
     case '+': case '-': case '*': case '/': case '^': case '@':
         t->k = T_OP;
         t->op = c;
+        if (c == '*' && L->s < L->end && *L->s == '*') {
+            advance(L, 1);        /* Python's power a ** b */
+            t->op = '^';
+        }
         return GC_OK;
+    case '.':
+        if (L->s < L->end && (*L->s == '*' || *L->s == '/' || *L->s == '^')) {
+            /* MATLAB's entry-by-entry .* ./ .^: * / ^ already are */
+            t->k = T_OP;
+            t->op = (unsigned char)*L->s;
+            advance(L, 1);
+            return GC_OK;
+        }
+        if (L->s < L->end && *L->s == 'T')
+            return fx_fail(L->err, t->line, t->col, GC_EINVAL,
+                           "unexpected character '.' (a transpose is "
+                           "transpose(A) or A^T)");
+        return fx_fail(L->err, t->line, t->col, GC_EINVAL,
+                       "unexpected character '.'");
     case '<': case '>': case '=': case '!': {
         int eq = L->s < L->end && *L->s == '=';
         if (eq) advance(L, 1);
@@ -195,10 +213,11 @@ static int lex_punct(lexer *L, unsigned char c)
         return fx_fail(L->err, t->line, t->col, GC_EINVAL,
                        "unexpected NUL byte");
     default:
-        if (c == '\'' || (c == '.' && L->s < L->end && *L->s == 'T'))
+        if (c == '\'')
             return fx_fail(L->err, t->line, t->col, GC_EINVAL,
-                           "unexpected character '%c' (a transpose is "
-                           "transpose(A) or A^T)", c);
+                           "unexpected character ''' (a derivative is "
+                           "written dtanh(x), dsigmoid(x), drelu(x) or as "
+                           "its formula; a transpose transpose(A) or A^T)");
         if (c == ':')
             return fx_fail(L->err, t->line, t->col, GC_EINVAL,
                            "unexpected character ':' (there are no slices: "
