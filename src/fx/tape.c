@@ -60,11 +60,35 @@ typedef struct {
     size_t apos, bpos, zpos;
 } top;
 
+/* What a replay reads of an operation (fx_tape_finish makes them from the
+ * records above): 40 bytes instead of about 170, so the tape of a small
+ * network stays in the first-level cache beside a copy's values.  code
+ * says which loop runs it: the entry-by-entry +, - and * on two vectors,
+ * a vector and a scalar or a scalar and a vector inline (the kernel's
+ * arithmetic, fx_binary_kernel's), everything else by kind. */
+enum {
+    RC_OTHER, RC_ADD, RC_SUB, RC_MUL,        /* + - * of two vectors */
+    RC_ADD_VS, RC_SUB_VS, RC_MUL_VS,         /* vector op scalar */
+    RC_ADD_SV, RC_SUB_SV, RC_MUL_SV,         /* scalar op vector */
+    RC_PUT
+};
+typedef struct {
+    unsigned char code, kind, ak, bk;
+    unsigned char fuse;  /* 1: the next operation adds this one's result
+                            to a vector entry by entry (z + x, x + z):
+                            both run in one loop */
+    unsigned char fuse_left;    /* that sum has this result on the left */
+    short sub;
+    uint32_t apos, bpos, zpos, asz, bsz, osz, d0;
+    /* TRANS, OUTER, MATMUL: d0, d1, d2 of the record */
+} rop;
+
 struct fx_tape {
     tval *v;
     size_t nv, capv;
     top *op;
     size_t nop, capop;
+    rop *r;              /* the operations as a replay reads them */
     double *cdata;
     size_t nc, capc;
     size_t var_total;    /* entries of one copy's variables */
@@ -113,6 +137,7 @@ void fx_tape_free(fx_tape *T)
     if (!T) return;
     free(T->v);
     free(T->op);
+    free(T->r);
     free(T->cdata);
     free(T->inputs);
     free(T->q_op);
@@ -343,6 +368,67 @@ void fx_tape_guard(fx_tape *T, const val *c, int taken)
     T->n_guards++;
 }
 
+/* The replay's records of the operations (rop); 1 if memory is short or a
+ * position does not fit in 32 bits (the tape is then spoiled: such a
+ * network is evaluated by the interpreter). */
+static int make_rops(fx_tape *T)
+{
+    T->r = calloc(T->nop ? T->nop : 1, sizeof *T->r);
+    if (!T->r) return 1;
+    if (T->var_total > UINT32_MAX || T->nc > UINT32_MAX ||
+        T->max_size > UINT32_MAX) {
+        fx_tape_spoil(T, "too large for a replay");
+        return 1;
+    }
+    for (size_t i = 0; i < T->nop; i++) {
+        const top *o = &T->op[i];
+        rop *r = &T->r[i];
+        if (o->apos > UINT32_MAX || o->bpos > UINT32_MAX ||
+            o->d0 > UINT32_MAX || o->sub < SHRT_MIN || o->sub > SHRT_MAX) {
+            fx_tape_spoil(T, "too large for a replay");
+            return 1;
+        }
+        r->kind = (unsigned char)o->kind;
+        r->ak = (unsigned char)o->ak;
+        r->bk = (unsigned char)o->bk;
+        r->sub = (short)o->sub;
+        r->apos = (uint32_t)o->apos;
+        r->bpos = (uint32_t)o->bpos;
+        r->zpos = (uint32_t)o->zpos;
+        r->asz = (uint32_t)o->asz;
+        r->bsz = (uint32_t)o->bsz;
+        r->osz = (uint32_t)o->osz;
+        r->d0 = (uint32_t)o->d0;
+        r->code = RC_OTHER;
+        if (o->kind == TOP_PUT) r->code = RC_PUT;
+        if (o->kind == TOP_BIN && (o->sub == '+' || o->sub == '-' ||
+                                   o->sub == '*') &&
+            !(o->a_scalar && o->b_scalar && o->osz != 1)) {
+            int base = o->sub == '+' ? RC_ADD : o->sub == '-' ? RC_SUB
+                                                              : RC_MUL;
+            r->code = (unsigned char)(o->a_scalar == o->b_scalar ? base
+                                      : o->b_scalar ? base + 3 : base + 6);
+        }
+    }
+    /* a product entry by entry followed by its sum with another vector
+     * (a convolution's w_uv times a window added to the sum so far) */
+    for (size_t i = 0; i + 1 < T->nop; i++) {
+        const top *m = &T->op[i], *a = &T->op[i + 1];
+        rop *r = &T->r[i];
+        if ((r->code != RC_MUL && r->code != RC_MUL_VS &&
+             r->code != RC_MUL_SV) || T->r[i + 1].code != RC_ADD ||
+            T->v[m->out].owned || a->osz != m->osz)
+            continue;
+        int left = a->a == m->out, right = a->b == m->out;
+        if (left == right || (left ? a->aoff : a->boff) != 0)
+            continue;      /* neither, x + x, or a part of x */
+        r->fuse = 1;
+        r->fuse_left = (unsigned char)left;
+        i++;
+    }
+    return 0;
+}
+
 int fx_tape_finish(fx_tape *T, const gc_fx_value *loss, const double *inputs,
                    size_t n_inputs, size_t n_params)
 {
@@ -361,6 +447,7 @@ int fx_tape_finish(fx_tape *T, const gc_fx_value *loss, const double *inputs,
         }
         if (o->out) o->zpos = T->v[o->out].pos;
     }
+    if (make_rops(T)) return T->bad ? GC_EINVAL : GC_ENOMEM;
     T->p_op = malloc((n_params ? n_params : 1) * sizeof *T->p_op);
     if (!T->p_op) return GC_ENOMEM;
     for (size_t j = 0; j < n_params; j++) T->p_op[j] = T->nop;
@@ -540,75 +627,127 @@ static int replay_ops(const fx_tape *T, const double *theta,
     }
     qsort(at, n_at, sizeof *at, by_op);
     while (next < n_at && at[next].op < from) next++;
+    /* where each kind of operand lives: constants, theta, the copy's row */
+    const double *base[4] = {NULL, T->cdata, theta, NULL};
+    size_t vt = T->var_total;
     for (size_t i = from; i < T->nop; i++) {
-        const top *o = &T->op[i];
-        if (o->kind == TOP_MATMUL && !exact && product_shared(&R, o, n, s3))
-            continue;
+        const rop *o = &T->r[i];
+        if (o->kind == TOP_MATMUL && !exact &&
+            product_shared(&R, &T->op[i], n, s3))
+            goto taps;
         for (size_t c = 0; c < n; c++) {
-            const double *a = at_pos(&R, o->ak, o->apos, o->asz, c, s1);
+            double *row = work + c * vt;
+            base[TK_VAR] = row;
+            const double *a = base[o->ak] + o->apos;
+            if (o->ak == TK_PARAM && R.k)
+                a = at_pos(&R, TK_PARAM, o->apos, o->asz, c, s1);
             if (o->kind == TOP_GUARD) {
                 if ((a[0] != 0) != (o->sub != 0)) redo[c] = 1;
                 continue;
             }
-            const double *b = o->b ? at_pos(&R, o->bk, o->bpos, o->bsz, c,
-                                            s2) : NULL;
-            double *z = work + c * T->var_total + o->zpos;
+            const double *b = o->bk ? base[o->bk] + o->bpos : NULL;
+            if (o->bk == TK_PARAM && R.k)
+                b = at_pos(&R, TK_PARAM, o->bpos, o->bsz, c, s2);
+            double *z = row + o->zpos;
+            size_t m = o->osz;
+            if (o->fuse) {
+                /* z = a * b, then w = z + y (or y + z) in one loop: the
+                 * same two roundings as the two operations' */
+                const rop *p = o + 1;
+                int left = o->fuse_left;
+                int yk = left ? p->bk : p->ak;
+                size_t ypos = left ? p->bpos : p->apos;
+                const double *y = base[yk] + ypos;
+                if (yk == TK_PARAM && R.k)
+                    y = at_pos(&R, TK_PARAM, ypos, m, c, s3);
+                double *w = row + p->zpos;
+                if (o->code == RC_MUL_VS) {
+                    double q = b[0];
+                    for (size_t j = 0; j < m; j++) {
+                        double v = a[j] * q;
+                        z[j] = v;
+                        w[j] = left ? v + y[j] : y[j] + v;
+                    }
+                } else if (o->code == RC_MUL_SV) {
+                    double q = a[0];
+                    for (size_t j = 0; j < m; j++) {
+                        double v = q * b[j];
+                        z[j] = v;
+                        w[j] = left ? v + y[j] : y[j] + v;
+                    }
+                } else {
+                    for (size_t j = 0; j < m; j++) {
+                        double v = a[j] * b[j];
+                        z[j] = v;
+                        w[j] = left ? v + y[j] : y[j] + v;
+                    }
+                }
+                continue;
+            }
+            switch (o->code) {
+            case RC_ADD: for (size_t j = 0; j < m; j++) z[j] = a[j] + b[j]; continue;
+            case RC_SUB: for (size_t j = 0; j < m; j++) z[j] = a[j] - b[j]; continue;
+            case RC_MUL: for (size_t j = 0; j < m; j++) z[j] = a[j] * b[j]; continue;
+            case RC_ADD_VS: { double q = b[0]; for (size_t j = 0; j < m; j++) z[j] = a[j] + q; continue; }
+            case RC_SUB_VS: { double q = b[0]; for (size_t j = 0; j < m; j++) z[j] = a[j] - q; continue; }
+            case RC_MUL_VS: { double q = b[0]; for (size_t j = 0; j < m; j++) z[j] = a[j] * q; continue; }
+            case RC_ADD_SV: { double q = a[0]; for (size_t j = 0; j < m; j++) z[j] = q + b[j]; continue; }
+            case RC_SUB_SV: { double q = a[0]; for (size_t j = 0; j < m; j++) z[j] = q - b[j]; continue; }
+            case RC_MUL_SV: { double q = a[0]; for (size_t j = 0; j < m; j++) z[j] = q * b[j]; continue; }
+            case RC_PUT:
+                if (m == 1) z[o->d0] = a[0];
+                else memcpy(z + o->d0, a, m * sizeof *z);
+                continue;
+            default:
+                break;
+            }
+            const top *t = &T->op[i];
             switch (o->kind) {
             case TOP_BIN:
-                if (o->osz == 1 && (o->sub == '+' || o->sub == '-' ||
-                                    o->sub == '*')) {
-                    /* one number: the kernel's arithmetic, inline */
-                    z[0] = o->sub == '+' ? a[0] + b[0]
-                         : o->sub == '-' ? a[0] - b[0] : a[0] * b[0];
-                    break;
-                }
-                fx_binary_kernel(o->sub, a, o->a_scalar, b, o->b_scalar, z,
-                                 o->osz);
+                fx_binary_kernel(o->sub, a, t->a_scalar, b, t->b_scalar, z,
+                                 m);
                 break;
             case TOP_NEG:
-                for (size_t j = 0; j < o->osz; j++) z[j] = -a[j];
+                for (size_t j = 0; j < m; j++) z[j] = -a[j];
                 break;
             case TOP_UN:
-                fx_unary_kernel(o->sub, a, z, o->osz);
+                fx_unary_kernel(o->sub, a, z, m);
                 break;
             case TOP_RED:
                 z[0] = fx_reduce_kernel(o->sub, a, b, o->d0);
                 break;
             case TOP_SOFTMAX:
-                fx_softmax_kernel(o->sub, a, z, o->osz, o->d0);
+                fx_softmax_kernel(o->sub, a, z, m, o->d0);
                 break;
             case TOP_TRANS:       /* d0 x d1 from d1 x d0 */
-                for (size_t r = 0; r < o->d0; r++)
-                    for (size_t q = 0; q < o->d1; q++)
-                        z[r * o->d1 + q] = a[q * o->d0 + r];
+                for (size_t r = 0; r < t->d0; r++)
+                    for (size_t q = 0; q < t->d1; q++)
+                        z[r * t->d1 + q] = a[q * t->d0 + r];
                 break;
             case TOP_OUTER:
-                for (size_t r = 0; r < o->d0; r++)
-                    for (size_t q = 0; q < o->d1; q++)
-                        z[r * o->d1 + q] = a[r] * b[q];
+                for (size_t r = 0; r < t->d0; r++)
+                    for (size_t q = 0; q < t->d1; q++)
+                        z[r * t->d1 + q] = a[r] * b[q];
                 break;
             case TOP_DIAGV:
-                memset(z, 0, o->osz * sizeof *z);
-                for (size_t r = 0; r < o->d0; r++) z[r * o->d0 + r] = a[r];
+                memset(z, 0, m * sizeof *z);
+                for (size_t r = 0; r < t->d0; r++) z[r * t->d0 + r] = a[r];
                 break;
             case TOP_DIAGM:
-                for (size_t r = 0; r < o->d0; r++) z[r] = a[r * o->d0 + r];
+                for (size_t r = 0; r < t->d0; r++) z[r] = a[r * t->d0 + r];
                 break;
             case TOP_MATMUL:
-                fx_matmul_kernel(a, b, o->d0, o->d1, o->d2, z);
-                break;
-            case TOP_PUT:
-                if (o->osz == 1) z[o->d0] = a[0];
-                else memcpy(z + o->d0, a, o->osz * sizeof *z);
+                fx_matmul_kernel(a, b, t->d0, t->d1, t->d2, z);
                 break;
             default:
                 return GC_EINVAL;
             }
         }
+        if (o->fuse) i++;     /* the sum ran with the product */
+    taps:
         for (; next < n_at && at[next].op == i; next++) {
             size_t c = at[next].c;    /* as the store hook adds it */
-            work[c * T->var_total + T->q_pos[taps[c].index]] +=
-                taps[c].delta;
+            work[c * vt + T->q_pos[taps[c].index]] += taps[c].delta;
         }
     }
     for (size_t c = 0; c < n; c++)
