@@ -124,6 +124,17 @@ struct gc_engine {
     const double *v;
     size_t a, n;
     gsl_function f_param, f_quant, f_dir;
+    /* the quantities of the last passes while checking a Jacobian column
+     * (gc_engine_memo_clear): one output's rows evaluate the forward pass
+     * at the same points as another's */
+    struct {
+        int on;          /* since gc_engine_memo_clear, until the output
+                            is the loss again */
+        size_t cap, used, next;
+        int *tapped;
+        size_t *idx;
+        double *x, *L, *q;
+    } memo;
 };
 
 /* OpenBLAS's thread control, when that is the BLAS we are linked with. */
@@ -142,14 +153,50 @@ void gc_init(void)
     if (openblas_set_num_threads) openblas_set_num_threads(1);
 }
 
-/* The function being differentiated: the loss, or one quantity's value. */
+/* Quantity vectors kept per engine for a Jacobian column: at most this
+ * many passes, and at most this many doubles in all. */
+enum { MEMO_PASSES = 64, MEMO_DOUBLES = 1 << 20 };
+
+/* The function being differentiated: the loss, or one quantity's value.
+ * For a quantity, a pass at a point the memo holds (the same entry or tap
+ * moved to the same x, since gc_engine_memo_clear) is not evaluated
+ * again: forward() is a function of its arguments, so the value is the
+ * one it would give. */
 static double evaluate(gc_engine *e, const gc_tap *tap)
 {
-    e->passes++;
-    if (e->out < 0)
+    if (e->out < 0) {
+        e->passes++;
         return e->p->model->forward(e->p, e->theta, tap, NULL, e->work);
+    }
+    size_t nq = e->p->layout.quantities.n;
+    size_t idx = tap ? tap->index : e->k;
+    double x = tap ? tap->delta : e->theta[e->k];
+    int tapped = tap != NULL;
+    for (size_t i = 0; e->memo.on && i < e->memo.used; i++)
+        if (e->memo.idx[i] == idx && e->memo.tapped[i] == tapped &&
+            memcmp(&e->memo.x[i], &x, sizeof x) == 0) {
+            double L = e->memo.L[i];
+            return isnan(L) ? L : e->memo.q[i * nq + (size_t)e->out];
+        }
+    e->passes++;
     double L = e->p->model->forward(e->p, e->theta, tap, e->q, e->work);
+    if (e->memo.on && e->memo.cap) {
+        size_t s = e->memo.next;
+        e->memo.next = (s + 1) % e->memo.cap;
+        if (e->memo.used < e->memo.cap) e->memo.used++;
+        e->memo.idx[s] = idx;
+        e->memo.tapped[s] = tapped;
+        e->memo.x[s] = x;
+        e->memo.L[s] = L;
+        memcpy(e->memo.q + s * nq, e->q, nq * sizeof *e->q);
+    }
     return isnan(L) ? L : e->q[e->out];
+}
+
+void gc_engine_memo_clear(gc_engine *e)
+{
+    e->memo.used = e->memo.next = 0;
+    e->memo.on = 1;
 }
 
 static double loss_of_param(double x, void *params)
@@ -184,6 +231,7 @@ int gc_engine_set_output(gc_engine *e, long j)
 {
     if (j >= 0 && (size_t)j >= e->p->layout.quantities.n) return GC_EINVAL;
     e->out = j;
+    if (j < 0) e->memo.on = 0;
     return GC_OK;
 }
 
@@ -203,6 +251,19 @@ int gc_engine_alloc(const gc_problem *p, gc_engine **out)
         gc_engine_free(e);
         return GC_ENOMEM;
     }
+    size_t nq = p->layout.quantities.n ? p->layout.quantities.n : 1;
+    size_t cap = MEMO_DOUBLES / nq < MEMO_PASSES ? MEMO_DOUBLES / nq
+                                                 : MEMO_PASSES;
+    if (cap >= 8) {      /* else no memo: every pass is evaluated */
+        e->memo.tapped = malloc(cap * sizeof *e->memo.tapped);
+        e->memo.idx = malloc(cap * sizeof *e->memo.idx);
+        e->memo.x = malloc(cap * sizeof *e->memo.x);
+        e->memo.L = malloc(cap * sizeof *e->memo.L);
+        e->memo.q = malloc(cap * nq * sizeof *e->memo.q);
+        if (e->memo.tapped && e->memo.idx && e->memo.x && e->memo.L &&
+            e->memo.q)
+            e->memo.cap = cap;
+    }
     e->f_param.function = loss_of_param;
     e->f_param.params = e;
     e->f_quant.function = loss_of_tap;
@@ -219,6 +280,11 @@ void gc_engine_free(gc_engine *e)
     free(e->theta);
     free(e->work);
     free(e->q);
+    free(e->memo.tapped);
+    free(e->memo.idx);
+    free(e->memo.x);
+    free(e->memo.L);
+    free(e->memo.q);
     free(e);
 }
 

@@ -15,6 +15,7 @@
 #include "gradcheck/status.h"
 #include "gradcheck/verdict.h"
 #include "parallel.h"
+#include "replay.h"
 
 #include <gsl/gsl_deriv.h>
 #include <stdio.h>
@@ -95,12 +96,14 @@ static size_t n_jacobians(const gc_derivation_type *d)
     return n;
 }
 
-/* One Jacobian block's entries, checked on the exec's threads: entry i
- * (row i / size(wrt), column i % size(wrt)) is the numeric derivative of
- * quantity entry of_row with respect to parameter entry wrt_col (or,
- * through a tap, quantity entry wrt_col).  Each entry is independent of
- * the others and its engine's output is set for it alone, so the results
- * are the serial loop's to the bit whatever the thread that takes it. */
+/* One Jacobian block's entries, checked on the exec's threads a column at
+ * a time: column k is the numeric derivative of every quantity entry of_i
+ * with respect to parameter entry wrt_k (or, through a tap, quantity entry
+ * wrt_k).  The rows of a column move the same entry to the same points, so
+ * the engine keeps the quantities of the column's passes
+ * (gc_engine_memo_clear) and evaluates each point once.  The columns are
+ * independent and each sets its own engine's output, so the results are
+ * the serial loop's to the bit whatever the thread that takes one. */
 typedef struct {
     const gc_case *c;
     const gc_block *of, *w;
@@ -110,18 +113,24 @@ typedef struct {
     gc_entry_check *out;
 } jac_ctx;
 
-static int jac_task(gc_engine *e, size_t i, void *ctxp)
+static int jac_column(gc_engine *e, size_t k, void *ctxp)
 {
     const jac_ctx *j = ctxp;
-    size_t row = i / j->w->size, k = i % j->w->size;
-    int st = gc_engine_set_output(e, (long)(j->of->offset + row));
-    if (!st)
-        st = j->wrt_param
-            ? gc_engine_check_param(e, j->theta, j->w->offset + k, j->A[i],
-                                    &j->c->step, j->tol, &j->out[i])
-            : gc_engine_check_quantity(e, j->theta, j->w->offset + k,
-                                       fabs(j->q[j->w->offset + k]), j->A[i],
-                                       &j->c->step, j->tol, &j->out[i]);
+    int st = GC_OK;
+    gc_engine_memo_clear(e);
+    for (size_t row = 0; row < j->of->size && !st; row++) {
+        size_t i = row * j->w->size + k;
+        st = gc_engine_set_output(e, (long)(j->of->offset + row));
+        if (!st)
+            st = j->wrt_param
+                ? gc_engine_check_param(e, j->theta, j->w->offset + k,
+                                        j->A[i], &j->c->step, j->tol,
+                                        &j->out[i])
+                : gc_engine_check_quantity(e, j->theta, j->w->offset + k,
+                                           fabs(j->q[j->w->offset + k]),
+                                           j->A[i], &j->c->step, j->tol,
+                                           &j->out[i]);
+    }
     gc_engine_set_output(e, -1);
     return st;
 }
@@ -160,7 +169,7 @@ static int check_jacobians(const gc_case *c, const gc_derivation_type *d,
         }
         jac_ctx ctx = {c, of, w, wp != NULL, pr->theta, A, q, tol,
                        pr->jentries[j]};
-        st = gc_exec_for(x, n, jac_task, &ctx);
+        st = gc_exec_for(x, w->size, jac_column, &ctx);
         for (size_t i = 0; i < n && !st; i++) {
             gc_entry_check *ch = &pr->jentries[j][i];
             pr->counts[ch->verdict]++;
