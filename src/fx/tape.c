@@ -89,6 +89,8 @@ struct fx_tape {
     top *op;
     size_t nop, capop;
     rop *r;              /* the operations as a replay reads them */
+    size_t *hw;          /* hw[i]: a copy's entries that operations before
+                            i write (its first hw[i] entries) */
     double *cdata;
     size_t nc, capc;
     size_t var_total;    /* entries of one copy's variables */
@@ -138,6 +140,7 @@ void fx_tape_free(fx_tape *T)
     free(T->v);
     free(T->op);
     free(T->r);
+    free(T->hw);
     free(T->cdata);
     free(T->inputs);
     free(T->q_op);
@@ -410,6 +413,15 @@ static int make_rops(fx_tape *T)
                                       : o->b_scalar ? base + 3 : base + 6);
         }
     }
+    T->hw = malloc((T->nop + 1) * sizeof *T->hw);
+    if (!T->hw) return 1;
+    T->hw[0] = 0;
+    for (size_t i = 0; i < T->nop; i++) {
+        const top *o = &T->op[i];
+        size_t end = o->kind == TOP_GUARD ? 0
+                   : o->zpos + (o->kind == TOP_PUT ? o->d0 : 0) + o->osz;
+        T->hw[i + 1] = end > T->hw[i] ? end : T->hw[i];
+    }
     /* a product entry by entry followed by its sum with another vector
      * (a convolution's w_uv times a window added to the sum so far) */
     for (size_t i = 0; i + 1 < T->nop; i++) {
@@ -476,9 +488,10 @@ size_t fx_tape_n_ops(const fx_tape *T) { return T->nop; }
 
 size_t fx_tape_work(const fx_tape *T, size_t n)
 {
-    /* the copies' variables, 2 operands' patched copies, a broadcast
-     * product, the copies' guard flags */
-    return n * T->var_total + 3 * T->max_size + 2 * n + 1;
+    /* the copies' variables and the unperturbed pass's
+     * (replay_staggered), 2 operands' patched copies, a broadcast product
+     * or a third operand, the copies' order */
+    return (n + 1) * T->var_total + 3 * T->max_size + 2 * n + 1;
 }
 
 /* ------------------------------------------------------------ replay */
@@ -608,12 +621,229 @@ int fx_tape_replay(const fx_tape *T, const double *theta, const size_t *k,
                       work);
 }
 
+/* A parameter operand of a copy whose perturbed entry kc (value xc) lies
+ * in it: the entries patched in scr; else theta's own. */
+static inline const double *param_at(const double *theta, size_t pos,
+                                     size_t sz, size_t kc, double xc,
+                                     double *scr)
+{
+    if (kc >= pos && kc < pos + sz) {
+        memcpy(scr, theta + pos, sz * sizeof *scr);
+        scr[kc - pos] = xc;
+        return scr;
+    }
+    return theta + pos;
+}
+
+/* Operation i (with the next one when fused: they are joined, o->fuse,
+ * and the caller runs them as one) for one
+ * copy whose values are row, parameter entry kc set to xc (kc SIZE_MAX:
+ * none).  base[] holds where constants and theta live; s1, s2, s3 are
+ * max_size scratch each.  A guard that decides otherwise sets *redo. */
+static int exec_op(const fx_tape *T, size_t i, int fused,
+                   const double *const *base, double *row, size_t kc,
+                   double xc, double *s1, double *s2, double *s3,
+                   unsigned char *redo)
+{
+    const rop *o = &T->r[i];
+    const double *theta = base[TK_PARAM];
+    const double *a = o->ak == TK_VAR ? row + o->apos
+                    : o->ak == TK_PARAM
+                    ? param_at(theta, o->apos, o->asz, kc, xc, s1)
+                    : base[TK_CONST] + o->apos;
+    if (o->kind == TOP_GUARD) {
+        if ((a[0] != 0) != (o->sub != 0)) *redo = 1;
+        return GC_OK;
+    }
+    const double *b = o->bk == TK_VAR ? row + o->bpos
+                    : o->bk == TK_PARAM
+                    ? param_at(theta, o->bpos, o->bsz, kc, xc, s2)
+                    : o->bk ? base[TK_CONST] + o->bpos : NULL;
+    double *z = row + o->zpos;
+    size_t m = o->osz;
+    if (fused) {
+        /* z = a * b, then w = z + y (or y + z) in one loop: the same two
+         * roundings as the two operations' (z is stored before the sum
+         * reads it, so the compiler cannot fuse them) */
+        const rop *p = o + 1;
+        int left = o->fuse_left;
+        int yk = left ? p->bk : p->ak;
+        size_t ypos = left ? p->bpos : p->apos;
+        const double *y = yk == TK_VAR ? row + ypos
+                        : yk == TK_PARAM
+                        ? param_at(theta, ypos, m, kc, xc, s3)
+                        : base[TK_CONST] + ypos;
+        double *w = row + p->zpos;
+        if (o->code == RC_MUL_VS) {
+            double q = b[0];
+            for (size_t j = 0; j < m; j++) {
+                double v = a[j] * q;
+                z[j] = v;
+                w[j] = left ? v + y[j] : y[j] + v;
+            }
+        } else if (o->code == RC_MUL_SV) {
+            double q = a[0];
+            for (size_t j = 0; j < m; j++) {
+                double v = q * b[j];
+                z[j] = v;
+                w[j] = left ? v + y[j] : y[j] + v;
+            }
+        } else {
+            for (size_t j = 0; j < m; j++) {
+                double v = a[j] * b[j];
+                z[j] = v;
+                w[j] = left ? v + y[j] : y[j] + v;
+            }
+        }
+        return GC_OK;
+    }
+    switch (o->code) {
+    case RC_ADD: for (size_t j = 0; j < m; j++) z[j] = a[j] + b[j]; return GC_OK;
+    case RC_SUB: for (size_t j = 0; j < m; j++) z[j] = a[j] - b[j]; return GC_OK;
+    case RC_MUL: for (size_t j = 0; j < m; j++) z[j] = a[j] * b[j]; return GC_OK;
+    case RC_ADD_VS: { double q = b[0]; for (size_t j = 0; j < m; j++) z[j] = a[j] + q; return GC_OK; }
+    case RC_SUB_VS: { double q = b[0]; for (size_t j = 0; j < m; j++) z[j] = a[j] - q; return GC_OK; }
+    case RC_MUL_VS: { double q = b[0]; for (size_t j = 0; j < m; j++) z[j] = a[j] * q; return GC_OK; }
+    case RC_ADD_SV: { double q = a[0]; for (size_t j = 0; j < m; j++) z[j] = q + b[j]; return GC_OK; }
+    case RC_SUB_SV: { double q = a[0]; for (size_t j = 0; j < m; j++) z[j] = q - b[j]; return GC_OK; }
+    case RC_MUL_SV: { double q = a[0]; for (size_t j = 0; j < m; j++) z[j] = q * b[j]; return GC_OK; }
+    case RC_PUT:
+        if (m == 1) z[o->d0] = a[0];
+        else memcpy(z + o->d0, a, m * sizeof *z);
+        return GC_OK;
+    default:
+        break;
+    }
+    const top *t = &T->op[i];
+    switch (o->kind) {
+    case TOP_BIN:
+        fx_binary_kernel(o->sub, a, t->a_scalar, b, t->b_scalar, z, m);
+        break;
+    case TOP_NEG:
+        for (size_t j = 0; j < m; j++) z[j] = -a[j];
+        break;
+    case TOP_UN:
+        fx_unary_kernel(o->sub, a, z, m);
+        break;
+    case TOP_RED:
+        z[0] = fx_reduce_kernel(o->sub, a, b, o->d0);
+        break;
+    case TOP_SOFTMAX:
+        fx_softmax_kernel(o->sub, a, z, m, o->d0);
+        break;
+    case TOP_TRANS:       /* d0 x d1 from d1 x d0 */
+        for (size_t r = 0; r < t->d0; r++)
+            for (size_t q = 0; q < t->d1; q++)
+                z[r * t->d1 + q] = a[q * t->d0 + r];
+        break;
+    case TOP_OUTER:
+        for (size_t r = 0; r < t->d0; r++)
+            for (size_t q = 0; q < t->d1; q++)
+                z[r * t->d1 + q] = a[r] * b[q];
+        break;
+    case TOP_DIAGV:
+        memset(z, 0, m * sizeof *z);
+        for (size_t r = 0; r < t->d0; r++) z[r * t->d0 + r] = a[r];
+        break;
+    case TOP_DIAGM:
+        for (size_t r = 0; r < t->d0; r++) z[r] = a[r * t->d0 + r];
+        break;
+    case TOP_MATMUL:
+        fx_matmul_kernel(a, b, t->d0, t->d1, t->d2, z);
+        break;
+    default:
+        return GC_EINVAL;
+    }
+    return GC_OK;
+}
+
+/* The first operation copy c's value can differ at: the first reading its
+ * perturbed parameter entry, or the one its tap follows; nop if none. */
+static size_t copy_start(const fx_tape *T, const size_t *k,
+                         const gc_tap *taps, size_t c)
+{
+    if (taps) {
+        size_t j = taps[c].index;
+        return j < T->nq && T->q_op[j] != SIZE_MAX ? T->q_op[j] : T->nop;
+    }
+    return k && k[c] < T->n_params ? T->p_op[k[c]] : T->nop;
+}
+
+/* Every copy from its own first operation on (exact replays of several
+ * copies): the pass at theta itself runs in one more row (row n) up to
+ * the last copy's start; a copy joins at its start with that row's values
+ * so far (the operations before it cannot depend on its entry or tap), so
+ * its loss is the same function of the same values as a replay from the
+ * first operation. */
+static int replay_staggered(const fx_tape *T, const double *theta,
+                            const size_t *k, const double *x,
+                            const gc_tap *taps, size_t n, double *losses,
+                            unsigned char *redo, double *work)
+{
+    size_t vt = T->var_total;
+    double *brow = work + n * vt;
+    double *s1 = brow + vt, *s2 = s1 + T->max_size, *s3 = s2 + T->max_size;
+    tap_at *at = (tap_at *)(void *)(s3 + T->max_size);
+    for (size_t c = 0; c < n; c++)
+        at[c] = (tap_at){copy_start(T, k, taps, c), c};
+    qsort(at, n, sizeof *at, by_op);
+    const double *base[4] = {NULL, T->cdata, theta, NULL};
+    unsigned char base_redo = 0;
+    size_t act = 0, last = at[n - 1].op;
+    for (size_t i = 0; i < T->nop; i++) {
+        size_t act0 = act;
+        for (; act < n && at[act].op <= i; act++) {
+            size_t c = at[act].c;    /* joins: the values so far */
+            memcpy(work + c * vt, brow, T->hw[i] * sizeof *brow);
+            redo[c] |= base_redo;
+        }
+        /* a joined pair runs as one unless a copy joins at its sum */
+        int fused = T->r[i].fuse && !(act < n && at[act].op == i + 1);
+        int st;
+        if (i < last &&
+            (st = exec_op(T, i, fused, base, brow, SIZE_MAX, 0, s1, s2, s3,
+                          &base_redo)))
+            return st;
+        for (size_t a = 0; a < act; a++) {
+            size_t c = at[a].c;
+            if ((st = exec_op(T, i, fused, base, work + c * vt,
+                              taps ? SIZE_MAX : k[c], taps ? 0 : x[c], s1,
+                              s2, s3, &redo[c])))
+                return st;
+        }
+        if (fused) i++;     /* the sum ran with the product */
+        /* a copy's tap follows the operation it joined at (never the
+         * product of a joined pair: that is no definition) */
+        for (size_t a = act0; taps && a < act; a++) {
+            size_t c = at[a].c;
+            work[c * vt + T->q_pos[taps[c].index]] += taps[c].delta;
+        }
+    }
+    for (; act < n; act++)           /* copies that change nothing */
+        redo[at[act].c] |= base_redo;
+    const tval *lv = &T->v[T->loss];
+    size_t lpos = lv->pos + T->loss_off;
+    for (size_t a = 0; a < n; a++) {
+        size_t c = at[a].c;
+        const double *row = at[a].op < T->nop ? work + c * vt : brow;
+        losses[c] = lv->kind == TK_VAR ? row[lpos]
+                  : lv->kind == TK_CONST ? T->cdata[lpos]
+                  : param_at(theta, lpos, 1, taps ? SIZE_MAX : k[c],
+                             taps ? 0 : x[c], s1)[0];
+    }
+    return GC_OK;
+}
+
 static int replay_ops(const fx_tape *T, const double *theta,
                       const size_t *k, const double *x, const gc_tap *taps,
                       size_t n, int exact, size_t from, double *losses,
                       unsigned char *redo, double *work)
 {
-    double *s1 = work + n * T->var_total, *s2 = s1 + T->max_size,
+    if (exact && n > 1 && from == 0)
+        return replay_staggered(T, theta, k, x, taps, n, losses, redo,
+                                work);
+    size_t vt = T->var_total;
+    double *s1 = work + (n + 1) * vt, *s2 = s1 + T->max_size,
            *s3 = s2 + T->max_size;
     rep R = {T, theta, taps ? NULL : k, x, work};
     /* taps: the copies in the order of the operations that make the
@@ -627,123 +857,20 @@ static int replay_ops(const fx_tape *T, const double *theta,
     }
     qsort(at, n_at, sizeof *at, by_op);
     while (next < n_at && at[next].op < from) next++;
-    /* where each kind of operand lives: constants, theta, the copy's row */
     const double *base[4] = {NULL, T->cdata, theta, NULL};
-    size_t vt = T->var_total;
     for (size_t i = from; i < T->nop; i++) {
-        const rop *o = &T->r[i];
-        if (o->kind == TOP_MATMUL && !exact &&
+        if (T->r[i].kind == TOP_MATMUL && !exact &&
             product_shared(&R, &T->op[i], n, s3))
             goto taps;
+        int fused = T->r[i].fuse;
         for (size_t c = 0; c < n; c++) {
-            double *row = work + c * vt;
-            base[TK_VAR] = row;
-            const double *a = base[o->ak] + o->apos;
-            if (o->ak == TK_PARAM && R.k)
-                a = at_pos(&R, TK_PARAM, o->apos, o->asz, c, s1);
-            if (o->kind == TOP_GUARD) {
-                if ((a[0] != 0) != (o->sub != 0)) redo[c] = 1;
-                continue;
-            }
-            const double *b = o->bk ? base[o->bk] + o->bpos : NULL;
-            if (o->bk == TK_PARAM && R.k)
-                b = at_pos(&R, TK_PARAM, o->bpos, o->bsz, c, s2);
-            double *z = row + o->zpos;
-            size_t m = o->osz;
-            if (o->fuse) {
-                /* z = a * b, then w = z + y (or y + z) in one loop: the
-                 * same two roundings as the two operations' */
-                const rop *p = o + 1;
-                int left = o->fuse_left;
-                int yk = left ? p->bk : p->ak;
-                size_t ypos = left ? p->bpos : p->apos;
-                const double *y = base[yk] + ypos;
-                if (yk == TK_PARAM && R.k)
-                    y = at_pos(&R, TK_PARAM, ypos, m, c, s3);
-                double *w = row + p->zpos;
-                if (o->code == RC_MUL_VS) {
-                    double q = b[0];
-                    for (size_t j = 0; j < m; j++) {
-                        double v = a[j] * q;
-                        z[j] = v;
-                        w[j] = left ? v + y[j] : y[j] + v;
-                    }
-                } else if (o->code == RC_MUL_SV) {
-                    double q = a[0];
-                    for (size_t j = 0; j < m; j++) {
-                        double v = q * b[j];
-                        z[j] = v;
-                        w[j] = left ? v + y[j] : y[j] + v;
-                    }
-                } else {
-                    for (size_t j = 0; j < m; j++) {
-                        double v = a[j] * b[j];
-                        z[j] = v;
-                        w[j] = left ? v + y[j] : y[j] + v;
-                    }
-                }
-                continue;
-            }
-            switch (o->code) {
-            case RC_ADD: for (size_t j = 0; j < m; j++) z[j] = a[j] + b[j]; continue;
-            case RC_SUB: for (size_t j = 0; j < m; j++) z[j] = a[j] - b[j]; continue;
-            case RC_MUL: for (size_t j = 0; j < m; j++) z[j] = a[j] * b[j]; continue;
-            case RC_ADD_VS: { double q = b[0]; for (size_t j = 0; j < m; j++) z[j] = a[j] + q; continue; }
-            case RC_SUB_VS: { double q = b[0]; for (size_t j = 0; j < m; j++) z[j] = a[j] - q; continue; }
-            case RC_MUL_VS: { double q = b[0]; for (size_t j = 0; j < m; j++) z[j] = a[j] * q; continue; }
-            case RC_ADD_SV: { double q = a[0]; for (size_t j = 0; j < m; j++) z[j] = q + b[j]; continue; }
-            case RC_SUB_SV: { double q = a[0]; for (size_t j = 0; j < m; j++) z[j] = q - b[j]; continue; }
-            case RC_MUL_SV: { double q = a[0]; for (size_t j = 0; j < m; j++) z[j] = q * b[j]; continue; }
-            case RC_PUT:
-                if (m == 1) z[o->d0] = a[0];
-                else memcpy(z + o->d0, a, m * sizeof *z);
-                continue;
-            default:
-                break;
-            }
-            const top *t = &T->op[i];
-            switch (o->kind) {
-            case TOP_BIN:
-                fx_binary_kernel(o->sub, a, t->a_scalar, b, t->b_scalar, z,
-                                 m);
-                break;
-            case TOP_NEG:
-                for (size_t j = 0; j < m; j++) z[j] = -a[j];
-                break;
-            case TOP_UN:
-                fx_unary_kernel(o->sub, a, z, m);
-                break;
-            case TOP_RED:
-                z[0] = fx_reduce_kernel(o->sub, a, b, o->d0);
-                break;
-            case TOP_SOFTMAX:
-                fx_softmax_kernel(o->sub, a, z, m, o->d0);
-                break;
-            case TOP_TRANS:       /* d0 x d1 from d1 x d0 */
-                for (size_t r = 0; r < t->d0; r++)
-                    for (size_t q = 0; q < t->d1; q++)
-                        z[r * t->d1 + q] = a[q * t->d0 + r];
-                break;
-            case TOP_OUTER:
-                for (size_t r = 0; r < t->d0; r++)
-                    for (size_t q = 0; q < t->d1; q++)
-                        z[r * t->d1 + q] = a[r] * b[q];
-                break;
-            case TOP_DIAGV:
-                memset(z, 0, m * sizeof *z);
-                for (size_t r = 0; r < t->d0; r++) z[r * t->d0 + r] = a[r];
-                break;
-            case TOP_DIAGM:
-                for (size_t r = 0; r < t->d0; r++) z[r] = a[r * t->d0 + r];
-                break;
-            case TOP_MATMUL:
-                fx_matmul_kernel(a, b, t->d0, t->d1, t->d2, z);
-                break;
-            default:
-                return GC_EINVAL;
-            }
+            size_t kc = R.k ? R.k[c] : SIZE_MAX;
+            int st = exec_op(T, i, fused, base, work + c * vt, kc,
+                             kc == SIZE_MAX ? 0 : x[c], s1, s2, s3,
+                             &redo[c]);
+            if (st) return st;
         }
-        if (o->fuse) i++;     /* the sum ran with the product */
+        if (fused) i++;     /* the sum ran with the product */
     taps:
         for (; next < n_at && at[next].op == i; next++) {
             size_t c = at[next].c;    /* as the store hook adds it */
