@@ -25,6 +25,11 @@
  * forward_batch_tap gives forward()'s losses to the bit, and so batched
  * taps give the serial path's numbers to the bit.
  *
+ * The one-sided pairs that tell a kink from a wrong derivation, where the
+ * central value does not agree, run the same way (gc_replay_one_sided:
+ * forward then backward differences, each with GSL's refinement and the
+ * step rule's retries, so a pass names up to four points).
+ *
  * Directional derivatives (screen.c) run the same way, a job being a
  * direction v on a range of entries, its copies theta + t v evaluated by
  * forward_batch_dir, and its derivative taken at t = 0 with the step rule's
@@ -64,7 +69,9 @@ int gc_batch_alloc(const gc_problem *p, const gc_step *step, size_t width,
     b->p = p;
     b->step = *step;
     b->width = width;
-    b->cap = GC_REPLAY_POINTS(step->max_shrinks > 0 ? step->max_shrinks : 0);
+    /* a central difference, or a one-sided pair (two derivations) */
+    b->cap = 2 * GC_REPLAY_POINTS(step->max_shrinks > 0 ? step->max_shrinks
+                                                        : 0);
     size_t copies = GC_REPLAY_WANT * width;
     b->rep = calloc(width, sizeof *b->rep);
     b->tx = malloc(width * b->cap * sizeof *b->tx);
@@ -124,6 +131,8 @@ typedef struct {
     const double *qscale;
     const size_t *a, *len;
     const double *const *v;
+    gc_deriv *bwd;         /* not NULL: one-sided pairs, the forward
+                              differences into out, the backward here */
 } jobs;
 
 /* Where job i's derivative is taken: at theta_k, or at t = 0 (a tap's
@@ -164,9 +173,14 @@ static int run(gc_batch *b, const double *theta, const jobs *J, size_t n,
             while (b->slot[s] >= 0) {
                 size_t i = (size_t)b->slot[s];
                 gc_replay *r = &b->rep[s];
-                if (gc_replay_central(r, origin(J, theta, i),
-                                      scale(J, theta, i), &b->step,
-                                      &out[i]) == GC_REPLAY_MORE) {
+                int more = J->bwd
+                    ? gc_replay_one_sided(r, origin(J, theta, i),
+                                          scale(J, theta, i), &b->step,
+                                          &out[i], &J->bwd[i])
+                    : gc_replay_central(r, origin(J, theta, i),
+                                        scale(J, theta, i), &b->step,
+                                        &out[i]);
+                if (more == GC_REPLAY_MORE) {
                     for (size_t w = 0; w < r->n_want; w++) {
                         b->ck[nc] = J->k ? J->k[i] : i;
                         b->cx[nc] = r->want[w];
@@ -226,6 +240,23 @@ int gc_batch_tap_central(gc_batch *b, const double *theta, const size_t *q,
     if (!b->p->model->forward_batch_tap) return GC_EINVAL;
     jobs J = {.q = q, .qscale = scale};
     return run(b, theta, &J, n, out);
+}
+
+int gc_batch_param_one_sided(gc_batch *b, const double *theta,
+                             const size_t *k, size_t n, gc_deriv *fwd,
+                             gc_deriv *bwd)
+{
+    jobs J = {.k = k, .bwd = bwd};
+    return run(b, theta, &J, n, fwd);
+}
+
+int gc_batch_tap_one_sided(gc_batch *b, const double *theta, const size_t *q,
+                           const double *scale, size_t n, gc_deriv *fwd,
+                           gc_deriv *bwd)
+{
+    if (!b->p->model->forward_batch_tap) return GC_EINVAL;
+    jobs J = {.q = q, .qscale = scale, .bwd = bwd};
+    return run(b, theta, &J, n, fwd);
 }
 
 int gc_batch_direction_central(gc_batch *b, const double *theta, const size_t *a,

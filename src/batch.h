@@ -29,6 +29,17 @@ int gc_batch_param_central(gc_batch *b, const double *theta, const size_t *k,
 int gc_batch_tap_central(gc_batch *b, const double *theta, const size_t *q,
                          const double *scale, size_t n, gc_deriv *out);
 
+/* The one-sided pairs (fwd[i], bwd[i]) of parameter entries k[i], or of
+ * quantity taps q[i] with magnitudes scale[i], as the engine's
+ * gc_engine_param_one_sided / gc_engine_quantity_one_sided give them, on
+ * losses from forward_batch / forward_batch_tap. */
+int gc_batch_param_one_sided(gc_batch *b, const double *theta,
+                             const size_t *k, size_t n, gc_deriv *fwd,
+                             gc_deriv *bwd);
+int gc_batch_tap_one_sided(gc_batch *b, const double *theta, const size_t *q,
+                           const double *scale, size_t n, gc_deriv *fwd,
+                           gc_deriv *bwd);
+
 /* out[i] = d/dt L(theta + t v_i) at t = 0, v_i moving entries a[i] ..
  * a[i]+len[i]-1 by v[i][..], as gc_engine_direction_central gives it, on
  * losses from forward_batch_dir (GC_EINVAL if the model has none). */

@@ -569,6 +569,22 @@ int gc_replay_central(gc_replay *r, double x, double scale,
     return GC_OK;
 }
 
+int gc_replay_one_sided(gc_replay *r, double x, double scale,
+                        const gc_step *step, gc_deriv *fwd, gc_deriv *bwd)
+{
+    gsl_function F = {replay_lookup, r};
+    double h = step_for(scale, step) * step->shrink, v = NAN, err = NAN;
+    r->n_want = r->missed = 0;
+    int st = derive(gsl_deriv_forward, &F, x, h, step, &r->missed, &v, &err);
+    if (st == GC_REPLAY_MORE) return GC_REPLAY_MORE;
+    fill(fwd, st, v, err);
+    v = err = NAN;
+    st = derive(gsl_deriv_backward, &F, x, h, step, &r->missed, &v, &err);
+    if (st == GC_REPLAY_MORE) return GC_REPLAY_MORE;
+    fill(bwd, st, v, err);
+    return GC_OK;
+}
+
 int gc_engine_direction_central(gc_engine *e, const double *theta,
                                 size_t a, size_t n, const double *v,
                                 const gc_step *step, gc_deriv *out)
@@ -587,11 +603,10 @@ int gc_engine_direction_central(gc_engine *e, const double *theta,
     return GC_OK;
 }
 
-/* The verdict for one entry, given its central difference; computes the
- * one-sided pair only when the central value does not agree. */
-static void judge(gc_engine *e, const double *theta, size_t idx, int is_q,
-                  double scale, double analytic, const gc_step *step,
-                  const gc_tol *tol, gc_entry_check *out)
+/* The verdict of an entry from its central difference alone (analytic,
+ * rel_error, verdict); 1 when the central value does not agree, so that
+ * the one-sided pair must tell a kink (gc_judge_one_sided). */
+int gc_judge_central(double analytic, const gc_tol *tol, gc_entry_check *out)
 {
     out->analytic = analytic;
     out->one_sided = 0;
@@ -599,20 +614,36 @@ static void judge(gc_engine *e, const double *theta, size_t idx, int is_q,
     out->rel_error = gc_rel_error(analytic, n->value, tol->atol);
     if (n->status != GSL_SUCCESS) {
         out->verdict = GC_NONFINITE;
-        return;
+        return 0;
     }
     out->verdict = gc_judge(analytic, n->value, n->abserr, tol);
-    if (out->verdict != GC_DISAGREE && out->verdict != GC_INCONCLUSIVE) return;
-    if (is_q)
-        gc_engine_quantity_one_sided(e, theta, idx, scale, step, &out->fwd,
-                                     &out->bwd);
-    else
-        gc_engine_param_one_sided(e, theta, idx, step, &out->fwd, &out->bwd);
+    return out->verdict == GC_DISAGREE || out->verdict == GC_INCONCLUSIVE;
+}
+
+/* The verdict once out->fwd and out->bwd hold the one-sided pair: a kink
+ * when they differ beyond their error bars. */
+void gc_judge_one_sided(const gc_tol *tol, gc_entry_check *out)
+{
     out->one_sided = 1;
     if (out->fwd.status == GSL_SUCCESS && out->bwd.status == GSL_SUCCESS &&
         gc_one_sided_differ(out->fwd.value, out->fwd.abserr, out->bwd.value,
                             out->bwd.abserr, tol))
         out->verdict = GC_KINK;
+}
+
+/* The verdict for one entry, given its central difference; computes the
+ * one-sided pair only when the central value does not agree. */
+static void judge(gc_engine *e, const double *theta, size_t idx, int is_q,
+                  double scale, double analytic, const gc_step *step,
+                  const gc_tol *tol, gc_entry_check *out)
+{
+    if (!gc_judge_central(analytic, tol, out)) return;
+    if (is_q)
+        gc_engine_quantity_one_sided(e, theta, idx, scale, step, &out->fwd,
+                                     &out->bwd);
+    else
+        gc_engine_param_one_sided(e, theta, idx, step, &out->fwd, &out->bwd);
+    gc_judge_one_sided(tol, out);
 }
 
 int gc_engine_check_param(gc_engine *e, const double *theta, size_t k,
@@ -623,21 +654,6 @@ int gc_engine_check_param(gc_engine *e, const double *theta, size_t k,
     if (st) return st;
     judge(e, theta, k, 0, 0.0, analytic, step, tol, out);
     return GC_OK;
-}
-
-void gc_engine_judge_param(gc_engine *e, const double *theta, size_t k,
-                           double analytic, const gc_step *step,
-                           const gc_tol *tol, gc_entry_check *out)
-{
-    judge(e, theta, k, 0, 0.0, analytic, step, tol, out);
-}
-
-void gc_engine_judge_quantity(gc_engine *e, const double *theta, size_t j,
-                              double scale, double analytic,
-                              const gc_step *step, const gc_tol *tol,
-                              gc_entry_check *out)
-{
-    judge(e, theta, j, 1, scale, analytic, step, tol, out);
 }
 
 int gc_engine_check_quantity(gc_engine *e, const double *theta, size_t j,

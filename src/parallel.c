@@ -11,9 +11,9 @@
  *
  * With batching the central differences come from gc_batch_param_central,
  * and those of the quantity taps from gc_batch_tap_central when the model
- * has forward_batch_tap; the verdict and, where the central value does not
- * agree, the one-sided differences that tell a kink are computed directly
- * with the thread's engine, as in the serial path.
+ * has forward_batch_tap; where the central value does not agree, the
+ * one-sided differences that tell a kink are batched the same way, all the
+ * chunk's at once (gc_batch_param_one_sided, gc_batch_tap_one_sided).
  *
  * BLAS: when the library is linked with OpenBLAS its own threads are
  * switched off (openblas_set_num_threads(1), once, for the process): the
@@ -55,6 +55,9 @@ typedef struct {
     gc_batch *b;
     gc_deriv *d;           /* batched central differences of one chunk */
     double *scale;         /* the chunk's quantity magnitudes */
+    size_t *os;            /* the chunk's entries that need one-sided */
+    double *oscale;        /* pairs, their magnitudes, the pairs */
+    gc_deriv *fwd, *bwd;
 } worker;
 
 struct gc_exec {
@@ -121,7 +124,13 @@ int gc_exec_alloc(const gc_problem *p, const gc_step *step, int threads,
             st = gc_batch_alloc(p, step, BATCH_WIDTH, &w->b);
             w->d = malloc(CHUNK_BATCH * sizeof *w->d);
             w->scale = malloc(CHUNK_BATCH * sizeof *w->scale);
-            if (!st && (!w->d || !w->scale)) st = GC_ENOMEM;
+            w->os = malloc(CHUNK_BATCH * sizeof *w->os);
+            w->oscale = malloc(CHUNK_BATCH * sizeof *w->oscale);
+            w->fwd = malloc(CHUNK_BATCH * sizeof *w->fwd);
+            w->bwd = malloc(CHUNK_BATCH * sizeof *w->bwd);
+            if (!st && (!w->d || !w->scale || !w->os || !w->oscale ||
+                        !w->fwd || !w->bwd))
+                st = GC_ENOMEM;
         }
     }
     if (st) {
@@ -142,6 +151,10 @@ void gc_exec_free(gc_exec *x)
         gc_batch_free(x->w[t].b);
         free(x->w[t].d);
         free(x->w[t].scale);
+        free(x->w[t].os);
+        free(x->w[t].oscale);
+        free(x->w[t].fwd);
+        free(x->w[t].bwd);
     }
     free(x->w);
     free(x->idx);
@@ -183,6 +196,27 @@ static size_t chunk_for(const gc_exec *x, size_t n, int batched)
     return c > CHUNK_MIN ? c : CHUNK_MIN;
 }
 
+/* The one-sided pairs of the m entries w->os[] whose central values did
+ * not agree (magnitudes w->oscale[] for quantities), batched as their
+ * central differences were, and their verdicts. */
+static int one_sided(job *j, worker *w, size_t m)
+{
+    if (!m) return GC_OK;
+    int st = j->quantities
+        ? gc_batch_tap_one_sided(w->b, j->theta, w->os, w->oscale, m,
+                                 w->fwd, w->bwd)
+        : gc_batch_param_one_sided(w->b, j->theta, w->os, m, w->fwd,
+                                   w->bwd);
+    if (st) return st;
+    for (size_t i = 0; i < m; i++) {
+        gc_entry_check *out = &j->out[w->os[i]];
+        out->fwd = w->fwd[i];
+        out->bwd = w->bwd[i];
+        gc_judge_one_sided(j->tol, out);
+    }
+    return GC_OK;
+}
+
 /* Check entries idx[a .. b) on worker w. */
 static int run_chunk(job *j, worker *w, size_t a, size_t b)
 {
@@ -204,14 +238,16 @@ static int run_chunk(job *j, worker *w, size_t a, size_t b)
         int st = gc_batch_tap_central(w->b, j->theta, idx + a, w->scale,
                                       b - a, w->d);
         if (st) return st;
+        size_t m = 0;
         for (size_t i = a; i < b; i++) {
             size_t q = idx[i];
             j->out[q].numeric = w->d[i - a];
-            gc_engine_judge_quantity(w->e, j->theta, q, w->scale[i - a],
-                                     j->analytic[q], &x->step, j->tol,
-                                     &j->out[q]);
+            if (gc_judge_central(j->analytic[q], j->tol, &j->out[q])) {
+                w->os[m] = q;
+                w->oscale[m++] = w->scale[i - a];
+            }
         }
-        return GC_OK;
+        return one_sided(j, w, m);
     }
     if (j->quantities) {
         for (size_t i = a; i < b; i++) {
@@ -235,13 +271,14 @@ static int run_chunk(job *j, worker *w, size_t a, size_t b)
     }
     int st = gc_batch_param_central(w->b, j->theta, idx + a, b - a, w->d);
     if (st) return st;
+    size_t m = 0;
     for (size_t i = a; i < b; i++) {
         size_t k = idx[i];
         j->out[k].numeric = w->d[i - a];
-        gc_engine_judge_param(w->e, j->theta, k, j->analytic[k], &x->step,
-                              j->tol, &j->out[k]);
+        if (gc_judge_central(j->analytic[k], j->tol, &j->out[k]))
+            w->os[m++] = k;
     }
-    return GC_OK;
+    return one_sided(j, w, m);
 }
 
 static void *run_task(void *arg)

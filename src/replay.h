@@ -40,18 +40,21 @@ int gc_replay_add(gc_replay *r, double x, double f);
 int gc_replay_central(gc_replay *r, double x, double scale,
                       const gc_step *step, gc_deriv *out);
 
-/* The verdict of parameter entry k given out->numeric (its central
- * difference), as gc_engine_check_param: one-sided differences with e,
- * evaluated directly, where the central value does not agree. */
-void gc_engine_judge_param(gc_engine *e, const double *theta, size_t k,
-                           double analytic, const gc_step *step,
-                           const gc_tol *tol, gc_entry_check *out);
-/* The same for quantity entry j (magnitude `scale`), as
- * gc_engine_check_quantity. */
-void gc_engine_judge_quantity(gc_engine *e, const double *theta, size_t j,
-                              double scale, double analytic,
-                              const gc_step *step, const gc_tol *tol,
-                              gc_entry_check *out);
+/* The one-sided pair at x (gsl_deriv_forward and gsl_deriv_backward with
+ * GSL's refinement and the step rule's retries, from one shrink below the
+ * central rule's first step at scale `scale`), as the engine's
+ * gc_engine_param_one_sided / gc_engine_quantity_one_sided computes it,
+ * from the table: GC_OK with *fwd and *bwd filled, or GC_REPLAY_MORE as
+ * gc_replay_central.  The table must hold 2 GC_REPLAY_POINTS. */
+int gc_replay_one_sided(gc_replay *r, double x, double scale,
+                        const gc_step *step, gc_deriv *fwd, gc_deriv *bwd);
+
+/* An entry's verdict from out->numeric alone (analytic, rel_error and
+ * verdict set); 1 when the central value does not agree, and the
+ * one-sided pair must then be computed into out->fwd, out->bwd and
+ * gc_judge_one_sided called, which tells a kink. */
+int gc_judge_central(double analytic, const gc_tol *tol, gc_entry_check *out);
+void gc_judge_one_sided(const gc_tol *tol, gc_entry_check *out);
 
 /* Forget the quantity vectors the engine kept (engine.c, evaluate):
  * call before checking a Jacobian column at a new point.  While e's output
