@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <math.h>
@@ -25,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #include "fx/fx.h"
@@ -637,16 +639,31 @@ static int read_text_file(reader *r, yaml_node_t *at, const char *name,
     if (!*path) return GC_ENOMEM;
     memcpy(*path, r->c->path, dl);
     strcpy(*path + dl, name);
-    FILE *f = fopen(*path, "rb");
-    if (!f)
+    if (!name[0])
+        return fail_at(r, at, "file: expected the name of a formula file "
+                       "(relative to the case file), found nothing");
+    /* O_NONBLOCK: a FIFO or a device would wait forever at open; only a
+     * regular file is read */
+    int fd = open(*path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
         return fail_at(r, at, "file: cannot read %s: %s", *path,
                        strerror(errno));
+    struct stat sb;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        int dir = S_ISDIR(sb.st_mode);
+        close(fd);
+        return fail_at(r, at, "file: %s is %s, expected a formula file (text)",
+                       *path, dir ? "a directory" : "not a regular file");
+    }
+    FILE *f = fdopen(fd, "rb");
+    if (!f) { close(fd); return GC_ENOMEM; }
     *text = malloc(GC_SUB_MAX_BYTES + 1);
     if (!*text) { fclose(f); return GC_ENOMEM; }
     *len = fread(*text, 1, GC_SUB_MAX_BYTES + 1, f);
-    int bad = ferror(f);
+    int bad = ferror(f), why = errno;
     fclose(f);
-    if (bad) return fail_at(r, at, "file: cannot read %s", *path);
+    if (bad) return fail_at(r, at, "file: cannot read %s: %s", *path,
+                            strerror(why));
     if (*len > GC_SUB_MAX_BYTES)
         return fail_at(r, at, "file: %s is larger than %zu bytes "
                        "(GC_SUB_MAX_BYTES)", *path, (size_t)GC_SUB_MAX_BYTES);

@@ -42,6 +42,29 @@ big="$tmp/huge.yaml"
 { printf 'name: huge\n# '; head -c 4194304 /dev/zero | tr '\0' 'x'; printf '\n'; } > "$big"
 check "$big" "gradcheck: $big: larger than the case file limit of 4194304 bytes"
 
+# A network derivation's file: that is a FIFO (open would wait for a writer
+# forever), a directory, or nothing: refused at once, naming the file.
+mkfifo "$tmp/fifo.txt"
+mkdir "$tmp/folder.txt"
+for what in fifo.txt folder.txt '""'; do
+    case $what in
+        fifo.txt) msg="file: $tmp/fifo.txt is not a regular file, expected a formula file (text)" ;;
+        folder.txt) msg="file: $tmp/folder.txt is a directory, expected a formula file (text)" ;;
+        *) msg="file: expected the name of a formula file (relative to the case file), found nothing" ;;
+    esac
+    cat > "$tmp/net_file.yaml" <<EOF
+name: net_file
+network:
+  params: {b: [2]}
+  forward: |
+    L = dot(b, b)
+random: {seed: 1}
+derivations:
+  mine: {file: $what}
+EOF
+    check "$tmp/net_file.yaml" "gradcheck: $tmp/net_file.yaml:8:16: $msg"
+done
+
 # Hostile formula submissions: a submission never breaks the batch (issue 5),
 # so each is graded `invalid` with the limit named, the grade exits 0, and
 # the good submission beside them still gets its points, within the same
