@@ -173,5 +173,24 @@ ok "an unknown case offers the closest names: run cnn1d" \
 ok "a misspelt case offers the closest name: grade tanh_net_004_q2" \
     bash -c "$(declare -f status); tmp='$tmp'; status 2 '$gc' grade tanh_net_004_q2 '$tmp/wrong_expect.txt' && grep -q 'did you mean tanh_net_004_q1, tanh_net_004_q1_net?' '$tmp/err'"
 
+# --- symbolic links in a submissions folder that lead out of it: never
+# read (nothing of the target reaches any output), each a verdict
+mkdir -p "$tmp/links/class/bob" "$tmp/links/class/carol" "$tmp/links/private"
+printf 'dL/dW2 = TOPSECRET_KEY\n' > "$tmp/links/private/key.txt"
+printf 'g2 = s2 - y\ndL/dW2 = outer(g2, a1)\ndL/db2 = g2\n' > "$tmp/links/class/alice.txt"
+cp "$tmp/links/class/alice.txt" "$tmp/links/class/carol/answer.txt"
+ln -s "$tmp/links/private/key.txt" "$tmp/links/class/eve.txt"
+ln -s ../../private/key.txt "$tmp/links/class/bob/answer.txt"
+ln -s ../../private "$tmp/links/class/carol/more"
+ln -s alice.txt "$tmp/links/class/dave.txt"           # inside: graded
+ok "links leading out of the submissions folder are not read; each is a verdict" \
+    bash -c "$(declare -f status); tmp='$tmp'; status 0 '$gc' grade '$root/tests/networks/mlp2_relu.yaml' '$tmp/links/class' -v --gradebook '$tmp/links/book.csv' &&
+    ! grep -rq TOPSECRET '$tmp/out' '$tmp/err' '$tmp/links/book.csv' &&
+    grep -q 'eve.txt is a symbolic link to a file outside the submissions folder: not read' '$tmp/out' &&
+    grep -q 'no submission file in .*/bob: it holds only symbolic links to files outside the submissions folder (1), not read' '$tmp/out' &&
+    grep -q 'warning: .*carol/more: skipped: a symbolic link to a file outside' '$tmp/err' &&
+    grep -q '^  carol .*3/6' '$tmp/out' && grep -q '^  dave .*3/6' '$tmp/out' &&
+    grep -q '^  eve .*0/6 .*invalid' '$tmp/out' && grep -q '^  bob .*0/6 .*invalid' '$tmp/out'"
+
 done_testing
 [ "$failed" -eq 0 ]

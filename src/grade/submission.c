@@ -17,6 +17,7 @@
  * batch over one bad file: a submission that cannot be read is kept with
  * its error, and grade.c grades all its answers `invalid`.
  */
+#define _XOPEN_SOURCE 700   /* realpath */
 #include "gradcheck/grade.h"
 #include "gradcheck/status.h"
 #include "fx/fx.h"
@@ -338,10 +339,31 @@ static void free_names(char **v, size_t n)
     free(v);
 }
 
+/* 1 if path is a symbolic link whose target lies outside the folder root
+ * (a realpath): a submission folder is graded from what is in it, never
+ * from /etc/passwd or another course's files that a link points to.  A
+ * dangling link is left to the caller (0). */
+static int leaves(const char *root, const char *path)
+{
+    struct stat sb;
+    if (!root || lstat(path, &sb) != 0 || !S_ISLNK(sb.st_mode)) return 0;
+    char *real = realpath(path, NULL);
+    if (!real) return 0;
+    size_t n = strlen(root);
+    int inside = strncmp(real, root, n) == 0 &&
+                 (real[n] == '/' || real[n] == 0 || (n == 1 && root[0] == '/'));
+    free(real);
+    return !inside;
+}
+
+#define LEAVES_WHY "a symbolic link to a file outside the submissions " \
+                   "folder: not read"
+
 /* Every file under dir (depth-first, sorted, at most GC_SUB_MAX_DEPTH
  * folders deep): gradable ones into st->files, the others into other[]. */
-static int walk(const char *dir, int depth, gc_student_files *sf,
-                char ***other, size_t *n_other, gc_error *err)
+static int walk(gc_submission_set *set, const char *root, const char *dir,
+                int depth, gc_student_files *sf, char ***other,
+                size_t *n_other, gc_error *err)
 {
     char **names;
     size_t n;
@@ -350,10 +372,15 @@ static int walk(const char *dir, int depth, gc_student_files *sf,
         char *p = join(dir, names[i]);
         struct stat sb;
         if (!p) { st = GC_ENOMEM; break; }
+        if (leaves(root, p)) {
+            sf->n_outside++;
+            st = skip(set, p, LEAVES_WHY);
+            continue;
+        }
         if (stat(p, &sb) != 0) { free(p); continue; }   /* a dangling link */
         if (S_ISDIR(sb.st_mode)) {
             if (depth < GC_SUB_MAX_DEPTH)
-                st = walk(p, depth + 1, sf, other, n_other, err);
+                st = walk(set, root, p, depth + 1, sf, other, n_other, err);
             else
                 st = push(other, n_other, strdup(p));
             free(p);
@@ -403,12 +430,22 @@ static char *name_list(char *const *paths, size_t n, const char *base)
 
 /* A folder of one student: its gradable files, and what else it holds. */
 static int student_folder(gc_submission_set *set, gc_student_files *sf,
-                          const char *dir, gc_error *err)
+                          const char *root, const char *dir, gc_error *err)
 {
     char **other = NULL;
     size_t n_other = 0;
-    int st = walk(dir, 1, sf, &other, &n_other, err);
-    if (!st && sf->n_files == 0) {
+    char *own = root ? NULL : realpath(dir, NULL);
+    int st = walk(set, root ? root : own, dir, 1, sf, &other, &n_other, err);
+    free(own);
+    if (!st && sf->n_files == 0 && sf->n_outside) {
+        char buf[600];
+        snprintf(buf, sizeof buf, "no submission file in %s: it holds "
+                 "only symbolic links to files outside the submissions "
+                 "folder (%zu), not read", dir, sf->n_outside);
+        free(sf->problem);
+        sf->empty = 0;
+        if (!(sf->problem = strdup(buf))) st = GC_ENOMEM;
+    } else if (!st && sf->n_files == 0) {
         char *l = n_other ? name_list(other, n_other, dir) : NULL;
         char buf[600];
         snprintf(buf, sizeof buf, "no submission file in %s (formulas go "
@@ -439,16 +476,24 @@ static int class_folder(gc_submission_set *set, const char *dir,
     size_t n;
     int st = list_dir(dir, &names, &n, err);
     size_t first = set->n_students;
+    char *root = st ? NULL : realpath(dir, NULL);
     for (size_t i = 0; i < n && !st; i++) {
         char *p = join(dir, names[i]);
         struct stat sb;
         gc_student_files *sf;
         if (!p) { st = GC_ENOMEM; break; }
-        if (stat(p, &sb) != 0) {
+        if (leaves(root, p)) {
+            /* the student's only file: graded invalid, saying why */
+            if (!(st = add_student(set, p, 0, &sf))) {
+                char buf[600];
+                snprintf(buf, sizeof buf, "%s is " LEAVES_WHY, sf->path);
+                if (!(sf->problem = strdup(buf))) st = GC_ENOMEM;
+            }
+        } else if (stat(p, &sb) != 0) {
             st = skip(set, p, "cannot be read (a dangling link?)");
         } else if (S_ISDIR(sb.st_mode)) {
             if (!(st = add_student(set, p, 1, &sf)))
-                st = student_folder(set, sf, sf->path, err);
+                st = student_folder(set, sf, root, sf->path, err);
         } else if (!S_ISREG(sb.st_mode)) {
             st = skip(set, p, "not a regular file");
         } else if (is_gradable(names[i])) {
@@ -469,6 +514,7 @@ static int class_folder(gc_submission_set *set, const char *dir,
         }
     }
     free_names(names, n);
+    free(root);
     if (!st && set->n_students == first) {
         snprintf(err->file, sizeof err->file, "%s", dir);
         snprintf(err->msg, sizeof err->msg, "no submissions in this folder: "
@@ -500,7 +546,7 @@ int gc_submission_collect(char *const *args, size_t n, int one_student,
             if (!one && (st = add_student(out, strdup(args[i]), dir, &one)))
                 break;
             if (dir) {
-                st = student_folder(out, one, args[i], err);
+                st = student_folder(out, one, NULL, args[i], err);
             } else if (!(st = push(&one->files, &one->n_files,
                                    strdup(args[i])))) {
                 free(one->problem);

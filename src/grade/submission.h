@@ -20,6 +20,8 @@ typedef struct {
                                 NULL: every answer gets it */
     int empty;               /* problem: the folder is empty (missing,
                                 rather than invalid) */
+    size_t n_outside;        /* symbolic links in the folder leading out
+                                of the submissions folder (not read) */
 } gc_student_files;
 
 /* A file that is nobody's submission, and why it was not graded. */
