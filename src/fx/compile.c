@@ -92,6 +92,15 @@ static int parse_lhs_indices(parser *ps, lhs_indices *ix, int names_only)
             ix->col[ix->n] = t.col;
             ix->n++;
             if ((st = fx_lex(&ps->lx))) return st;
+            if (ps->lx.t.k == T_OP && (ps->lx.t.op == '+' ||
+                                       ps->lx.t.op == '-'))
+                /* dh[t]/dh[t-1]: a one-step Jacobian of a recurrence */
+                return fx_fail(ps->err, t.line, t.col, GC_EINVAL, "an index "
+                               "on the left of = is a name or a whole "
+                               "number, not an expression: there is no "
+                               "Jacobian between two steps (dh[t]/dh[t-1]); "
+                               "state dL/dh[t] for each step, or the one-"
+                               "step Jacobian as a definition used in it");
             if (ps->lx.t.k != T_COMMA) break;
             if ((st = fx_lex(&ps->lx))) return st;
         }
