@@ -224,6 +224,14 @@ START_TEST(fx_network_builtins_follow_their_formulas)
                             log(1) + log(0.3) + log(2) + log(0.7), 1e-15);
     fails("if(x > 0, w, 1)", GC_EINVAL, 11, "each branch of if must be one "
           "number or of its shape");
+    /* sum(v, axis) as NumPy writes it: refused, with the forms sum takes
+     * (sum(2 x, 1) was taken as sum(2 x), the 1 ignored) */
+    fails("sum(2 x, 1)", GC_EINVAL, 1, "sum takes sum(v) (every entry) or "
+          "sum(i, first, last, term); over one axis");
+    fails("prod(x, 1, 2) + 1", GC_EINVAL, 6, "prod takes prod(v), every "
+          "entry, or prod(i, first, last, term)");
+    fails("sum(w, 2)", GC_EINVAL, 5, "already the parameter w: choose "
+          "another letter (sum takes sum(v), every entry");
     fails("mean(zeros(0))", GC_EINVAL, 1, "mean of no entries");
     fails("logsumexp(zeros(0))", GC_EINVAL, 1, "logsumexp of no entries");
     fails("log_softmax(3)", GC_EINVAL, 1, "log_softmax takes a vector");

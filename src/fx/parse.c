@@ -190,11 +190,22 @@ static void unknown_name(parser *ps, const token *t)
 static int parse_sum(parser *ps, node *n, const token *it, node **out)
 {
     int st;
+    const char *fn = n->op == B_PROD ? "prod" : n->op == B_ARRAY ? "array"
+                   : "sum";
     n->op = n->op == B_PROD ? 1 : n->op == B_ARRAY ? 2 : 0;
     n->k = N_SUM;
-    if ((st = fx_check_new_index(ps, it->name, it->line, it->col)) ||
-        (st = fx_lex(&ps->lx)))
+    if ((st = fx_check_new_index(ps, it->name, it->line, it->col))) {
+        /* sum(W, 1), as NumPy's sum(W, axis): say which forms there are */
+        size_t len = strlen(ps->err->msg);
+        if (n->op != 2)
+            snprintf(ps->err->msg + len, sizeof ps->err->msg - len, " (%s "
+                     "takes %s(v), every entry, or %s(i, first, last, term) "
+                     "with a new index name i; over one axis: sum(i, 1, n, "
+                     "A[i]) adds A's rows, A @ ones(m) its columns)", fn, fn,
+                     fn);
         return st;
+    }
+    if ((st = fx_lex(&ps->lx))) return st;
     node *lo = NULL, *hi = NULL, *body = NULL;
     if ((st = fx_parse_expr(ps, &lo))) return st;
     if ((st = fx_expect(ps, T_COMMA, "',' and the last index of the sum: "
@@ -265,14 +276,20 @@ static int parse_call(parser *ps, const token *t, node **out)
         }
     }
     if ((st = fx_expect(ps, T_RP, "')' or ',' in the call"))) return st;
-    if (n->n < f->min_args || n->n > f->max_args) {
+    /* sum, prod and array with more than one argument are the bound forms
+     * (parse_sum); here only sum(v) and prod(v) remain */
+    int bound_form = f->id == B_SUM || f->id == B_PROD || f->id == B_ARRAY;
+    if (n->n < f->min_args || n->n > (bound_form ? 1 : f->max_args)) {
         if (f->id == B_ARRAY)
             return fx_fail(ps->err, t->line, t->col, GC_EINVAL, "array takes "
                            "array(i, first, last, term)");
         if (f->id == B_SUM || f->id == B_PROD)
             return fx_fail(ps->err, t->line, t->col, GC_EINVAL, "%s takes "
-                           "%s(v) or %s(i, first, last, term)", t->name,
-                           t->name, t->name);
+                           "%s(v) (every entry) or %s(i, first, last, term)"
+                           "%s", t->name, t->name, t->name,
+                           f->id == B_SUM && n->n == 2
+                           ? "; over one axis: sum(i, 1, n, A[i]) adds A's "
+                             "rows, A @ ones(m) its columns" : "");
         return fx_fail(ps->err, t->line, t->col, GC_EINVAL, "%s takes %d%s "
                        "argument%s, found %d", t->name, f->min_args,
                        f->max_args > f->min_args ? " or 2" : "",
@@ -381,10 +398,17 @@ static int parse_postfix(parser *ps, node **out)
     if (ps->lx.t.k != T_LB) {
         if (base->k == N_DEF && ps->P->defs[base->def].n_params)
             return fx_fail(ps->err, base->line, base->col, GC_EINVAL, "%s "
-                           "needs %d index%s: %s[...]", base->name,
+                           "needs %d index%s: %s[...]%s%s%s", base->name,
                            ps->P->defs[base->def].n_params,
                            ps->P->defs[base->def].n_params == 1 ? "" : "es",
-                           base->name);
+                           base->name,
+                           ps->P->defs[base->def].n_params == 1
+                           ? " (all its entries at once: array(i, first, "
+                             "last, " : "",
+                           ps->P->defs[base->def].n_params == 1
+                           ? base->name : "",
+                           ps->P->defs[base->def].n_params == 1
+                           ? "[i]))" : "");
         *out = base;
         return GC_OK;
     }
