@@ -80,6 +80,8 @@ typedef struct {
     unsigned char fuse_left;    /* that sum has this result on the left */
     short sub;
     uint32_t apos, bpos, zpos, asz, bsz, osz, d0;
+    uint32_t asrc, bsrc; /* VAR operands: the first operation writing their
+                            value (replay_staggered) */
     /* TRANS, OUTER, MATMUL: d0, d1, d2 of the record */
 } rop;
 
@@ -89,8 +91,8 @@ struct fx_tape {
     top *op;
     size_t nop, capop;
     rop *r;              /* the operations as a replay reads them */
-    size_t *hw;          /* hw[i]: a copy's entries that operations before
-                            i write (its first hw[i] entries) */
+    size_t *seg;         /* seg[i]: the first of the pieces of array(...)
+                            that operation i is one of, else i */
     double *cdata;
     size_t nc, capc;
     size_t var_total;    /* entries of one copy's variables */
@@ -100,6 +102,8 @@ struct fx_tape {
     char why[160];
     int loss;            /* the loss's tape value and offset */
     size_t loss_off;
+    size_t loss_src;     /* the first operation writing it (SIZE_MAX: a
+                            constant or a parameter) */
     double *inputs;      /* the inputs the constants were made from */
     size_t n_inputs, n_params;
     size_t nq;           /* quantity entries: */
@@ -140,7 +144,7 @@ void fx_tape_free(fx_tape *T)
     free(T->v);
     free(T->op);
     free(T->r);
-    free(T->hw);
+    free(T->seg);
     free(T->cdata);
     free(T->inputs);
     free(T->q_op);
@@ -379,6 +383,7 @@ static int make_rops(fx_tape *T)
     T->r = calloc(T->nop ? T->nop : 1, sizeof *T->r);
     if (!T->r) return 1;
     if (T->var_total > UINT32_MAX || T->nc > UINT32_MAX ||
+        T->nop >= UINT32_MAX ||
         T->max_size > UINT32_MAX) {
         fx_tape_spoil(T, "too large for a replay");
         return 1;
@@ -413,15 +418,27 @@ static int make_rops(fx_tape *T)
                                       : o->b_scalar ? base + 3 : base + 6);
         }
     }
-    T->hw = malloc((T->nop + 1) * sizeof *T->hw);
-    if (!T->hw) return 1;
-    T->hw[0] = 0;
+    /* the first operation writing each value, and the runs of pieces of
+     * array(...) written into one value (consecutive operations) */
+    T->seg = malloc((T->nop ? T->nop : 1) * sizeof *T->seg);
+    size_t *first = malloc(T->nv * sizeof *first);
+    if (!T->seg || !first) { free(first); return 1; }
+    for (size_t v = 0; v < T->nv; v++) first[v] = SIZE_MAX;
     for (size_t i = 0; i < T->nop; i++) {
         const top *o = &T->op[i];
-        size_t end = o->kind == TOP_GUARD ? 0
-                   : o->zpos + (o->kind == TOP_PUT ? o->d0 : 0) + o->osz;
-        T->hw[i + 1] = end > T->hw[i] ? end : T->hw[i];
+        if (o->out && first[o->out] == SIZE_MAX) first[o->out] = i;
+        T->seg[i] = i > 0 && o->kind == TOP_PUT && T->op[i - 1].kind ==
+                    TOP_PUT && T->op[i - 1].out == o->out ? T->seg[i - 1] : i;
     }
+    for (size_t i = 0; i < T->nop; i++) {
+        const top *o = &T->op[i];
+        rop *r = &T->r[i];
+        r->asrc = r->bsrc = UINT32_MAX;
+        if (o->ak == TK_VAR) r->asrc = (uint32_t)first[o->a];
+        if (o->b && o->bk == TK_VAR) r->bsrc = (uint32_t)first[o->b];
+    }
+    T->loss_src = first[T->loss];
+    free(first);
     /* a product entry by entry followed by its sum with another vector
      * (a convolution's w_uv times a window added to the sum so far) */
     for (size_t i = 0; i + 1 < T->nop; i++) {
@@ -490,8 +507,8 @@ size_t fx_tape_work(const fx_tape *T, size_t n)
 {
     /* the copies' variables and the unperturbed pass's
      * (replay_staggered), 2 operands' patched copies, a broadcast product
-     * or a third operand, the copies' order */
-    return (n + 1) * T->var_total + 3 * T->max_size + 2 * n + 1;
+     * or a third operand, the copies' order and their taps' */
+    return (n + 1) * T->var_total + 3 * T->max_size + 4 * n + 1;
 }
 
 /* ------------------------------------------------------------ replay */
@@ -636,18 +653,19 @@ static inline const double *param_at(const double *theta, size_t pos,
 }
 
 /* Operation i (with the next one when fused: they are joined, o->fuse,
- * and the caller runs them as one) for one
- * copy whose values are row, parameter entry kc set to xc (kc SIZE_MAX:
- * none).  base[] holds where constants and theta live; s1, s2, s3 are
+ * and the caller runs them as one) for one copy whose values are row,
+ * parameter entry kc set to xc (kc SIZE_MAX: none); a value that an
+ * operation before `join` writes is read from brow instead (0: none).  base[] holds where constants and theta live; s1, s2, s3 are
  * max_size scratch each.  A guard that decides otherwise sets *redo. */
 static int exec_op(const fx_tape *T, size_t i, int fused,
-                   const double *const *base, double *row, size_t kc,
-                   double xc, double *s1, double *s2, double *s3,
-                   unsigned char *redo)
+                   const double *const *base, double *row,
+                   const double *brow, size_t join, size_t kc, double xc,
+                   double *s1, double *s2, double *s3, unsigned char *redo)
 {
     const rop *o = &T->r[i];
     const double *theta = base[TK_PARAM];
-    const double *a = o->ak == TK_VAR ? row + o->apos
+    const double *a = o->ak == TK_VAR
+                    ? (o->asrc < join ? brow : row) + o->apos
                     : o->ak == TK_PARAM
                     ? param_at(theta, o->apos, o->asz, kc, xc, s1)
                     : base[TK_CONST] + o->apos;
@@ -655,7 +673,8 @@ static int exec_op(const fx_tape *T, size_t i, int fused,
         if ((a[0] != 0) != (o->sub != 0)) *redo = 1;
         return GC_OK;
     }
-    const double *b = o->bk == TK_VAR ? row + o->bpos
+    const double *b = o->bk == TK_VAR
+                    ? (o->bsrc < join ? brow : row) + o->bpos
                     : o->bk == TK_PARAM
                     ? param_at(theta, o->bpos, o->bsz, kc, xc, s2)
                     : o->bk ? base[TK_CONST] + o->bpos : NULL;
@@ -669,7 +688,8 @@ static int exec_op(const fx_tape *T, size_t i, int fused,
         int left = o->fuse_left;
         int yk = left ? p->bk : p->ak;
         size_t ypos = left ? p->bpos : p->apos;
-        const double *y = yk == TK_VAR ? row + ypos
+        size_t ysrc = left ? p->bsrc : p->asrc;
+        const double *y = yk == TK_VAR ? (ysrc < join ? brow : row) + ypos
                         : yk == TK_PARAM
                         ? param_at(theta, ypos, m, kc, xc, s3)
                         : base[TK_CONST] + ypos;
@@ -707,8 +727,8 @@ static int exec_op(const fx_tape *T, size_t i, int fused,
     case RC_ADD_SV: { double q = a[0]; for (size_t j = 0; j < m; j++) z[j] = q + b[j]; return GC_OK; }
     case RC_SUB_SV: { double q = a[0]; for (size_t j = 0; j < m; j++) z[j] = q - b[j]; return GC_OK; }
     case RC_MUL_SV: { double q = a[0]; for (size_t j = 0; j < m; j++) z[j] = q * b[j]; return GC_OK; }
-    case RC_PUT:
-        if (m == 1) z[o->d0] = a[0];
+    case RC_PUT:      /* (a window row: a few entries, no call) */
+        if (m <= 16) for (size_t j = 0; j < m; j++) z[o->d0 + j] = a[j];
         else memcpy(z + o->d0, a, m * sizeof *z);
         return GC_OK;
     default:
@@ -757,24 +777,30 @@ static int exec_op(const fx_tape *T, size_t i, int fused,
     return GC_OK;
 }
 
-/* The first operation copy c's value can differ at: the first reading its
- * perturbed parameter entry, or the one its tap follows; nop if none. */
+/* The first operation copy c's values can differ at: the first reading
+ * its perturbed parameter entry, or the one its tap follows (the first
+ * piece, when that is one of the pieces of an array(...)); nop if none. */
 static size_t copy_start(const fx_tape *T, const size_t *k,
                          const gc_tap *taps, size_t c)
 {
+    size_t i = T->nop;
     if (taps) {
         size_t j = taps[c].index;
-        return j < T->nq && T->q_op[j] != SIZE_MAX ? T->q_op[j] : T->nop;
+        if (j < T->nq && T->q_op[j] != SIZE_MAX) i = T->q_op[j];
+    } else if (k && k[c] < T->n_params) {
+        i = T->p_op[k[c]];
     }
-    return k && k[c] < T->n_params ? T->p_op[k[c]] : T->nop;
+    return i < T->nop ? T->seg[i] : T->nop;   /* a whole array(...) */
 }
 
 /* Every copy from its own first operation on (exact replays of several
- * copies): the pass at theta itself runs in one more row (row n) up to
- * the last copy's start; a copy joins at its start with that row's values
- * so far (the operations before it cannot depend on its entry or tap), so
- * its loss is the same function of the same values as a replay from the
- * first operation. */
+ * copies): the pass at theta itself runs in one more row (brow) up to the
+ * last copy's start; a copy joins at its start, and a value that an
+ * operation before its start wrote is read from that row (those
+ * operations cannot depend on its entry or tap; a start is never inside
+ * the pieces of one array(...)), so its loss is the same function of the
+ * same values as a replay from the first operation, and the copy's own
+ * row holds only what it computes. */
 static int replay_staggered(const fx_tape *T, const double *theta,
                             const size_t *k, const double *x,
                             const gc_tap *taps, size_t n, double *losses,
@@ -783,39 +809,38 @@ static int replay_staggered(const fx_tape *T, const double *theta,
     size_t vt = T->var_total;
     double *brow = work + n * vt;
     double *s1 = brow + vt, *s2 = s1 + T->max_size, *s3 = s2 + T->max_size;
-    tap_at *at = (tap_at *)(void *)(s3 + T->max_size);
-    for (size_t c = 0; c < n; c++)
+    tap_at *at = (tap_at *)(void *)(s3 + T->max_size), *tp = at + n;
+    size_t n_tp = 0, tn = 0;
+    for (size_t c = 0; c < n; c++) {
         at[c] = (tap_at){copy_start(T, k, taps, c), c};
+        if (taps && at[c].op < T->nop)   /* the tap follows its operation */
+            tp[n_tp++] = (tap_at){T->q_op[taps[c].index], c};
+    }
     qsort(at, n, sizeof *at, by_op);
+    qsort(tp, n_tp, sizeof *tp, by_op);
     const double *base[4] = {NULL, T->cdata, theta, NULL};
     unsigned char base_redo = 0;
     size_t act = 0, last = at[n - 1].op;
     for (size_t i = 0; i < T->nop; i++) {
-        size_t act0 = act;
-        for (; act < n && at[act].op <= i; act++) {
-            size_t c = at[act].c;    /* joins: the values so far */
-            memcpy(work + c * vt, brow, T->hw[i] * sizeof *brow);
-            redo[c] |= base_redo;
-        }
+        for (; act < n && at[act].op <= i; act++)
+            redo[at[act].c] |= base_redo;    /* joins at i */
         /* a joined pair runs as one unless a copy joins at its sum */
         int fused = T->r[i].fuse && !(act < n && at[act].op == i + 1);
         int st;
         if (i < last &&
-            (st = exec_op(T, i, fused, base, brow, SIZE_MAX, 0, s1, s2, s3,
-                          &base_redo)))
+            (st = exec_op(T, i, fused, base, brow, brow, 0, SIZE_MAX, 0, s1,
+                          s2, s3, &base_redo)))
             return st;
         for (size_t a = 0; a < act; a++) {
             size_t c = at[a].c;
-            if ((st = exec_op(T, i, fused, base, work + c * vt,
-                              taps ? SIZE_MAX : k[c], taps ? 0 : x[c], s1,
-                              s2, s3, &redo[c])))
+            if ((st = exec_op(T, i, fused, base, work + c * vt, brow,
+                              at[a].op, taps ? SIZE_MAX : k[c],
+                              taps ? 0 : x[c], s1, s2, s3, &redo[c])))
                 return st;
         }
         if (fused) i++;     /* the sum ran with the product */
-        /* a copy's tap follows the operation it joined at (never the
-         * product of a joined pair: that is no definition) */
-        for (size_t a = act0; taps && a < act; a++) {
-            size_t c = at[a].c;
+        for (; tn < n_tp && tp[tn].op <= i; tn++) {
+            size_t c = tp[tn].c;        /* as the store hook adds it */
             work[c * vt + T->q_pos[taps[c].index]] += taps[c].delta;
         }
     }
@@ -825,7 +850,9 @@ static int replay_staggered(const fx_tape *T, const double *theta,
     size_t lpos = lv->pos + T->loss_off;
     for (size_t a = 0; a < n; a++) {
         size_t c = at[a].c;
-        const double *row = at[a].op < T->nop ? work + c * vt : brow;
+        const double *row = T->loss_src != SIZE_MAX &&
+                            T->loss_src >= at[a].op && at[a].op < T->nop
+                          ? work + c * vt : brow;
         losses[c] = lv->kind == TK_VAR ? row[lpos]
                   : lv->kind == TK_CONST ? T->cdata[lpos]
                   : param_at(theta, lpos, 1, taps ? SIZE_MAX : k[c],
@@ -865,7 +892,7 @@ static int replay_ops(const fx_tape *T, const double *theta,
         int fused = T->r[i].fuse;
         for (size_t c = 0; c < n; c++) {
             size_t kc = R.k ? R.k[c] : SIZE_MAX;
-            int st = exec_op(T, i, fused, base, work + c * vt, kc,
+            int st = exec_op(T, i, fused, base, work + c * vt, NULL, 0, kc,
                              kc == SIZE_MAX ? 0 : x[c], s1, s2, s3,
                              &redo[c]);
             if (st) return st;
