@@ -90,7 +90,8 @@ static int write_text(FILE *f, gc_screen_report *const *rs, size_t n,
         const gc_blocks *P = &r->c->prob->layout.params;
         fprintf(f, "%s: %s\n  directional screening: %d directions per part "
                 "(seed %lu), parts of <= %zu entries checked one by one; "
-                "%zu points, %d threads\n", r->c->name, r->c->title,
+                "%zu points, %d threads\n", r->c->name,
+                r->c->title ? r->c->title : "",
                 r->dir.directions, r->dir.seed, r->dir.leaf, r->n_points,
                 r->threads);
         for (size_t d = 0; d < r->n_derivs; d++) {
