@@ -13,6 +13,15 @@ int gc_blocks_add(gc_blocks *b, const char *name, int rank,
                   size_t d0, size_t d1, size_t d2,
                   int base0, int base1, int base2)
 {
+    if (rank > 3) return GC_EINVAL;     /* three sizes given */
+    size_t d[3] = {d0, d1, d2};
+    int base[3] = {base0, base1, base2};
+    return gc_blocks_add_shape(b, name, rank, d, base);
+}
+
+int gc_blocks_add_shape(gc_blocks *b, const char *name, int rank,
+                        const size_t *d, const int *base)
+{
     if (b->n_blocks >= GC_MAX_BLOCKS) return GC_ELIMIT;
     if (rank < 0 || rank > GC_MAX_RANK || strlen(name) >= GC_NAME_MAX)
         return GC_EINVAL;
@@ -20,8 +29,6 @@ int gc_blocks_add(gc_blocks *b, const char *name, int rank,
     memset(k, 0, sizeof *k);
     strcpy(k->name, name);
     k->rank = rank;
-    size_t d[GC_MAX_RANK] = {d0, d1, d2};
-    int base[GC_MAX_RANK] = {base0, base1, base2};
     size_t size = 1;
     for (int a = 0; a < GC_MAX_RANK; a++) {
         k->shape[a] = a < rank ? d[a] : 1;
@@ -80,7 +87,7 @@ void gc_entry_name(const gc_blocks *b, size_t k, char *buf, size_t n)
     const gc_block *blk = gc_blocks_of(b, k);
     if (!blk) { snprintf(buf, n, "#%zu", k); return; }
     size_t r = k - blk->offset;
-    size_t idx[GC_MAX_RANK] = {0, 0, 0};
+    size_t idx[GC_MAX_RANK] = {0};
     for (int a = blk->rank - 1; a >= 0; a--) {
         idx[a] = r % blk->shape[a];
         r /= blk->shape[a];

@@ -143,6 +143,9 @@ ok "and names the first wrong quantity" \
 # networks written in case files through the other paths of the program
 ok "a network case screened (--mode directional) meets its expectations" \
     status 0 "$gc" run --mode directional "$root/tests/networks/rnn_tanh.yaml"
+sed '/^title:/d' "$root/tests/networks/zoo/conv2d_channels.yaml" > "$tmp/notitle.yaml"
+ok "a network without a title (and a 4-axis weight) is screened, no '(null)'" \
+    bash -c "'$gc' run --mode directional '$tmp/notitle.yaml' > '$tmp/out' && head -1 '$tmp/out' | grep -qx 'conv2d_channels: '"
 ok "a network case's JSON report has its Hessian entries" \
     bash -c "'$gc' run --format json '$root/tests/networks/linear_hessian.yaml' | grep -q '\"hessians\"'"
 ok "a network case on 3 threads meets its expectations" \

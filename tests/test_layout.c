@@ -36,6 +36,33 @@ START_TEST(layout_offsets_and_names)
 }
 END_TEST
 
+/* A block of 4 axes, a convolution's weight K[o][c][p][q] (2 x 3 x 2 x 2,
+ * the last two numbered from 0): entry (o, c, p, q) is at
+ * ((o - 1) 3 + (c - 1)) 4 + 2 p + q, so K[2][3][1][0] is (1*3 + 2)*4 + 2 =
+ * 22; 5 axes are refused, as are 4 through the three-size gc_blocks_add. */
+START_TEST(layout_four_axes)
+{
+    gc_blocks b = {0};
+    size_t sh[4] = {2, 3, 2, 2};
+    int bs[4] = {1, 1, 0, 0};
+    ck_assert_int_eq(gc_blocks_add_shape(&b, "K", 4, sh, bs), GC_OK);
+    ck_assert_uint_eq(b.n, 24);
+    char name[64];
+    gc_entry_name(&b, 22, name, sizeof name);
+    ck_assert_str_eq(name, "K[2][3][1][0]");
+    size_t k;
+    ck_assert_int_eq(gc_entry_parse(&b, "K[2][3][1][0]", &k, NULL), GC_OK);
+    ck_assert_uint_eq(k, 22);
+    ck_assert_int_eq(gc_entry_parse(&b, "K[2][3][1]", &k, NULL), GC_EINVAL);
+    ck_assert_int_eq(gc_entry_parse(&b, "K[2][3][2][0]", &k, NULL), GC_EINVAL);
+    size_t sh5[5] = {1, 1, 1, 1, 1};
+    int bs5[5] = {1, 1, 1, 1, 1};
+    ck_assert_int_eq(gc_blocks_add_shape(&b, "F", 5, sh5, bs5), GC_EINVAL);
+    ck_assert_int_eq(gc_blocks_add(&b, "G", 4, 1, 1, 1, 1, 1, 1), GC_EINVAL);
+    ck_assert_uint_eq(b.n_blocks, 1);
+}
+END_TEST
+
 START_TEST(layout_limits)
 {
     gc_blocks b = {0};
@@ -97,6 +124,7 @@ static Suite *layout_suite(void)
     TCase *tc = tcase_create("blocks");
     tcase_add_test(tc, layout_offsets_and_names);
     tcase_add_test(tc, layout_limits);
+    tcase_add_test(tc, layout_four_axes);
     tcase_add_test(tc, layout_registry_lookup);
     tcase_add_test(tc, layout_forward_order);
     suite_add_tcase(s, tc);

@@ -11,7 +11,7 @@
 extern "C" {
 #endif
 
-#define GC_MAX_RANK 3
+#define GC_MAX_RANK 4
 #define GC_MAX_BLOCKS 128
 #define GC_NAME_MAX 32
 
@@ -23,7 +23,7 @@ extern "C" {
  * used only when naming entries. */
 typedef struct {
     char name[GC_NAME_MAX];
-    int rank;                    /* 0 scalar, 1 vector, 2 matrix, 3 */
+    int rank;                    /* 0 scalar, 1 vector, 2 matrix, 3, 4 */
     size_t shape[GC_MAX_RANK];   /* unused axes are 1 */
     int base[GC_MAX_RANK];
     size_t offset;               /* first entry in the flat vector */
@@ -57,6 +57,10 @@ typedef struct {
 GC_EXPORT int gc_blocks_add(gc_blocks *b, const char *name, int rank,
                   size_t d0, size_t d1, size_t d2,
                   int base0, int base1, int base2);
+/* The same for any rank 0..GC_MAX_RANK (a convolution's weight [C_out,
+ * C_in, k, k] has 4): shape[a] and base[a] for a < rank. */
+GC_EXPORT int gc_blocks_add_shape(gc_blocks *b, const char *name, int rank,
+                                  const size_t *shape, const int *base);
 GC_EXPORT const gc_block *gc_blocks_find(const gc_blocks *b, const char *name);
 /* Mark the named blocks (NULL-terminated list) as time-major. */
 GC_EXPORT void gc_blocks_timed(gc_blocks *b, const char *const *names);

@@ -396,14 +396,14 @@ int gc_net_add_block(gc_net *n, int input, const char *name, int rank,
     if (gc_blocks_find(&n->bare.layout.params, name) ||
         gc_blocks_find(&n->bare.layout.inputs, name))
         return GC_EINVAL;
-    size_t d[GC_MAX_RANK] = {1, 1, 1};
-    int base[GC_MAX_RANK] = {1, 1, 1};
+    size_t d[GC_MAX_RANK];
+    int base[GC_MAX_RANK];
+    for (int a = 0; a < GC_MAX_RANK; a++) { d[a] = 1; base[a] = 1; }
     for (int i = 0; i < rank; i++) {
         d[i] = (size_t)size[i];
         base[i] = (int)first[i];
     }
-    return gc_blocks_add(b, name, rank, d[0], d[1], d[2], base[0], base[1],
-                         base[2]);
+    return gc_blocks_add_shape(b, name, rank, d, base);
 }
 
 int gc_net_problem(gc_net *n, gc_problem **out)
@@ -981,8 +981,9 @@ static int set_forward(gc_net *n, gc_problem *p, const double *theta,
             map_pos(pos, err);
             return GC_EINVAL;
         }
-        size_t sh[GC_MAX_RANK] = {1, 1, 1};
-        int bs[GC_MAX_RANK] = {1, 1, 1};
+        size_t sh[GC_MAX_RANK];
+        int bs[GC_MAX_RANK];
+        for (int a = 0; a < GC_MAX_RANK; a++) { sh[a] = 1; bs[a] = 1; }
         d->inner = 1;
         for (int a = 0; a < d->n_idx; a++) {
             sh[a] = (size_t)(d->hi[a] - d->lo[a] + 1);
@@ -993,8 +994,7 @@ static int set_forward(gc_net *n, gc_problem *p, const double *theta,
             bs[d->n_idx + a] = d->vbase[a];
             d->inner *= d->vshape[a];
         }
-        st = gc_blocks_add(&p->layout.quantities, name, rank, sh[0], sh[1],
-                           sh[2], bs[0], bs[1], bs[2]);
+        st = gc_blocks_add_shape(&p->layout.quantities, name, rank, sh, bs);
         if (st) {
             fx_fail(err, line, col, st, st == GC_ELIMIT ? "%s: more than %d "
                  "quantities, or more than %zu entries in all" : "%s: a "

@@ -212,9 +212,29 @@ static const char header_end[] = "\n#endif /* GRADCHECK_SUBMISSION_H */\n";
  * model's default dimensions).  The blocks of some models depend on their
  * shape (the number of layers of backprop_003_3), so a case's own section
  * can differ from the default one. */
+/* The first block of more than 3 axes (a case-defined network's [C_out,
+ * C_in, k, k] convolution weight), or NULL: C submissions' arrays
+ * (gcs_const, gcs_array, GCS0..GCS3) have at most 3. */
+static const gc_block *beyond_c(const gc_layout *L)
+{
+    const gc_blocks *fam[3] = {&L->params, &L->inputs, &L->quantities};
+    for (int k = 0; k < 3; k++)
+        for (size_t i = 0; i < fam[k]->n_blocks; i++)
+            if (fam[k]->block[i].rank > 3) return &fam[k]->block[i];
+    return NULL;
+}
+
 static int model_section(FILE *f, const gc_model_type *m,
                          const gc_problem *given)
 {
+    const gc_block *wide = given ? beyond_c(&given->layout) : NULL;
+    if (wide) {
+        /* the header says why, and a compile stops on it */
+        fprintf(f, "\n#error \"%s: %s has %d axes and a C submission's "
+                "arrays at most 3: grade this network with formula "
+                "submissions\"\n", m->name, wide->name, wide->rank);
+        return GC_OK;
+    }
     gc_problem *own = NULL;
     if (!given) {
         int st = gc_problem_alloc(m, NULL, &own);
@@ -787,6 +807,16 @@ int gc_csub_run(const gc_problem *p, const char *source,
     for (size_t i = 0; i < n_points; i++)
         if (!(out->values[i] = malloc((nv ? nv : 1) * sizeof(double))))
             return GC_ENOMEM;
+    const gc_block *wide = beyond_c(&p->layout);
+    if (wide) {
+        char why[160];
+        snprintf(why, sizeof why, "%s has %d axes and a C submission's "
+                 "arrays at most 3: this network is graded from formula "
+                 "submissions only", wide->name, wide->rank);
+        out->verdict = GC_GRADE_INVALID;
+        out->message = strdup(why);
+        return out->message ? GC_OK : GC_ENOMEM;
+    }
 
     gc_sandbox_mode mode = o && o->trusted ? GC_SANDBOX_TRUSTED
                                            : GC_SANDBOX_COMPILE;

@@ -68,6 +68,8 @@ FIRST_WRONG = {
     # dL/da (through the pooling) is wrong in both channels, c = 2 last;
     # dL/dP is right
     ("conv2d_maxpool", "pooled_as_average"): ("a", 2),
+    # only dL/dK (the kernel flipped) is wrong: no quantity
+    ("conv2d_channels", "kernel_flipped"): (None, None),
 }
 
 n = 0
@@ -212,6 +214,27 @@ with tempfile.TemporaryDirectory() as tmp:
         check(got == (w_verdict, "agree", "agree", str(w_total)),
               "grade %s: dL/dW %s, total %d (found %s)"
               % (sid, w_verdict, w_total, got))
+
+# A network with a 4-axis block (conv2d_channels' K): its formula
+# submission is graded as usual; a C submission is invalid, with the reason
+# (C submissions' arrays have at most 3 axes).
+with tempfile.TemporaryDirectory() as tmp:
+    book = os.path.join(tmp, "grades.csv")
+    g = subprocess.run([gc, "grade", os.path.join(here, "conv2d_channels.yaml"),
+                        os.path.join(here, "submissions_conv"), "--gradebook",
+                        book], capture_output=True, text=True)
+    rows = {}
+    if os.path.exists(book):
+        with open(book) as f:
+            rows = {r["id"]: r for r in csv.DictReader(f)}
+    eve, finn = rows.get("eve"), rows.get("finn")
+    check(g.returncode == 0 and eve and eve["total"] == "3",
+          "grade conv2d_channels: a formula submission scores 3/3 (%s)"
+          % (eve and eve["total"]))
+    check(finn and finn["dL/dK verdict"] == "invalid" and
+          "has 4 axes" in finn["dL/dK message"],
+          "grade conv2d_channels: a C submission is invalid, saying why (%s)"
+          % (finn and finn["dL/dK message"]))
 
 print("# largest relative differences from torch (entries above 1e-8): "
       "loss %.1e, numeric %.1e, analytic %.1e, Hessian %.1e"

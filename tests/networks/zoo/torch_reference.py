@@ -154,10 +154,18 @@ def conv2d_maxpool(p, i):
     return 0.5 * ((o - i["y"]) ** 2).sum()
 
 
+def conv2d_channels(p, i):
+    a = F.conv2d(i["x"][None], p["K"], p["bc"])           # [1, Co, 4, 4]
+    m = F.avg_pool2d(torch.relu(a), 2)                      # [1, Co, 2, 2]
+    z = p["Wd"] @ m.reshape(-1) + p["bd"]
+    return F.cross_entropy(z[None], i["y"][None])           # soft target
+
+
 NETWORKS = [mlp_softmax_ce, mlp_logsoftmax_l2, mlp3_sigmoid_bce,
             residual_mlp, layernorm, attention, huber_regression,
             softplus_gelu_mlp, elman_softmax_bptt, birnn, lstm_coupled,
-            embedding_meanpool, logreg_hessian, conv2d_maxpool]
+            embedding_meanpool, logreg_hessian, conv2d_maxpool,
+            conv2d_channels]
 HESSIANS = {"logreg_hessian": "w"}
 
 
