@@ -38,6 +38,8 @@ typedef struct {
     gc_case *c;
     const unsigned char *buf;    /* the file, for positions in block scalars */
     size_t len;
+    yaml_node_t *net_inputs;     /* network.inputs, where inputs are declared */
+    yaml_node_t *net_params;     /* network.params */
 } reader;
 
 static int fail_at(reader *r, const yaml_node_t *n, const char *fmt, ...)
@@ -622,6 +624,8 @@ static int read_network(reader *r, yaml_node_t *n, yaml_node_t **forward)
         return fail_at(r, nc.params, "network.params: expected at least one "
                        "parameter block");
     input = 1;
+    r->net_inputs = nc.inputs;
+    r->net_params = nc.params;
     if (nc.inputs && (st = each_pair(r, nc.inputs, "network.inputs",
                                      on_net_block, &input)))
         return st;
@@ -1126,7 +1130,11 @@ static int read_point(reader *r, yaml_node_t *root, yaml_node_t *const *s)
             return st;
     }
     for (size_t i = 0; i < L->inputs.n_blocks; i++)
-        if (!igiven[i])
+        if (!igiven[i] && !s[K_INPUTS] && r->net_inputs)
+            return fail_at(r, r->net_inputs, "inputs: expected an inputs: "
+                           "section with a value for \"%s\" (declared here "
+                           "in network.inputs)", L->inputs.block[i].name);
+        else if (!igiven[i])
             return fail_at(r, s[K_INPUTS] ? s[K_INPUTS] : root,
                            "inputs: expected a value for \"%s\" (model %s "
                            "needs it)", L->inputs.block[i].name,
@@ -1144,7 +1152,8 @@ static int read_point(reader *r, yaml_node_t *root, yaml_node_t *const *s)
     for (size_t i = 0; i < L->params.n_blocks; i++)
         if (!c->given[i] && missing < 0) missing = (int)i;
     if (!have_random && missing >= 0)
-        return fail_at(r, s[K_PARAMS] ? s[K_PARAMS] : root,
+        return fail_at(r, s[K_PARAMS] ? s[K_PARAMS] : r->net_params
+                       ? r->net_params : root,
                        "params: expected a value for \"%s\", or a random: "
                        "section to draw it from", L->params.block[missing].name);
     if (!have_random && c->points > 0)
