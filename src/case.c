@@ -463,19 +463,26 @@ static int text_pos(reader *r, const yaml_node_t *n, const char *what,
             pos->column++;
         return GC_OK;
     }
+    /* lines end in \n, \r\n or a lone \r, as YAML has it */
+#define EOL(k) (r->buf[k] == '\n' || r->buf[k] == '\r')
+#define NEXT_LINE(k) ((k) + (r->buf[k] == '\r' && (k) + 1 < r->len && \
+                             r->buf[(k) + 1] == '\n' ? 2 : 1))
     size_t i = n->start_mark.index;
-    while (i < r->len && r->buf[i] != '\n') i++;   /* the indicator line */
+    while (i < r->len && !EOL(i)) i++;             /* the indicator line */
     pos->line++;
     size_t ind = 0, lines = 0;
-    for (size_t j = i + 1; j < r->len && j < n->end_mark.index;) {
+    for (size_t j = i < r->len ? NEXT_LINE(i) : i;
+         j < r->len && j < n->end_mark.index;) {
         size_t k = j;              /* the content's non-blank lines */
         while (k < r->len && r->buf[k] == ' ') k++;
-        if (k < r->len && r->buf[k] != '\n' && r->buf[k] != '\r' &&
-            lines++ == 0)
+        if (k < r->len && !EOL(k) && lines++ == 0)
             ind = k - j;
-        while (k < r->len && r->buf[k] != '\n') k++;
-        j = k + 1;
+        while (k < r->len && !EOL(k)) k++;
+        if (k >= r->len) break;
+        j = NEXT_LINE(k);
     }
+#undef EOL
+#undef NEXT_LINE
     /* the spaces the text keeps before its first non-blank line's text */
     const unsigned char *v = n->data.scalar.value;
     size_t kept = 0, at = 0;
@@ -1409,7 +1416,8 @@ static void reader_error_pos(const unsigned char *buf, size_t len,
                ? 3 : 0;                               /* a byte-order mark */
     long line = 1, column = 1;
     for (; i < off; i++) {
-        if (buf[i] == '\n') { line++; column = 1; }
+        if (buf[i] == '\n' && i > 0 && buf[i - 1] == '\r') continue;
+        if (buf[i] == '\n' || buf[i] == '\r') { line++; column = 1; }
         else if ((buf[i] & 0xC0) != 0x80) column++;  /* a character starts */
     }
     err->line = line;

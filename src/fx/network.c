@@ -242,6 +242,7 @@ typedef struct {
     char *msg;
     size_t len;
     int bad;
+    int depth;       /* nested parentheses and signs (GC_FX_MAX_DEPTH) */
 } axis_parser;
 
 static long axis_sum(axis_parser *a);
@@ -254,7 +255,14 @@ static void axis_skip(axis_parser *a)
 static long axis_atom(axis_parser *a)
 {
     axis_skip(a);
+    if ((*a->s == '(' || *a->s == '-') && a->depth >= GC_FX_MAX_DEPTH) {
+        if (!a->bad) snprintf(a->msg, a->len, "nested more than %d levels "
+                              "deep (GC_FX_MAX_DEPTH)", GC_FX_MAX_DEPTH);
+        a->bad = 1;
+        return 0;
+    }
     if (*a->s == '(') {
+        a->depth++;
         a->s++;
         long v = axis_sum(a);
         axis_skip(a);
@@ -264,9 +272,16 @@ static long axis_atom(axis_parser *a)
             return 0;
         }
         a->s++;
+        a->depth--;
         return v;
     }
-    if (*a->s == '-') { a->s++; return -axis_atom(a); }
+    if (*a->s == '-') {
+        a->s++;
+        a->depth++;
+        long v = -axis_atom(a);
+        a->depth--;
+        return v;
+    }
     if (isdigit((unsigned char)*a->s)) {
         long v = 0;
         while (isdigit((unsigned char)*a->s)) {
@@ -346,7 +361,7 @@ static long axis_sum(axis_parser *a)
 int gc_net_axis(const gc_net *n, const char *text, long *first, long *size,
                 char *msg, size_t len)
 {
-    axis_parser a = {n, text, msg, len, 0};
+    axis_parser a = {n, text, msg, len, 0, 0};
     const char *dots = strstr(text, "..");
     long lo = 1, hi;
     if (dots) {
@@ -355,7 +370,7 @@ int gc_net_axis(const gc_net *n, const char *text, long *first, long *size,
         if (l >= sizeof buf) l = sizeof buf - 1;
         memcpy(buf, text, l);
         buf[l] = 0;
-        axis_parser b = {n, buf, msg, len, 0};
+        axis_parser b = {n, buf, msg, len, 0, 0};
         lo = axis_sum(&b);
         axis_skip(&b);
         if (!b.bad && *b.s) {
