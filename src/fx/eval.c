@@ -90,12 +90,13 @@ static int int_value(ev *E, const node *n, long *out, int depth)
     if (depth > 16) return 0;
     switch (n->k) {
     case N_NUM:
-        if (n->num != (double)(long)n->num || fabs(n->num) > 1e9) return 0;
+        /* the range first: converting 1e300 to long is undefined */
+        if (!(fabs(n->num) <= 1e9) || n->num != floor(n->num)) return 0;
         *out = (long)n->num;
         return 1;
     case N_SLOT: {
         double x = E->P->slots[n->slot];
-        if (x != (double)(long)x || fabs(x) > 1e9) return 0;
+        if (!(fabs(x) <= 1e9) || x != floor(x)) return 0;
         *out = (long)x;
         return 1;
     }
