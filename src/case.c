@@ -706,6 +706,14 @@ static int on_net_derivation(reader *r, const char *key, yaml_node_t *k,
     gc_case *c = r->c;
     char what[96];
     snprintf(what, sizeof what, "derivations.%s", key);
+    /* the name goes into every report, golden row and gradebook */
+    int ctl = 0;
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+        ctl |= *p < 0x20 || *p == 0x7F;
+    if (!key[0] || ctl || strlen(key) > 64)
+        return fail_at(r, k, "derivations: expected a name for the derivation "
+                       "(1 to 64 characters, no tabs or line breaks), found "
+                       "\"%.40s\"", key);
     if (v->type != YAML_MAPPING_NODE)
         return fail_at(r, v, "%s: expected a mapping with formulas: (the "
                        "derivation, one statement per line) or file:, and "
