@@ -155,7 +155,7 @@ void gc_init(void)
 
 /* Quantity vectors kept per engine for a Jacobian column: at most this
  * many passes, and at most this many doubles in all. */
-enum { MEMO_PASSES = 64, MEMO_DOUBLES = 1 << 20 };
+enum { MEMO_PASSES = 256, MEMO_DOUBLES = 1 << 20 };
 
 /* The function being differentiated: the loss, or one quantity's value.
  * For a quantity, a pass at a point the memo holds (the same entry or tap

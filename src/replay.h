@@ -60,7 +60,7 @@ void gc_judge_one_sided(const gc_tol *tol, gc_entry_check *out);
  * call before checking a Jacobian column at a new point.  While e's output
  * is a quantity (gc_engine_set_output), a pass at the same parameter entry
  * or tap moved to the same value as a kept one since the last call takes
- * the kept quantities instead of calling forward() again (at most 64 kept,
+ * the kept quantities instead of calling forward() again (at most 256 kept,
  * none when the quantities are too many); the base theta must not change
  * in between. */
 void gc_engine_memo_clear(gc_engine *e);
