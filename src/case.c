@@ -588,10 +588,22 @@ static int on_net_block(reader *r, const char *key, yaml_node_t *k,
     if (st == GC_EINVAL)
         return fail_at(r, k, "%s: \"%s\" is already a parameter or input",
                        fam, key);
-    if (st == GC_ELIMIT)
-        return fail_at(r, k, "%s: more than %d blocks, or more than %zu "
-                       "entries in all (the limit GC_MAX_ENTRIES)", fam,
-                       GC_MAX_BLOCKS, (size_t)GC_MAX_ENTRIES);
+    if (st == GC_ELIMIT) {
+        size_t so_far;                          /* the family's entries */
+        size_t n_blocks = gc_net_n_blocks(net, input, &so_far);
+        double entries = (double)so_far, mine = 1;
+        for (size_t i = 0; i < rank; i++) mine *= (double)size[i];
+        if (n_blocks >= GC_MAX_BLOCKS)
+            return fail_at(r, k, "%s: more than %d blocks (the limit "
+                           "GC_MAX_BLOCKS)", fam, GC_MAX_BLOCKS);
+        if (so_far == 0)
+            return fail_at(r, k, "%s.%s: %.0f entries, more than %zu (the "
+                           "limit GC_MAX_ENTRIES)", fam, key, mine,
+                           (size_t)GC_MAX_ENTRIES);
+        return fail_at(r, k, "%s.%s: %.0f entries, %.0f with the blocks "
+                       "above: more than %zu (the limit GC_MAX_ENTRIES)", fam,
+                       key, mine, entries + mine, (size_t)GC_MAX_ENTRIES);
+    }
     return st;
 }
 

@@ -404,6 +404,14 @@ int gc_net_axis(const gc_net *n, const char *text, long *first, long *size,
     return GC_OK;
 }
 
+size_t gc_net_n_blocks(const gc_net *n, int input, size_t *entries)
+{
+    const gc_blocks *b = input ? &n->bare.layout.inputs
+                               : &n->bare.layout.params;
+    *entries = b->n;
+    return b->n_blocks;
+}
+
 int gc_net_add_block(gc_net *n, int input, const char *name, int rank,
                      const long *first, const long *size)
 {

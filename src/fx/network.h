@@ -39,6 +39,8 @@ int gc_net_axis(const gc_net *n, const char *text, long *first, long *size,
  * GC_ELIMIT past the layout's limits. */
 int gc_net_add_block(gc_net *n, int input, const char *name, int rank,
                      const long *first, const long *size);
+/* How many parameter (input 0) or input blocks so far, and their entries. */
+size_t gc_net_n_blocks(const gc_net *n, int input, size_t *entries);
 /* The problem of the blocks so far (no quantities yet); owned by the
  * caller (gc_problem_free), which fills its inputs. */
 int gc_net_problem(gc_net *n, gc_problem **out);
