@@ -691,6 +691,7 @@ static int read_text_file(reader *r, yaml_node_t *at, const char *name,
         return fail_at(r, at, "file: %s is larger than %zu bytes "
                        "(GC_SUB_MAX_BYTES)", *path, (size_t)GC_SUB_MAX_BYTES);
     (*text)[*len] = 0;
+    gc_fx_text_normalize(*text, len);
     return GC_OK;
 }
 

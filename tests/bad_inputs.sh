@@ -65,6 +65,22 @@ EOF
     check "$tmp/net_file.yaml" "gradcheck: $tmp/net_file.yaml:8:16: $msg"
 done
 
+# A derivation's formula file saved by a Windows editor (byte-order mark)
+# with old Mac line ends (lone CR): the mark is no character and CR ends a
+# line, so the unknown name q is at line 2, column 13 of the file.
+printf '\xef\xbb\xbfg = b\rdL/db = g + q\r' > "$tmp/mac.txt"
+cat > "$tmp/net_file.yaml" <<EOF
+name: net_file
+network:
+  params: {b: [2]}
+  forward: |
+    L = dot(b, b)
+random: {seed: 1}
+derivations:
+  mine: {file: mac.txt}
+EOF
+check "$tmp/net_file.yaml" "gradcheck: $tmp/mac.txt:2:13: unknown name \"q\" (model net_file names: b)"
+
 # Hostile formula submissions: a submission never breaks the batch (issue 5),
 # so each is graded `invalid` with the limit named, the grade exits 0, and
 # the good submission beside them still gets its points, within the same

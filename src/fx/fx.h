@@ -24,6 +24,11 @@
  * sums over single entries must stay well below GC_FX_MAX_WORK. */
 #define GC_NET_MAX_STEPS 1048576.0
 
+/* A formula file's text as the lexer reads it, in place: a leading
+ * byte-order mark (Windows editors) dropped, a lone CR (old Mac line
+ * ends) made LF; CRLF stays (the lexer reads it as one line end). */
+void gc_fx_text_normalize(char *text, size_t *len);
+
 /* A value of the formula language: a scalar (rank 0) or an array whose
  * axes carry the index of their first entry (homework notation). */
 typedef struct {

@@ -259,3 +259,14 @@ int fx_lex(lexer *L)
     if (c >= 0x80) return lex_unicode(L, c);
     return lex_punct(L, c);
 }
+
+void gc_fx_text_normalize(char *text, size_t *len)
+{
+    if (*len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+        memmove(text, text + 3, *len - 3 + 1);    /* with the final NUL */
+        *len -= 3;
+    }
+    for (size_t i = 0; i < *len; i++)
+        if (text[i] == '\r' && (i + 1 >= *len || text[i + 1] != '\n'))
+            text[i] = '\n';
+}

@@ -208,11 +208,8 @@ int gc_submission_load(const char *path, gc_submission **out)
         }
         s->text[s->len] = 0;
         /* the byte-order mark Windows editors put first is no character
-         * of the submission */
-        if (s->len >= 3 && memcmp(s->text, "\xEF\xBB\xBF", 3) == 0) {
-            memmove(s->text, s->text + 3, s->len - 2);
-            s->len -= 3;
-        }
+         * of the submission; old Mac line ends are line ends */
+        gc_fx_text_normalize(s->text, &s->len);
         fclose(f);
         if (!s->bad && memchr(s->text, 0, s->len))
             sub_error(s, 0, "the submission is not a text file (it holds "
