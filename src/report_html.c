@@ -489,7 +489,11 @@ static void localisation(FILE *f, const gc_case_report *r,
                 "quantity is <strong class=\"first-wrong\">dL/d", p);
         gc_html_esc(f, nm);
         fputs("</strong>", f);
-        if (b && b->timed)
+        if (b && b->timed && *b->step && strcmp(b->step, "t") != 0) {
+            fputs(" (", f);
+            gc_html_esc(f, b->step);
+            fprintf(f, " = %ld)", time_of(b, (size_t)pr->first_wrong));
+        } else if (b && b->timed)
             fprintf(f, " (time step t = %ld)",
                     time_of(b, (size_t)pr->first_wrong));
         fputs(" (outlined); everything after it agrees.", f);

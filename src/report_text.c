@@ -351,7 +351,13 @@ static void localisation(FILE *f, const gc_case_report *r,
     const gc_entry_check *ch = &pr->qentries[j];
     long t = time_of(Q, j);
     fprintf(f, "      first wrong, walking back from the loss: dL/d%s", name);
-    if (t >= 0) fprintf(f, " (time step t = %ld)", t);
+    if (t >= 0) {
+        const char *s = gc_blocks_of(Q, j)->step;
+        if (!*s || strcmp(s, "t") == 0)
+            fprintf(f, " (time step t = %ld)", t);
+        else
+            fprintf(f, " (%s = %ld)", s, t);
+    }
     fprintf(f, ": derivation %.6g, numeric %.6g +- %.2g; everything after "
             "it agrees\n", ch->analytic, ch->numeric.value,
             ch->numeric.abserr);
@@ -417,8 +423,10 @@ static void where(const gc_case_report *r, const gc_derivation_report *dr,
         gc_entry_name(Q, (size_t)pr->first_wrong, name, sizeof name);
         long t = time_of(Q, (size_t)pr->first_wrong);
         int k = snprintf(buf, n, "first wrong dL/d%s", name);
+        const char *s = gc_blocks_of(Q, (size_t)pr->first_wrong)->step;
         if (t >= 0 && k >= 0 && (size_t)k < n)
-            snprintf(buf + k, n - (size_t)k, " at t = %ld", t);
+            snprintf(buf + k, n - (size_t)k, " at %s = %ld", *s ? s : "t",
+                     t);
         return;
     }
 }

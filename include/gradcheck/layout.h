@@ -31,6 +31,9 @@ typedef struct {
     int timed;                   /* quantities only: axis 0 is the time step,
                                     so forward order is time-major across
                                     timed blocks (set with gc_blocks_timed) */
+    char step[GC_NAME_MAX];      /* timed: axis 0's index as a case-defined
+                                    network names it (t, or o for a
+                                    convolution's channels); "" means t */
 } gc_block;
 
 /* A family of blocks laid out in one flat vector. */

@@ -461,6 +461,7 @@ static int define(parser *ps, const token *first, const lhs_indices *ix1,
         return fx_expect(ps, T_ASSIGN, "'=' (a definition name = ..., or an "
                          "answer dL/dv = ...)");
     D->n_params = ix1->n;
+    if (ix1->n) snprintf(D->index0, sizeof D->index0, "%s", ix1->name[0]);
     for (int a = 0; a < ix1->n; a++)
         if ((st = fx_check_new_index(ps, ix1->name[a], ix1->line[a],
                                      ix1->col[a])) ||
@@ -523,6 +524,7 @@ static int declare_statement(gc_fx_program *P, const char *text, size_t len,
     D->line = first.line;
     D->col = first.col;
     D->n_params = ix.n;
+    if (ix.n) snprintf(D->index0, sizeof D->index0, "%s", ix.name[0]);
     D->broken = 1;
     D->pending = 1;
     D->gen = (unsigned)-1;

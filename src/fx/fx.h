@@ -120,6 +120,8 @@ void gc_fx_set_max_steps(gc_fx_program *prog, double max, const char *what);
 size_t gc_fx_n_defs(const gc_fx_program *prog);
 const char *gc_fx_def_name(const gc_fx_program *prog, size_t i);
 int gc_fx_def_n_params(const gc_fx_program *prog, size_t i);
+/* An indexed definition's first index name as written (t in h[t]), or "". */
+const char *gc_fx_def_index_name(const gc_fx_program *prog, size_t i);
 /* Where definition i's name stands in the text. */
 void gc_fx_def_pos(const gc_fx_program *prog, size_t i, long *line,
                    long *col);

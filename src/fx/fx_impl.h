@@ -130,6 +130,7 @@ typedef struct {
 typedef struct {
     char name[GC_NAME_MAX];
     int n_params;
+    char index0[GC_NAME_MAX];  /* an indexed definition's first index (t) */
     int slot[GC_MAX_RANK];
     node *body;
     long line, col;

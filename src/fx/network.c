@@ -1027,7 +1027,12 @@ static int set_forward(gc_net *n, gc_problem *p, const double *theta,
             return st;
         }
         d->qblock = (int)p->layout.quantities.n_blocks - 1;
-        if (d->n_idx) timed[n_timed++] = p->layout.quantities.block[d->qblock].name;
+        if (d->n_idx) {
+            gc_block *qb = &p->layout.quantities.block[d->qblock];
+            timed[n_timed++] = qb->name;
+            snprintf(qb->step, sizeof qb->step, "%s",
+                     gc_fx_def_index_name(P, i));
+        }
     }
     timed[n_timed] = NULL;
     gc_blocks_timed(&p->layout.quantities, timed);

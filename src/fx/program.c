@@ -357,6 +357,11 @@ const char *gc_fx_def_name(const gc_fx_program *P, size_t i)
     return i < P->n_defs ? P->defs[i].name : NULL;
 }
 
+const char *gc_fx_def_index_name(const gc_fx_program *P, size_t i)
+{
+    return i < P->n_defs ? P->defs[i].index0 : "";
+}
+
 int gc_fx_def_n_params(const gc_fx_program *P, size_t i)
 {
     return i < P->n_defs ? P->defs[i].n_params : 0;

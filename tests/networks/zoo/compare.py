@@ -183,6 +183,14 @@ for net in sorted(ref):
         ok = fw is not None and (fw == want or fw.startswith(want + "["))
         check(ok, "%s/%s: first wrong %s (found %s)" % (net, dn, want, fw))
 
+# The one-line report names the step with the definition's own index: a
+# channel c of a convolution's maps a[c], a time step t of h[t].
+for net, want in (("conv2d_maxpool", "first wrong dL/da[2][4][4] at c = 2"),
+                  ("elman_softmax_bptt", "first wrong dL/dh[3][3] at t = 3")):
+    out = subprocess.run([gc, "run", os.path.join(here, net + ".yaml")],
+                         capture_output=True, text=True).stdout
+    check(want in out, "%s: the report says '%s'" % (net, want))
+
 # Grading against a zoo network: formula and C submissions (right and
 # wrong) of the layer normalisation's gradient.  ben and dan treat the
 # statistics as constants (or forget the variance's share): dL/dW is
