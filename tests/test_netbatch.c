@@ -4,7 +4,8 @@
  * relative, of forward() on theta with that entry set, for the twins
  * (recurrences with if(t == 1, ...), convolutions written with sums), a
  * softmax with cross-entropy, and guards that depend on values, whose
- * copies that decide otherwise are evaluated by the interpreter. */
+ * copies that decide otherwise are evaluated by the interpreter; copies
+ * moved along directions (forward_batch_dir) to the bit. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -281,6 +282,79 @@ START_TEST(netbatch_network_builtins_equal_forward)
 }
 END_TEST
 
+/* forward_batch_dir (screening) through the tape: copies moved along
+ * directions over every parameter block, the whole vector and single
+ * entries, each loss against forward() and the interpreter on theta moved
+ * as the engine's loss_along writes it (theta_j + t v_j), to the bit. */
+static void check_dir(const gc_case *c)
+{
+    const gc_model_type *m = c->model;
+    const gc_problem *p = c->prob;
+    ck_assert_ptr_nonnull(m->forward_batch_dir);
+    const gc_blocks *B = &p->layout.params;
+    size_t np = B->n, n = 3 * (B->n_blocks + 2);
+    size_t *a = malloc(n * sizeof *a), *len = malloc(n * sizeof *len);
+    double *t = malloc(n * sizeof *t), *L = malloc(n * sizeof *L);
+    const double **v = malloc(n * sizeof *v);
+    double *dirs = malloc(np * sizeof *dirs), *th = malloc(np * sizeof *th);
+    double *work = malloc((m->batch_work(p, n) + 1) * sizeof *work);
+    double *fw = calloc(p->layout.work + 1, sizeof *fw);
+    ck_assert(a && len && t && L && v && dirs && th && work && fw);
+    for (size_t j = 0; j < np; j++)      /* a fixed, irregular direction */
+        dirs[j] = sin(2.385 * (double)j + 0.7) * (j % 3 ? 1.0 : -0.5);
+    size_t i = 0;
+    for (int r = 0; r < 3; r++) {
+        static const double ts[3] = {2.385e-3, -0.0625, 0.4};
+        for (size_t b = 0; b < B->n_blocks; b++, i++) {      /* each block */
+            a[i] = B->block[b].offset;
+            len[i] = B->block[b].size;
+        }
+        a[i] = 0; len[i++] = np;                        /* everything */
+        a[i] = (np * (size_t)(r + 1)) / 4; len[i++] = 1;  /* one entry */
+        for (size_t q = i - B->n_blocks - 2; q < i; q++) {
+            v[q] = dirs + a[q];
+            t[q] = ts[r] * (1 + 0.1 * (double)q);
+        }
+    }
+    ck_assert_uint_eq(i, n);
+    ck_assert_int_eq(m->forward_batch_dir(p, c->theta, a, len, v, t, n, L,
+                                          work), GC_OK);
+    for (size_t q = 0; q < n; q++) {
+        memcpy(th, c->theta, np * sizeof *th);
+        for (size_t j = 0; j < len[q]; j++)
+            th[a[q] + j] = c->theta[a[q] + j] + t[q] * v[q][j];
+        double want = gc_net_forward_interpreted(p, th, NULL, NULL);
+        double got = m->forward(p, th, NULL, NULL, fw);
+        ck_assert_msg((L[q] == want && got == want) ||
+                      (isnan(want) && isnan(L[q]) && isnan(got)),
+                      "%s direction %zu (entries %zu..+%zu, t %g): batched "
+                      "%.17g, forward %.17g, interpreted %.17g", m->name, q,
+                      a[q], len[q], t[q], L[q], got, want);
+    }
+    free(a); free(len); free(t); free(L); free(v); free(dirs); free(th);
+    free(work); free(fw);
+}
+
+START_TEST(netbatch_directions_equal_forward)
+{
+    static const char *const twins[] = {
+        "tanh_net_004_q1_net", "rnn_bptt_000_p5_net", "lstm_001_6_4_net",
+        "gru_bptt_001_6_5_net", "cnn1d_000_p3_net",
+        "conv_backprop_001_5_6_net", NULL};
+    for (int i = 0; twins[i]; i++) {
+        gc_case *c = load(case_path(twins[i]));
+        check_dir(c);
+        gc_case_free(c);
+    }
+    gc_case *c = load(tu_tmpfile(guard_net));    /* guards: redo copies */
+    check_dir(c);
+    gc_case_free(c);
+    c = load(tu_path("benchmarks/lstm_net_32_64_16.yaml"));  /* 24 832 */
+    check_dir(c);
+    gc_case_free(c);
+}
+END_TEST
+
 START_TEST(netbatch_softmax_and_guards_equal_forward)
 {
     gc_case *c = load(tu_tmpfile(softmax_net));
@@ -323,6 +397,7 @@ static Suite *suite(void)
     TCase *t = tcase_create("core");
     tcase_add_test(t, netbatch_twins_equal_forward);
     tcase_add_test(t, netbatch_one_copy_calls_in_any_order);
+    tcase_add_test(t, netbatch_directions_equal_forward);
     tcase_add_test(t, netbatch_softmax_and_guards_equal_forward);
     tcase_add_test(t, netbatch_network_builtins_equal_forward);
     tcase_add_test(t, netbatch_large_lstm_within_ulps);

@@ -178,6 +178,10 @@ static int net_forward_batch(const gc_problem *p, const double *theta,
 static int net_forward_batch_tap(const gc_problem *p, const double *theta,
                                  const gc_tap *taps, size_t nc,
                                  double *losses, double *work);
+static int net_forward_batch_dir(const gc_problem *p, const double *theta,
+                                 const size_t *a, const size_t *len,
+                                 const double *const *v, const double *t,
+                                 size_t n_all, double *losses, double *work);
 
 int gc_net_alloc(const char *name, const char *title, const char *file,
                  gc_net **out)
@@ -771,6 +775,7 @@ static void record_tape(gc_net *n, const double *theta)
     n->type.forward_batch = net_forward_batch;
     n->type.batch_work = net_batch_work;
     n->type.forward_batch_tap = net_forward_batch_tap;
+    n->type.forward_batch_dir = net_forward_batch_dir;
     n->type.batch_exact_below = GC_BATCH_MIN_PARAMS;
 }
 
@@ -850,6 +855,41 @@ static int net_forward_batch_tap(const gc_problem *p, const double *theta,
             if (redo[i])
                 losses[c0 + i] = net_forward(p, theta, &taps[c0 + i], NULL,
                                              NULL);
+    }
+    return GC_OK;
+}
+
+/* Copies moved along directions (screening, --mode directional), copy c
+ * being theta with entries a[c] .. a[c]+len[c]-1 at theta_j + t[c]
+ * v[c][j - a[c]]: the interpreter's kernels on every copy (forward()'s
+ * losses to the bit, whatever the size: a direction changes many entries
+ * of a matrix, so there is no rank-one shortcut). */
+static int net_forward_batch_dir(const gc_problem *p, const double *theta,
+                                 const size_t *a, const size_t *len,
+                                 const double *const *v, const double *t,
+                                 size_t n_all, double *losses, double *work)
+{
+    const gc_net *n = (const gc_net *)(const void *)p->model;
+    size_t np = p->layout.params.n, turn = batch_turn(n, n_all);
+    double *th = work + fx_tape_work(n->tape, turn);
+    unsigned char *redo = (unsigned char *)(th + np);
+    for (size_t c0 = 0; c0 < n_all; c0 += turn) {
+        size_t nc = n_all - c0 < turn ? n_all - c0 : turn;
+        int st = fx_tape_replay_dir(n->tape, theta, a + c0, len + c0, v + c0,
+                                    t + c0, nc, p->inputs, losses + c0,
+                                    redo, work);
+        if (st) return st;
+        for (size_t i = 0; i < nc; i++) {
+            size_t c = c0 + i;
+            if (!redo[i]) continue;
+            /* a guard decided otherwise: the interpreter, on the copy as
+             * the engine's loss_along writes it */
+            if (a[c] > np || len[c] > np - a[c]) return GC_EINVAL;
+            memcpy(th, theta, np * sizeof *th);
+            for (size_t j = 0; j < len[c]; j++)
+                th[a[c] + j] = theta[a[c] + j] + t[c] * v[c][j];
+            losses[c] = net_forward(p, th, NULL, NULL, NULL);
+        }
     }
     return GC_OK;
 }

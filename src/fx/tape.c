@@ -507,8 +507,9 @@ size_t fx_tape_work(const fx_tape *T, size_t n)
 {
     /* the copies' variables and the unperturbed pass's
      * (replay_staggered), 2 operands' patched copies, a broadcast product
-     * or a third operand, the copies' order and their taps' */
-    return (n + 1) * T->var_total + 3 * T->max_size + 4 * n + 1;
+     * or a third operand, the copies' order, their taps' order and what
+     * each changes in theta */
+    return (n + 1) * T->var_total + 3 * T->max_size + 8 * n + 1;
 }
 
 /* ------------------------------------------------------------ replay */
@@ -609,7 +610,46 @@ static int product_shared(const rep *R, const top *o, size_t n, double *scr)
     return 1;
 }
 
+/* What a copy changes in theta: entries a .. a+len-1, entry a set to t
+ * (v NULL, len 1: forward_batch's copies) or each entry j moved to
+ * theta_j + t v[j - a], as the engine's loss_along writes it
+ * (forward_batch_dir's); len 0: nothing (a tap, or theta itself). */
+typedef struct {
+    size_t a, len;
+    const double *v;
+    double t;
+} pert;
+
+static const pert no_pert = {0, 0, NULL, 0};
+
 typedef struct { size_t op, c; } tap_at;
+
+/* The copies of one replay: entry k[c] set to x[c] (forward_batch), or
+ * entries a[c] .. a[c]+len[c]-1 moved along v[c] by t[c]
+ * (forward_batch_dir), or taps[c] (forward_batch_tap); all NULL: theta
+ * itself. */
+typedef struct {
+    const size_t *k;
+    const double *x;
+    const size_t *a, *len;
+    const double *const *v;
+    const double *t;
+    const gc_tap *taps;
+} copies;
+
+static inline pert pert_of(const fx_tape *T, const copies *C, size_t c)
+{
+    if (C->k)
+        return C->k[c] < T->n_params ? (pert){C->k[c], 1, NULL, C->x[c]}
+                                     : no_pert;
+    if (C->a) {
+        size_t a = C->a[c] < T->n_params ? C->a[c] : T->n_params;
+        size_t len = C->len[c] < T->n_params - a ? C->len[c]
+                                                 : T->n_params - a;
+        return (pert){a, len, C->v[c], C->t[c]};
+    }
+    return no_pert;
+}
 
 static int by_op(const void *a, const void *b)
 {
@@ -619,9 +659,8 @@ static int by_op(const void *a, const void *b)
 }
 
 static int replay_ops(const fx_tape *T, const double *theta,
-                      const size_t *k, const double *x, const gc_tap *taps,
-                      size_t n, int exact, size_t from, double *losses,
-                      unsigned char *redo, double *work);
+                      const copies *C, size_t n, int exact, size_t from,
+                      double *losses, unsigned char *redo, double *work);
 
 int fx_tape_replay(const fx_tape *T, const double *theta, const size_t *k,
                    const double *x, const gc_tap *taps, size_t n,
@@ -634,27 +673,49 @@ int fx_tape_replay(const fx_tape *T, const double *theta, const size_t *k,
         memset(redo, 1, n);          /* other inputs: the interpreter */
         return GC_OK;
     }
-    return replay_ops(T, theta, k, x, taps, n, exact, 0, losses, redo,
-                      work);
+    copies C = {.k = taps ? NULL : k, .x = x, .taps = taps};
+    return replay_ops(T, theta, &C, n, exact, 0, losses, redo, work);
 }
 
-/* A parameter operand of a copy whose perturbed entry kc (value xc) lies
- * in it: the entries patched in scr; else theta's own. */
-static inline const double *param_at(const double *theta, size_t pos,
-                                     size_t sz, size_t kc, double xc,
-                                     double *scr)
+int fx_tape_replay_dir(const fx_tape *T, const double *theta,
+                       const size_t *a, const size_t *len,
+                       const double *const *v, const double *t, size_t n,
+                       const double *inputs, double *losses,
+                       unsigned char *redo, double *work)
 {
-    if (kc >= pos && kc < pos + sz) {
-        memcpy(scr, theta + pos, sz * sizeof *scr);
-        scr[kc - pos] = xc;
+    memset(redo, 0, n);
+    if (T->bad) return GC_EINVAL;
+    if (memcmp(inputs, T->inputs, T->n_inputs * sizeof *inputs) != 0) {
+        memset(redo, 1, n);
+        return GC_OK;
+    }
+    copies C = {.a = a, .len = len, .v = v, .t = t};
+    return replay_ops(T, theta, &C, n, 1, 0, losses, redo, work);
+}
+
+
+/* A parameter operand pos .. pos+sz-1 of a copy that changes p: theta's
+ * own entries, or those of the copy patched in scr where they overlap. */
+static inline const double *param_at(const double *theta, size_t pos,
+                                     size_t sz, const pert *p, double *scr)
+{
+    if (p->len == 0 || p->a >= pos + sz || p->a + p->len <= pos)
+        return theta + pos;
+    memcpy(scr, theta + pos, sz * sizeof *scr);
+    if (!p->v) {
+        scr[p->a - pos] = p->t;
         return scr;
     }
-    return theta + pos;
+    size_t lo = p->a > pos ? p->a : pos;
+    size_t hi = p->a + p->len < pos + sz ? p->a + p->len : pos + sz;
+    for (size_t j = lo; j < hi; j++)
+        scr[j - pos] = theta[j] + p->t * p->v[j - p->a];
+    return scr;
 }
 
 /* Operation i (with the next one when fused: they are joined, o->fuse,
  * and the caller runs them as one) for one copy whose values are row,
- * parameter entry kc set to xc (kc SIZE_MAX: none); a value that an
+ * theta changed by *pc; a value that an
  * operation before `join` writes is read from brow instead (0: none).  base[] holds where constants and theta live; s1, s2, s3 are
  * max_size scratch each.  A guard that decides otherwise sets *redo. */
 #if defined(__GNUC__)
@@ -667,7 +728,7 @@ static inline const double *param_at(const double *theta, size_t pos,
  * without the patching and the join; 10 to 18 % of a twin's run) */
 static FX_INLINE int exec_op(const fx_tape *T, size_t i, int fused,
                    const double *const *base, double *row,
-                   const double *brow, size_t join, size_t kc, double xc,
+                   const double *brow, size_t join, const pert *pc,
                    double *s1, double *s2, double *s3, unsigned char *redo)
 {
     const rop *o = &T->r[i];
@@ -675,7 +736,7 @@ static FX_INLINE int exec_op(const fx_tape *T, size_t i, int fused,
     const double *a = o->ak == TK_VAR
                     ? (o->asrc < join ? brow : row) + o->apos
                     : o->ak == TK_PARAM
-                    ? param_at(theta, o->apos, o->asz, kc, xc, s1)
+                    ? param_at(theta, o->apos, o->asz, pc, s1)
                     : base[TK_CONST] + o->apos;
     if (o->kind == TOP_GUARD) {
         if ((a[0] != 0) != (o->sub != 0)) *redo = 1;
@@ -684,7 +745,7 @@ static FX_INLINE int exec_op(const fx_tape *T, size_t i, int fused,
     const double *b = o->bk == TK_VAR
                     ? (o->bsrc < join ? brow : row) + o->bpos
                     : o->bk == TK_PARAM
-                    ? param_at(theta, o->bpos, o->bsz, kc, xc, s2)
+                    ? param_at(theta, o->bpos, o->bsz, pc, s2)
                     : o->bk ? base[TK_CONST] + o->bpos : NULL;
     double *z = row + o->zpos;
     size_t m = o->osz;
@@ -699,7 +760,7 @@ static FX_INLINE int exec_op(const fx_tape *T, size_t i, int fused,
         size_t ysrc = left ? p->bsrc : p->asrc;
         const double *y = yk == TK_VAR ? (ysrc < join ? brow : row) + ypos
                         : yk == TK_PARAM
-                        ? param_at(theta, ypos, m, kc, xc, s3)
+                        ? param_at(theta, ypos, m, pc, s3)
                         : base[TK_CONST] + ypos;
         double *w = row + p->zpos;
         if (o->code == RC_MUL_VS) {
@@ -788,15 +849,16 @@ static FX_INLINE int exec_op(const fx_tape *T, size_t i, int fused,
 /* The first operation copy c's values can differ at: the first reading
  * its perturbed parameter entry, or the one its tap follows (the first
  * piece, when that is one of the pieces of an array(...)); nop if none. */
-static size_t copy_start(const fx_tape *T, const size_t *k,
-                         const gc_tap *taps, size_t c)
+static size_t copy_start(const fx_tape *T, const copies *C, size_t c)
 {
     size_t i = T->nop;
-    if (taps) {
-        size_t j = taps[c].index;
+    if (C->taps) {
+        size_t j = C->taps[c].index;
         if (j < T->nq && T->q_op[j] != SIZE_MAX) i = T->q_op[j];
-    } else if (k && k[c] < T->n_params) {
-        i = T->p_op[k[c]];
+    } else {
+        pert p = pert_of(T, C, c);
+        for (size_t j = p.a; j < p.a + p.len; j++)
+            if (T->p_op[j] < i) i = T->p_op[j];
     }
     return i < T->nop ? T->seg[i] : T->nop;   /* a whole array(...) */
 }
@@ -810,17 +872,19 @@ static size_t copy_start(const fx_tape *T, const size_t *k,
  * same values as a replay from the first operation, and the copy's own
  * row holds only what it computes. */
 static int replay_staggered(const fx_tape *T, const double *theta,
-                            const size_t *k, const double *x,
-                            const gc_tap *taps, size_t n, double *losses,
+                            const copies *C, size_t n, double *losses,
                             unsigned char *redo, double *work)
 {
     size_t vt = T->var_total;
+    const gc_tap *taps = C->taps;
     double *brow = work + n * vt;
     double *s1 = brow + vt, *s2 = s1 + T->max_size, *s3 = s2 + T->max_size;
     tap_at *at = (tap_at *)(void *)(s3 + T->max_size), *tp = at + n;
+    pert *pc = (pert *)(void *)(tp + n);
     size_t n_tp = 0, tn = 0;
     for (size_t c = 0; c < n; c++) {
-        at[c] = (tap_at){copy_start(T, k, taps, c), c};
+        at[c] = (tap_at){copy_start(T, C, c), c};
+        pc[c] = pert_of(T, C, c);
         if (taps && at[c].op < T->nop)   /* the tap follows its operation */
             tp[n_tp++] = (tap_at){T->q_op[taps[c].index], c};
     }
@@ -836,14 +900,13 @@ static int replay_staggered(const fx_tape *T, const double *theta,
         int fused = T->r[i].fuse && !(act < n && at[act].op == i + 1);
         int st;
         if (i < last &&
-            (st = exec_op(T, i, fused, base, brow, brow, 0, SIZE_MAX, 0, s1,
-                          s2, s3, &base_redo)))
+            (st = exec_op(T, i, fused, base, brow, brow, 0, &no_pert, s1, s2,
+                          s3, &base_redo)))
             return st;
         for (size_t a = 0; a < act; a++) {
             size_t c = at[a].c;
             if ((st = exec_op(T, i, fused, base, work + c * vt, brow,
-                              at[a].op, taps ? SIZE_MAX : k[c],
-                              taps ? 0 : x[c], s1, s2, s3, &redo[c])))
+                              at[a].op, &pc[c], s1, s2, s3, &redo[c])))
                 return st;
         }
         if (fused) i++;     /* the sum ran with the product */
@@ -863,46 +926,45 @@ static int replay_staggered(const fx_tape *T, const double *theta,
                           ? work + c * vt : brow;
         losses[c] = lv->kind == TK_VAR ? row[lpos]
                   : lv->kind == TK_CONST ? T->cdata[lpos]
-                  : param_at(theta, lpos, 1, taps ? SIZE_MAX : k[c],
-                             taps ? 0 : x[c], s1)[0];
+                  : param_at(theta, lpos, 1, &pc[c], s1)[0];
     }
     return GC_OK;
 }
 
 static int replay_ops(const fx_tape *T, const double *theta,
-                      const size_t *k, const double *x, const gc_tap *taps,
-                      size_t n, int exact, size_t from, double *losses,
-                      unsigned char *redo, double *work)
+                      const copies *C, size_t n, int exact, size_t from,
+                      double *losses, unsigned char *redo, double *work)
 {
     if (exact && n > 1 && from == 0)
-        return replay_staggered(T, theta, k, x, taps, n, losses, redo,
-                                work);
+        return replay_staggered(T, theta, C, n, losses, redo, work);
     size_t vt = T->var_total;
+    const gc_tap *taps = C->taps;
     double *s1 = work + (n + 1) * vt, *s2 = s1 + T->max_size,
            *s3 = s2 + T->max_size;
-    rep R = {T, theta, taps ? NULL : k, x, work};
-    const double *base[4] = {NULL, T->cdata, theta, NULL};
+    /* product_shared's copies: one entry each (forward_batch) */
+    rep R = {T, theta, C->k, C->x, work};
     /* taps: the copies in the order of the operations that make the
      * entries they move */
     tap_at *at = (tap_at *)(void *)(s3 + T->max_size);
+    pert *pc = (pert *)(void *)(at + 2 * n);
     size_t n_at = 0, next = 0;
-    for (size_t c = 0; taps && c < n; c++) {
-        size_t j = taps[c].index;
-        if (j < T->nq && T->q_op[j] != SIZE_MAX)
+    for (size_t c = 0; c < n; c++) {
+        pc[c] = pert_of(T, C, c);
+        size_t j = taps ? taps[c].index : SIZE_MAX;
+        if (taps && j < T->nq && T->q_op[j] != SIZE_MAX)
             at[n_at++] = (tap_at){T->q_op[j], c};
     }
     qsort(at, n_at, sizeof *at, by_op);
     while (next < n_at && at[next].op < from) next++;
+    const double *base[4] = {NULL, T->cdata, theta, NULL};
     for (size_t i = from; i < T->nop; i++) {
-        if (T->r[i].kind == TOP_MATMUL && !exact &&
+        if (T->r[i].kind == TOP_MATMUL && !exact && C->k &&
             product_shared(&R, &T->op[i], n, s3))
             goto taps;
         int fused = T->r[i].fuse;
         for (size_t c = 0; c < n; c++) {
-            size_t kc = R.k ? R.k[c] : SIZE_MAX;
-            int st = exec_op(T, i, fused, base, work + c * vt, NULL, 0, kc,
-                             kc == SIZE_MAX ? 0 : x[c], s1, s2, s3,
-                             &redo[c]);
+            int st = exec_op(T, i, fused, base, work + c * vt, NULL, 0,
+                             &pc[c], s1, s2, s3, &redo[c]);
             if (st) return st;
         }
         if (fused) i++;     /* the sum ran with the product */
@@ -912,8 +974,12 @@ static int replay_ops(const fx_tape *T, const double *theta,
             work[c * vt + T->q_pos[taps[c].index]] += taps[c].delta;
         }
     }
+    const tval *lv = &T->v[T->loss];
+    size_t lpos = lv->pos + T->loss_off;
     for (size_t c = 0; c < n; c++)
-        losses[c] = opnd(&R, T->loss, T->loss_off, 1, c, s1)[0];
+        losses[c] = lv->kind == TK_VAR ? work[c * vt + lpos]
+                  : lv->kind == TK_CONST ? T->cdata[lpos]
+                  : param_at(theta, lpos, 1, &pc[c], s1)[0];
     return GC_OK;
 }
 
@@ -949,10 +1015,10 @@ int fx_tape_replay_one(const fx_tape *T, fx_tape_cursor *cur,
             s = T->q_op[tap->index];
         start = s < cur->dirty_from ? s : cur->dirty_from;
     }
-    size_t none = SIZE_MAX;
     unsigned char redo = 0;
-    if (replay_ops(T, theta, &none, theta, tap, 1, 1, start, loss, &redo,
-                   cur->work) || redo) {
+    copies C = {.taps = tap};
+    if (replay_ops(T, theta, &C, 1, 1, start, loss, &redo, cur->work) ||
+        redo) {
         cur->valid = 0;
         return 0;
     }

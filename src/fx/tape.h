@@ -44,6 +44,16 @@ int fx_tape_replay(const fx_tape *T, const double *theta, const size_t *k,
                    int exact, const double *inputs, double *losses,
                    unsigned char *redo, double *work);
 
+/* The same for copies moved along directions (forward_batch_dir): copy c
+ * is theta with entries a[c] .. a[c]+len[c]-1 set to theta_j + t[c]
+ * v[c][j - a[c]], as the engine's one-copy loss_along writes them; every
+ * copy by the interpreter's kernels (forward()'s losses to the bit). */
+int fx_tape_replay_dir(const fx_tape *T, const double *theta,
+                       const size_t *a, const size_t *len,
+                       const double *const *v, const double *t, size_t n,
+                       const double *inputs, double *losses,
+                       unsigned char *redo, double *work);
+
 /* One thread's replays of one copy: the last replay's values and the
  * point they are for (the base), so that the next replay can start at the
  * first operation a changed parameter or a tap reaches. */
