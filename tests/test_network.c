@@ -475,6 +475,47 @@ START_TEST(network_too_many_quantities_name_the_limit)
 }
 END_TEST
 
+/* Shapes as a student writes them: [2, 4 C] (juxtaposition), [H/2, C]
+ * (exact division), [0..2(C-1), 1]: with H = 4, C = 3 these are 2 x 12,
+ * 2 x 3 and 5 x 1 (rows 0..4); an odd division is refused. */
+START_TEST(network_shapes_multiply_and_divide)
+{
+    static const char text[] =
+        "name: shapes\n"
+        "network:\n"
+        "  dims: {H: 4, C: 3}\n"
+        "  params: {W: [2, 4 C], V: [H/2, C], U: [0..2(C-1), 1]}\n"
+        "  inputs: {x: [4*C]}\n"
+        "  forward: |\n"
+        "    L = sum(W @ x) + sum(V) + sum(U)\n"
+        "random: {seed: 1}\n"
+        "inputs: {x: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]}\n"
+        "derivations:\n"
+        "  mine:\n"
+        "    formulas: |\n"
+        "      dL/dV = ones(2, 3)\n";
+    gc_case *c = load(tu_tmpfile(text));
+    const gc_blocks *P = &c->prob->layout.params;
+    const gc_block *W = gc_blocks_find(P, "W"), *V = gc_blocks_find(P, "V"),
+                   *U = gc_blocks_find(P, "U");
+    ck_assert(W && V && U);
+    ck_assert_uint_eq(W->shape[1], 12);
+    ck_assert_uint_eq(V->shape[0], 2);
+    ck_assert_uint_eq(U->shape[0], 5);
+    ck_assert_int_eq(U->base[0], 0);
+    gc_case_free(c);
+    char *odd = strdup(text);
+    ck_assert_ptr_nonnull(odd);
+    memcpy(strstr(odd, "H/2"), "C/2", 3);
+    gc_error err;
+    c = NULL;
+    ck_assert_int_ne(gc_case_load(tu_tmpfile(odd), &c, &err), GC_OK);
+    free(odd);
+    ck_assert_msg(strstr(err.msg, "axis 1: 3 / 2 is not a whole number"),
+                  "%s", err.msg);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("network");
@@ -492,6 +533,7 @@ int main(void)
     tcase_add_test(tc, network_loss_keeps_its_name);
     tcase_add_test(tc, network_deep_mlp_fits_the_limits);
     tcase_add_test(tc, network_too_many_quantities_name_the_limit);
+    tcase_add_test(tc, network_shapes_multiply_and_divide);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }

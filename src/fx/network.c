@@ -328,14 +328,30 @@ static long axis_atom(axis_parser *a)
     return 0;
 }
 
+/* a * b, a / b (exact: [H/2] of an odd H is an error) and a b (4 C, as
+ * the formula language multiplies by juxtaposition) */
 static long axis_prod(axis_parser *a)
 {
     long v = axis_atom(a);
     for (;;) {
         axis_skip(a);
-        if (*a->s != '*') return v;
-        a->s++;
+        int op = *a->s;
+        if (op == '*' || op == '/') a->s++;
+        else if (op == '(' || isalnum((unsigned char)op) || op == '_')
+            op = '*';
+        else return v;
         long w = axis_atom(a);
+        if (a->bad) return 0;
+        if (op == '/') {
+            if (w == 0 || v % w != 0) {
+                snprintf(a->msg, a->len, "%ld / %ld is not a whole number",
+                         v, w);
+                a->bad = 1;
+                return 0;
+            }
+            v /= w;
+            continue;
+        }
         if (labs(v) > 100000000L || labs(w) > 100000000L ||
             (w && labs(v) > 1000000000L / labs(w))) {
             if (!a->bad) snprintf(a->msg, a->len, "a size too large");
