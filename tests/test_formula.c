@@ -232,6 +232,15 @@ START_TEST(fx_network_builtins_follow_their_formulas)
           "entry, or prod(i, first, last, term)");
     fails("sum(w, 2)", GC_EINVAL, 5, "already the parameter w: choose "
           "another letter (sum takes sum(v), every entry");
+    /* a vector as long as a matrix's rows is added to (subtracted from)
+     * each row, X @ W + b; outer(w, v) is 4 x 3, sum(v) = 1, sum(w) = 0.9:
+     * sum(outer(w, v) + v) = 0.9 * 1 + 4 * 1 */
+    ck_assert_double_eq_tol(value("sum(outer(w, v) + v)"), 0.9 + 4, 1e-14);
+    ck_assert_double_eq_tol(value("(v - outer(w, v))[2][3]"),
+                            0.8 - (-0.6 * 0.8), 1e-15);
+    fails("outer(w, v) + w", GC_EINVAL, 13, "a vector as long as a matrix's "
+          "rows is added to each row");
+    fails("outer(w, v) * v", GC_EINVAL, 13, "cannot multiply entry by entry");
     fails("mean(zeros(0))", GC_EINVAL, 1, "mean of no entries");
     fails("logsumexp(zeros(0))", GC_EINVAL, 1, "logsumexp of no entries");
     fails("log_softmax(3)", GC_EINVAL, 1, "log_softmax takes a vector");

@@ -244,7 +244,7 @@ static const char guard_net[] =
 
 /* every builtin added for networks (mean, var, logsumexp, log_softmax,
  * softmax of a matrix, softplus, gelu, floor, ceil, cosh, sinh, sech,
- * flatten, if with a vector
+ * flatten, a vector added to a matrix's rows, if with a vector
  * condition) on the tape: a layer normalisation, a log-softmax
  * cross-entropy, an attention-like row softmax and a Huber loss, whose
  * entries switch branch in the far copies */
@@ -267,6 +267,7 @@ static const char builtins_net[] =
     "        + sum(if(abs(s) <= 1, 0.5 s^2, abs(s) - 0.5))\n"
     "        + 0.01 (sum(floor(3 s)) + sum(ceil(5 u)))\n"
     "        + sum(cosh(0.3 s)) - sum(sinh(0.2 u) * sech(s[2]))\n"
+    "        + 0.1 sum(tanh(outer(s, u) + u - g))\n"
     "inputs: {x: [0.5, -1.2, 2.385, 0.3], y: [0, 1, 0]}\n"
     "random: {seed: 7, dist: normal, scale: 0.8}\n"
     "derivations:\n"

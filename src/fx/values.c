@@ -125,12 +125,59 @@ static const char *verb(int op)
     }
 }
 
-/* a op b entry by entry; a scalar on either side applies to every entry.
- * dst may be a itself when a is a temporary of the result's shape. */
+/* v, a vector as long as m's last axis, stacked once per row of m (every
+ * axis but the last) into a value of m's shape: a bias added to each row
+ * of a batch, X @ W + b, as NumPy and PyTorch broadcast.  On a tape the
+ * rows are copies of v (fx_tape_stack). */
+static int broadcast_rows(ev *E, const node *at, const val *v, const val *m,
+                          val *out)
+{
+    int st = fx_new_val(E, at, m->rank, m->shape, m->base, out);
+    if (st) return st;
+    size_t len = v->size, rows = len ? m->size / len : 0;
+    for (size_t r = 0; r < rows; r++)
+        memcpy(out->v + r * len, v->v, len * sizeof *v->v);
+    fx_tape *T = E->P->tape;
+    if (!T) return GC_OK;
+    if (!v->tid) { fx_tape_spoil(T, "a value the tape does not know"); return GC_OK; }
+    int *tid = fx_arena_alloc(&E->P->scratch, (rows ? rows : 1) * sizeof *tid);
+    size_t *off = fx_arena_alloc(&E->P->scratch, (rows ? rows : 1) *
+                                 sizeof *off);
+    if (!tid || !off) return fx_no_memory(E, at);
+    for (size_t r = 0; r < rows; r++) {
+        tid[r] = v->tid;
+        off[r] = v->toff;
+    }
+    fx_tape_stack(T, tid, off, rows, out);
+    return GC_OK;
+}
+
+/* A vector on one side whose length is the other side's last axis (the
+ * other of 2 axes or more) is applied to each row. */
+static int rows_of(const val *m, const val *v)
+{
+    return m->rank >= 2 && v->rank == 1 &&
+           v->shape[0] == m->shape[m->rank - 1] &&
+           v->base[0] == m->base[m->rank - 1];
+}
+
+/* a op b entry by entry; a scalar on either side applies to every entry,
+ * and for + and - a vector as long as a matrix's rows to each row (a bias;
+ * W * x for W @ x stays an error).  dst may be a itself when a is a
+ * temporary of the result's shape. */
 int fx_binary(ev *E, const node *at, long ol, long oc, int op,
               const val *a, const val *b, val *out, int in_place)
 {
     char da[96], db[96];
+    if ((op == '+' || op == '-') && (rows_of(a, b) || rows_of(b, a))) {
+        val wide;
+        int st = rows_of(a, b) ? broadcast_rows(E, at, b, a, &wide)
+                               : broadcast_rows(E, at, a, b, &wide);
+        if (st) return st;
+        return rows_of(a, b) ? fx_binary(E, at, ol, oc, op, a, &wide, out,
+                                         in_place)
+                             : fx_binary(E, at, ol, oc, op, &wide, b, out, 1);
+    }
     if (a->rank && b->rank && !fx_same_shape(a, b))
         return fx_fail(E->err, ol ? ol : at->line, ol ? oc : at->col,
                        GC_EINVAL, "cannot %s %s and %s (shapes must match, or "
@@ -139,6 +186,8 @@ int fx_binary(ev *E, const node *at, long ol, long oc, int op,
                        fx_describe(b, db, sizeof db),
                        op == '*' ? "; matmul(A, B) or A @ B is the matrix "
                                    "product, outer(a, b) the outer product"
+                       : op == '+' || op == '-' ? "; a vector as long as a "
+                                   "matrix's rows is added to each row"
                                  : "");
     const val *shape = a->rank ? a : b;
     val r;

@@ -68,6 +68,8 @@ FIRST_WRONG = {
     # dL/da (through the pooling) is wrong in both channels, c = 2 last;
     # dL/dP is right
     ("conv2d_maxpool", "pooled_as_average"): ("a", 2),
+    # dL/dZ2 lacks 1/N; Z1 comes before Z2
+    ("batch_mlp", "mean_forgotten"): ("Z2", None),
     # only dL/dK (the kernel flipped) is wrong: no quantity
     ("conv2d_channels", "kernel_flipped"): (None, None),
 }

@@ -161,11 +161,17 @@ def conv2d_channels(p, i):
     return F.cross_entropy(z[None], i["y"][None])           # soft target
 
 
+def batch_mlp(p, i):
+    A1 = torch.tanh(i["X"] @ p["W1"] + p["b1"])            # broadcast rows
+    Z2 = A1 @ p["W2"] + p["b2"]
+    return F.cross_entropy(Z2, i["Y"])                      # mean over rows
+
+
 NETWORKS = [mlp_softmax_ce, mlp_logsoftmax_l2, mlp3_sigmoid_bce,
             residual_mlp, layernorm, attention, huber_regression,
             softplus_gelu_mlp, elman_softmax_bptt, birnn, lstm_coupled,
             embedding_meanpool, logreg_hessian, conv2d_maxpool,
-            conv2d_channels]
+            conv2d_channels, batch_mlp]
 HESSIANS = {"logreg_hessian": "w"}
 
 
