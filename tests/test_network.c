@@ -516,6 +516,98 @@ START_TEST(network_shapes_multiply_and_divide)
 }
 END_TEST
 
+/* Recurrences as on paper: the base case on its own line (h[0] = zeros(n)
+ * above h[t] = ...; g[T] = ... beside g[t] = ... g[t+1]), and an answer
+ * for the last step (dL/dh[T] = ...) beside the general one, in either
+ * order.  The network is rnn_tanh's (whose h[1] is written with if), so
+ * the losses are equal; h then has a row h[0]. */
+static const char paper_rnn[] =
+    "name: paper_rnn\n"
+    "network:\n"
+    "  dims: {n: 3, m: 2, T: 4}\n"
+    "  params: {U: [n, m], W: [n, n], b: [n]}\n"
+    "  inputs: {x: [T, m], y: [n]}\n"
+    "  forward: |\n"
+    "    h[0] = zeros(n)\n"
+    "    h[t] = tanh(U @ x[t] + W @ h[t-1] + b)\n"
+    "    L = 0.5 dot(h[T] - y, h[T] - y)\n"
+    "inputs: {x: [[1, 0.5], [-0.3, 0.8], [0.2, -1], [0.7, 0.1]],\n"
+    "         y: [0.1, -0.2, 0.3]}\n"
+    "points: 3\n"
+    "random: {seed: 7, dist: normal, scale: 0.6}\n"
+    "derivations:\n"
+    "  last_first:\n"
+    "    formulas: |\n"
+    "      g[T] = (1 - h[T]^2) * (h[T] - y)\n"
+    "      g[t] = (1 - h[t]^2) * (W^T @ g[t+1])\n"
+    "      dL/dh[T] = h[T] - y\n"
+    "      dL/dh[t] = W^T @ g[t+1]\n"
+    "      dL/dW = sum(t, 1, T, outer(g[t], h[t-1]))\n"
+    "      dL/dU = sum(t, 1, T, outer(g[t], x[t]))\n"
+    "  general_first:\n"
+    "    formulas: |\n"
+    "      g[t] = (1 - h[t]^2) * (W^T @ g[t+1])\n"
+    "      g[T] = (1 - h[T]^2) * (h[T] - y)\n"
+    "      dL/dh[t] = W^T @ g[t+1]\n"
+    "      dL/dh[T] = h[T] - y\n"
+    "      dL/db = sum(t, 1, T, g[t])\n"
+    "  last_doubled:\n"
+    "    expect: disagree\n"
+    "    formulas: |\n"
+    "      g[T] = (1 - h[T]^2) * 2 (h[T] - y)\n"
+    "      g[t] = (1 - h[t]^2) * (W^T @ g[t+1])\n"
+    "      dL/dh[T] = 2 (h[T] - y)\n"
+    "      dL/dh[t] = W^T @ g[t+1]\n"
+    "      dL/db = sum(t, 1, T, g[t])\n";
+
+START_TEST(network_base_cases_on_their_own_lines)
+{
+    gc_case *c = load(tu_tmpfile(paper_rnn));
+    gc_case *ref = load(tu_path("tests/networks/rnn_tanh.yaml"));
+    const gc_block *h = gc_blocks_find(&c->prob->layout.quantities, "h");
+    ck_assert_ptr_nonnull(h);
+    ck_assert_int_eq(h->base[0], 0);           /* h[0] .. h[4] */
+    ck_assert_uint_eq(h->shape[0], 5);
+    gc_engine *e1 = NULL, *e2 = NULL;
+    ck_assert_int_eq(gc_engine_alloc(c->prob, &e1), GC_OK);
+    ck_assert_int_eq(gc_engine_alloc(ref->prob, &e2), GC_OK);
+    ck_assert_uint_eq(c->prob->layout.params.n, ref->prob->layout.params.n);
+    double l1 = gc_engine_loss(e1, c->theta, NULL, NULL);
+    double l2 = gc_engine_loss(e2, c->theta, NULL, NULL);
+    ck_assert_double_eq_tol(l1, l2, 1e-15 * fabs(l2));
+    gc_engine_free(e1);
+    gc_engine_free(e2);
+    gc_case_free(ref);
+    gc_case_report *r = run(c, 1);
+    ck_assert_int_eq(deriv(r, "last_first")->verdict, GC_AGREE);
+    ck_assert_int_eq(deriv(r, "general_first")->verdict, GC_AGREE);
+    const gc_derivation_report *d = deriv(r, "last_doubled");
+    ck_assert_int_eq(d->verdict, GC_DISAGREE);
+    /* the last step is wrong, and everything before it inherits it */
+    char name[64];
+    gc_entry_name(&c->prob->layout.quantities, (size_t)d->points[0].first_wrong,
+                  name, sizeof name);
+    ck_assert_msg(strncmp(name, "h[4]", 4) == 0, "%s", name);
+    ck_assert_int_eq(r->unmet, 0);
+    gc_case_report_free(r);
+    gc_case_free(c);
+
+    /* alone, a dimension on the left means the index was meant to run:
+     * refused with the reason (n = 2 here) */
+    char *lone = strdup(paper_rnn);
+    ck_assert_ptr_nonnull(lone);
+    char *at = strstr(lone, "      dL/dh[t] = W^T @ g[t+1]\n      dL/dW");
+    ck_assert_ptr_nonnull(at);
+    memset(at, ' ', strlen("      dL/dh[t] = W^T @ g[t+1]"));
+    gc_error err;
+    c = NULL;
+    ck_assert_int_ne(gc_case_load(tu_tmpfile(lone), &c, &err), GC_OK);
+    free(lone);
+    ck_assert_msg(strstr(err.msg, "T is the model's dimension T = 4, so "
+                         "this gives only that entry"), "%s", err.msg);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("network");
@@ -534,6 +626,7 @@ int main(void)
     tcase_add_test(tc, network_deep_mlp_fits_the_limits);
     tcase_add_test(tc, network_too_many_quantities_name_the_limit);
     tcase_add_test(tc, network_shapes_multiply_and_divide);
+    tcase_add_test(tc, network_base_cases_on_their_own_lines);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }

@@ -122,21 +122,33 @@ static int bind_indices(parser *ps, const lhs_indices *ix,
                        b->rank, b->rank == 1 ? "ex" : "ices", ix->n);
     (void)side;
     for (int a = 0; a < ix->n; a++) {
-        if (ix->is_name[a]) {
+        /* a dimension's name is its value: dL/dh[T] = ... for the last
+         * step (unless a definition took the name) */
+        int dim = ix->is_name[a] &&
+                  fx_find_def(ps->P, ix->name[a], ps->n_defs_visible) < 0
+                  ? fx_find_dim(ps->P->p, ix->name[a]) : -1;
+        if (ix->is_name[a] && dim < 0) {
             if ((st = fx_check_new_index(ps, ix->name[a], ix->line[a],
                                          ix->col[a])))
                 return st;
             if ((st = fx_push_index(ps, ix->name[a], &s->slot[at + a])))
                 return st;
         } else {
+            long v = dim >= 0 ? ps->P->p->dims[dim] : ix->value[a];
             long lo = b->base[a], hi = b->base[a] + (long)b->shape[a] - 1;
-            if (ix->value[a] < lo || ix->value[a] > hi)
+            if (v < lo || v > hi)
                 return fx_fail(ps->err, ix->line[a], ix->col[a], GC_EINVAL,
                                "index %ld is out of range: %s has indices "
-                               "%ld..%ld along this axis", ix->value[a],
-                               b->name, lo, hi);
+                               "%ld..%ld along this axis", v, b->name, lo,
+                               hi);
             s->slot[at + a] = -1;
-            s->fixed[at + a] = ix->value[a];
+            s->fixed[at + a] = v;
+            s->n_fixed++;
+            if (dim >= 0 && !s->dim_ix[0]) {
+                snprintf(s->dim_ix, sizeof s->dim_ix, "%s", ix->name[a]);
+                s->dim_line = ix->line[a];
+                s->dim_col = ix->col[a];
+            }
         }
     }
     return GC_OK;
@@ -232,11 +244,21 @@ static int mark_given(parser *ps, answer *A, const statement *S,
             for (size_t k = 0; k < wrest; k++) {
                 size_t flat = (ol + i) * A->t.wrt->size + wl + k;
                 if (A->given[flat]) {
-                    char en[160];
-                    fx_target_entry_name(ps->P, &A->t, flat, en, sizeof en);
-                    return fx_fail(ps->err, first->line, first->col,
-                                   GC_EINVAL, "%s is already given on line "
-                                   "%ld", en, A->given[flat]);
+                    /* the statement with more fixed indices gives the
+                     * entry: dL/dh[T] = ... beside dL/dh[t] = ..., in
+                     * either order; as many is an error */
+                    const statement *T = NULL;
+                    for (size_t j = 0; j < A->n_st; j++)
+                        if (A->st[j]->line == A->given[flat]) T = A->st[j];
+                    if (T && T->n_fixed > S->n_fixed) continue;
+                    if (!T || T->n_fixed == S->n_fixed) {
+                        char en[160];
+                        fx_target_entry_name(ps->P, &A->t, flat, en,
+                                             sizeof en);
+                        return fx_fail(ps->err, first->line, first->col,
+                                       GC_EINVAL, "%s is already given on "
+                                       "line %ld", en, A->given[flat]);
+                    }
                 }
                 A->given[flat] = first->line;
             }
@@ -482,6 +504,140 @@ static int define(parser *ps, const token *first, const lhs_indices *ix1,
     return GC_OK;
 }
 
+/* A base case on its own line, as recurrences are written on paper:
+ * h[0] = zeros(n) above h[t] = tanh(W @ h[t-1] + ...), or g[T] = ... above
+ * g[t] = ... g[t+1]: one index, a whole number or a dimension.  Its
+ * formula is read now and joined to the general line's when every
+ * statement is read (join_cases): h[t] becomes if(t == 0, zeros(n), ...),
+ * so only the branch taken is evaluated and each entry is still computed
+ * once. */
+static int compile_case(parser *ps, const token *first,
+                        const lhs_indices *ix, size_t len)
+{
+    gc_fx_program *P = ps->P;
+    int st;
+    if (ix->n != 1)
+        return fx_fail(ps->err, ix->line[0], ix->col[0], GC_EINVAL, "a base "
+                       "case on its own line gives one index (h[0] = ..., "
+                       "g[T] = ...); for more, write if(...) in the general "
+                       "line");
+    long at = ix->value[0];
+    if (ix->is_name[0]) {
+        int dim = fx_find_dim(P->p, ix->name[0]);
+        at = P->p->dims[dim];
+    }
+    if (ps->lx.t.k != T_ASSIGN)
+        return fx_expect(ps, T_ASSIGN, "'=' after the base case");
+    if ((st = fx_lex(&ps->lx)) || (st = check_length(ps, first, len)))
+        return st;
+    int di = fx_find_def(P, first->name, (int)P->n_defs);
+    ps->n_defs_visible = (int)P->n_defs;
+    ps->self = di;
+    ps->defining = first->name;
+    ps->defining_index = -1;
+    node *body = NULL;
+    if ((st = fx_parse_formula(ps, &body))) return st;
+    if (grow((void **)&P->cases, P->n_cases, sizeof *P->cases))
+        return GC_ENOMEM;
+    fx_case *c = &P->cases[P->n_cases++];
+    snprintf(c->name, sizeof c->name, "%s", first->name);
+    snprintf(c->dim, sizeof c->dim, "%s", ix->is_name[0] ? ix->name[0] : "");
+    c->at = at;
+    c->body = body;
+    c->line = first->line;
+    c->col = first->col;
+    return GC_OK;
+}
+
+/* A dimension fixes an index (dL/dh[T] = ...) only beside a statement of
+ * the same answer that gives the other entries (dL/dh[t] = ...): alone,
+ * dL/dW[k][j] with k a dimension more likely means k as an index over
+ * every row, so the answer is refused, as before dimensions could fix
+ * an index, with the reason. */
+static void check_dim_fixed(gc_fx_program *P)
+{
+    for (size_t i = 0; i < P->n_ans; i++) {
+        answer *A = &P->ans[i];
+        for (size_t j = 0; j < A->n_st && !A->bad; j++) {
+            const statement *S = A->st[j];
+            if (!S->dim_ix[0]) continue;
+            int general = 0;
+            for (size_t k = 0; k < A->n_st; k++)
+                general |= A->st[k]->n_fixed < S->n_fixed;
+            if (general) continue;
+            int dim = fx_find_dim(P->p, S->dim_ix);
+            A->bad = 1;
+            memset(&A->err, 0, sizeof A->err);
+            snprintf(A->err.file, sizeof A->err.file, "%s", P->file);
+            fx_fail(&A->err, S->dim_line, S->dim_col, GC_EINVAL, "%s is the "
+                    "model's dimension %s = %ld, so this gives only that "
+                    "entry, and no other statement gives the rest: for an "
+                    "index over every entry choose a letter that is not a "
+                    "dimension; for the last one beside a general line, "
+                    "write both (dL/dh[T] = ... and dL/dh[t] = ...)",
+                    S->dim_ix, S->dim_ix, dim >= 0 ? P->p->dims[dim] : 0L);
+        }
+    }
+}
+
+/* Join each base case to its definition: body = if(i == at, case, body).
+ * A case without a general line of one index is a note (the statements
+ * that use the name say it is unknown). */
+static int join_cases(gc_fx_program *P, gc_error *err)
+{
+    for (size_t k = 0; k < P->n_cases; k++) {
+        fx_case *c = &P->cases[k];
+        gc_error e;
+        memset(&e, 0, sizeof e);
+        snprintf(e.file, sizeof e.file, "%s", P->file);
+        parser ps;
+        fx_parser_init(&ps, P, &e, "", 0, c->line, c->col);
+        int di = fx_find_def(P, c->name, (int)P->n_defs);
+        if (di < 0 || P->defs[di].n_params != 1) {
+            if (c->dim[0])
+                fx_fail(&e, c->line, c->col, GC_EINVAL, "%s[%s]: %s is the "
+                        "model's dimension %s = %ld, so this is the base "
+                        "case %s[%ld], and no %s[t] = ... (one index) is "
+                        "defined for it; to define %s at every index, "
+                        "choose an index name that is not a dimension",
+                        c->name, c->dim, c->dim, c->dim, c->at, c->name,
+                        c->at, c->name, c->name);
+            else
+                fx_fail(&e, c->line, c->col, GC_EINVAL, "%s[%ld] = ... is a "
+                        "base case, but no %s[t] = ... (one index) is "
+                        "defined for it", c->name, c->at, c->name);
+            if (add_note(P, &e)) return GC_ENOMEM;
+            continue;
+        }
+        definition *D = &P->defs[di];
+        if (D->broken || !D->body) continue;
+        node *cmp = fx_node_new(&ps, N_CMP, c->line, c->col);
+        node *ix = fx_node_new(&ps, N_SLOT, c->line, c->col);
+        node *at = fx_node_new(&ps, N_NUM, c->line, c->col);
+        node *call = fx_node_new(&ps, N_CALL, c->line, c->col);
+        if (!cmp || !ix || !at || !call) {
+            *err = e;
+            return P->nodes.over ? GC_ELIMIT : GC_ENOMEM;
+        }
+        ix->slot = D->slot[0];
+        ix->name = D->index0;
+        at->num = (double)c->at;
+        cmp->op = OP_EQ;
+        call->op = B_IF;
+        call->name = "if";
+        int st;
+        if ((st = fx_node_add(&ps, cmp, ix)) || (st = fx_node_add(&ps, cmp, at))
+            || (st = fx_node_add(&ps, call, cmp)) ||
+            (st = fx_node_add(&ps, call, c->body)) ||
+            (st = fx_node_add(&ps, call, D->body))) {
+            *err = e;
+            return st;
+        }
+        D->body = call;
+    }
+    return GC_OK;
+}
+
 /* define(), keeping why a broken definition cannot be read for the
  * messages of the answers that use it. */
 static int compile_definition(parser *ps, const token *first,
@@ -562,6 +718,18 @@ static int compile_statement(gc_fx_program *P, const char *text, size_t len,
         if ((st = parse_lhs_indices(&ps, &ix1, 0))) goto bad;
         if (ps.lx.t.k == T_OP && ps.lx.t.op == '/') is_answer = 1;
         else {
+            /* h[0] = ..., g[T] = ...: an index that is a number or a
+             * dimension makes a base case of the definition */
+            int fixed = 0;
+            for (int a = 0; a < ix1.n; a++)
+                fixed |= !ix1.is_name[a] ||
+                         (fx_find_dim(P->p, ix1.name[a]) >= 0 &&
+                          fx_find_def(P, ix1.name[a], (int)P->n_defs) < 0);
+            if (fixed) {
+                st = compile_case(&ps, &first, &ix1, len);
+                if (!st) return GC_OK;
+                goto bad;
+            }
             ps.lx = save;
             if ((st = parse_lhs_indices(&ps, &ix1, 1))) goto bad;
         }
@@ -740,6 +908,8 @@ int gc_fx_compile_with(const gc_problem *p, const char *file,
                                       first_line, (long)ind + 1);
     }
     }
+    if (!st) st = join_cases(P, err);
+    if (!st) check_dim_fixed(P);
     if (st) {
         if (st == GC_ENOMEM) snprintf(err->msg, sizeof err->msg,
                                       "out of memory");

@@ -154,6 +154,12 @@ typedef struct {
     long line;
     node *body;
     int n_of, n_wrt;                   /* indices given on each side */
+    int n_fixed;                       /* of them, fixed (a number or a
+                                          dimension): dL/dh[T] = ... beats
+                                          dL/dh[t] = ... at t = T */
+    char dim_ix[GC_NAME_MAX];          /* a dimension fixing an index, or
+                                          "" (checked by check_dim_fixed) */
+    long dim_line, dim_col;
     int slot[2 * GC_MAX_RANK];         /* free index slot, or -1: fixed */
     long fixed[2 * GC_MAX_RANK];       /* homework index when fixed */
 } statement;
@@ -170,8 +176,21 @@ typedef struct {
     gc_error err;
 } answer;
 
+/* A base case of an indexed definition written on its own line, h[0] =
+ * zeros(n) or g[T] = ... (compile.c): joined to the definition's general
+ * line once every statement is read. */
+typedef struct {
+    char name[GC_NAME_MAX];
+    long at;              /* the index it gives */
+    char dim[GC_NAME_MAX];  /* the dimension it was written as, or "" */
+    node *body;
+    long line, col;
+} fx_case;
+
 struct gc_fx_program {
     const gc_problem *p;
+    fx_case *cases;
+    size_t n_cases;
     char file[512];
     arena nodes;          /* the syntax trees: lives with the program */
     arena point;          /* cached definition values: one point */
@@ -291,6 +310,11 @@ void fx_parser_init(parser *ps, gc_fx_program *P, gc_error *err,
                     const char *text, size_t len, long line, long col);
 /* The expression that is the rest of the formula, into *out. */
 int fx_parse_formula(parser *ps, node **out);
+/* A node of kind k (parse.c's allocator: the program's node arena), and
+ * kid appended to n's kids; for trees built outside the parser
+ * (compile.c's base cases). */
+node *fx_node_new(parser *ps, int k, long line, long col);
+int fx_node_add(parser *ps, node *n, node *kid);
 /* The current token must be of kind (else an error naming what was
  * expected); reads the next. */
 int fx_expect(parser *ps, int kind, const char *what);

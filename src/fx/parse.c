@@ -23,6 +23,11 @@ static node *new_node(parser *ps, int k, long line, long col)
     return n;
 }
 
+node *fx_node_new(parser *ps, int k, long line, long col)
+{
+    return new_node(ps, k, line, col);
+}
+
 static const char *save_name(parser *ps, const char *s)
 {
     size_t l = strlen(s) + 1;
@@ -63,6 +68,11 @@ static int add_kid(parser *ps, node *n, node *kid, int op, long ol, long oc)
     n->ocol[n->n] = oc;
     n->n++;
     return GC_OK;
+}
+
+int fx_node_add(parser *ps, node *n, node *kid)
+{
+    return add_kid(ps, n, kid, 0, n->line, n->col);
 }
 
 int fx_expect(parser *ps, int kind, const char *what)

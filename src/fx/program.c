@@ -99,6 +99,7 @@ void gc_fx_program_free(gc_fx_program *P)
         free(P->ans[i].note);
     }
     free(P->ans);
+    free(P->cases);
     free(P->defs);
     free(P->notes);
     free(P->slots);
@@ -233,11 +234,19 @@ static int answer_eval(gc_fx_program *P, size_t i, double *values,
                 if (S->slot[a] >= 0)
                     P->slots[S->slot[a]] = (double)(o.first[a] +
                                                     (long)o.cur[a]);
+            size_t ol, orest, wl, wrest;
+            fx_combo_entries(&A->t, S, &o, &ol, &orest, &wl, &wrest);
+            /* entries a more specific statement gives (dL/dh[T] beside
+             * dL/dh[t]) are not this one's: not evaluated here */
+            int mine = 0;
+            for (size_t r = 0; r < orest && !mine; r++)
+                for (size_t k = 0; k < wrest && !mine; k++)
+                    mine = A->given[(ol + r) * A->t.wrt->size + wl + k] ==
+                           S->line;
+            if (!mine) continue;
             arena_mark m = fx_arena_save(&P->scratch);
             val v;
             if ((st = fx_eval(&E, S->body, &v))) break;
-            size_t ol, orest, wl, wrest;
-            fx_combo_entries(&A->t, S, &o, &ol, &orest, &wl, &wrest);
             if (!fits(&v, &A->t, S, orest, wrest)) {
                 char d1[96], d2[96];
                 want_text(&A->t, S, d2, sizeof d2);
@@ -256,6 +265,7 @@ static int answer_eval(gc_fx_program *P, size_t i, double *values,
             for (size_t r = 0; r < orest; r++)
                 for (size_t k = 0; k < wrest; k++, e++) {
                     size_t flat = (ol + r) * A->t.wrt->size + wl + k;
+                    if (A->given[flat] != S->line) continue;
                     values[flat] = v.v[e];
                     if (!isfinite(v.v[e])) {
                         char en[160];

@@ -70,6 +70,9 @@ FIRST_WRONG = {
     ("conv2d_maxpool", "pooled_as_average"): ("a", 2),
     # dL/dZ2 lacks 1/N; Z1 comes before Z2
     ("batch_mlp", "mean_forgotten"): ("Z2", None),
+    # dL/dh1[t] lacks U2^T g2[t] below the last step: t = 3 is the last
+    # wrong one; h2 is right
+    ("rnn2_stacked", "upward_path_dropped"): ("h1", 3),
     # only dL/dK (the kernel flipped) is wrong: no quantity
     ("conv2d_channels", "kernel_flipped"): (None, None),
 }

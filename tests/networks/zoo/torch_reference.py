@@ -167,11 +167,22 @@ def batch_mlp(p, i):
     return F.cross_entropy(Z2, i["Y"])                      # mean over rows
 
 
+def rnn2_stacked(p, i):
+    n = p["W1"].shape[0]
+    h1 = torch.zeros(n, dtype=F64)
+    h2 = torch.zeros(n, dtype=F64)
+    for x in i["x"]:
+        h1 = torch.tanh(p["U1"] @ x + p["W1"] @ h1)
+        h2 = torch.tanh(p["U2"] @ h1 + p["W2"] @ h2)
+    e = p["V"] @ h2 - i["y"]
+    return 0.5 * (e ** 2).sum()
+
+
 NETWORKS = [mlp_softmax_ce, mlp_logsoftmax_l2, mlp3_sigmoid_bce,
             residual_mlp, layernorm, attention, huber_regression,
             softplus_gelu_mlp, elman_softmax_bptt, birnn, lstm_coupled,
             embedding_meanpool, logreg_hessian, conv2d_maxpool,
-            conv2d_channels, batch_mlp]
+            conv2d_channels, batch_mlp, rnn2_stacked]
 HESSIANS = {"logreg_hessian": "w"}
 
 
