@@ -249,6 +249,27 @@ with tempfile.TemporaryDirectory() as tmp:
           "grade conv2d_channels: a C submission is invalid, saying why (%s)"
           % (finn and finn["dL/dK message"]))
 
+# Formula submissions of the stacked RNN's BPTT written with base cases on
+# their own lines (g2[T] = ... above g2[t] = ..., dL/dh2[T] beside
+# dL/dh2[t], in both orders): gus is right, hal drops the path up into the
+# second layer, so dL/dW1 is wrong and dL/dW2, dL/dh2 right.
+with tempfile.TemporaryDirectory() as tmp:
+    book = os.path.join(tmp, "grades.csv")
+    g = subprocess.run([gc, "grade", os.path.join(here, "rnn2_stacked.yaml"),
+                        os.path.join(here, "submissions_rnn"), "--gradebook",
+                        book], capture_output=True, text=True)
+    rows = {}
+    if os.path.exists(book):
+        with open(book) as f:
+            rows = {r["id"]: r for r in csv.DictReader(f)}
+    for sid, want in (("gus", ("agree", "agree", "agree", "5")),
+                      ("hal", ("disagree", "agree", "agree", "3"))):
+        r = rows.get(sid)
+        got = (r["dL/dW1 verdict"], r["dL/dW2 verdict"], r["dL/dh2 verdict"],
+               r["total"]) if r else None
+        check(got == want, "grade rnn2_stacked %s: %s (found %s)"
+              % (sid, want, got))
+
 print("# largest relative differences from torch (entries above 1e-8): "
       "loss %.1e, numeric %.1e, analytic %.1e, Hessian %.1e"
       % (worst["loss"], worst["numeric"], worst["analytic"],
