@@ -1093,10 +1093,26 @@ static int set_forward(gc_net *n, gc_problem *p, const double *theta,
         }
         st = gc_blocks_add_shape(&p->layout.quantities, name, rank, sh, bs);
         if (st) {
-            fx_fail(err, line, col, st, st == GC_ELIMIT ? "%s: more than %d "
-                 "quantities, or more than %zu entries in all" : "%s: a "
-                 "quantity cannot have this shape", name, GC_MAX_BLOCKS,
-                 (size_t)GC_MAX_ENTRIES);
+            double mine = 1;
+            for (int a = 0; a < rank; a++) mine *= (double)sh[a];
+            const gc_blocks *qs = &p->layout.quantities;
+            if (st != GC_ELIMIT)
+                fx_fail(err, line, col, st, "%s: a quantity cannot have this "
+                     "shape", name);
+            else if (qs->n_blocks >= GC_MAX_BLOCKS)
+                fx_fail(err, line, col, st, "%s: more than %d quantities "
+                     "(GC_MAX_BLOCKS): every definition but the loss is one",
+                     name, GC_MAX_BLOCKS);
+            else {
+                char above[96] = "";
+                if (qs->n)
+                    snprintf(above, sizeof above, ", %.0f with the "
+                             "quantities above", mine + (double)qs->n);
+                fx_fail(err, line, col, st, "%s: %.0f entries%s%s: more "
+                     "than %zu (GC_MAX_ENTRIES)", name, mine, d->n_idx
+                     ? " over the indices the pass evaluates" : "", above,
+                     (size_t)GC_MAX_ENTRIES);
+            }
             map_pos(pos, err);
             return st;
         }
