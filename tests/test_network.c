@@ -475,6 +475,22 @@ START_TEST(network_too_many_quantities_name_the_limit)
 }
 END_TEST
 
+/* A quantity of 1000 entries at each of 4200 steps: 4.2 million entries,
+ * past the layout's 2^22 = 4194304, named with its count at its definition
+ * (line 5, column 5).  Here, not in tests/bad/: its values alone need more
+ * than bad_inputs.sh's 256 MiB of address space beside OpenBLAS. */
+START_TEST(network_oversized_quantity_names_its_entries)
+{
+    expect_error("name: big\nnetwork:\n  params: {b: [3]}\n  forward: |\n"
+                 "    a[t] = ones(1000) * b[1]\n"
+                 "    L = sum(u, 1, 4200, sum(a[u]))\n"
+                 "random: {seed: 1}\nderivations:\n  mine:\n"
+                 "    formulas: |\n      dL/db = zeros(3)\n", 5, 5,
+                 "a: 4200000 entries over the indices the pass evaluates: "
+                 "more than 4194304 (GC_MAX_ENTRIES)");
+}
+END_TEST
+
 /* Shapes as a student writes them: [2, 4 C] (juxtaposition), [H/2, C]
  * (exact division), [0..2(C-1), 1]: with H = 4, C = 3 these are 2 x 12,
  * 2 x 3 and 5 x 1 (rows 0..4); an odd division is refused. */
@@ -625,6 +641,7 @@ int main(void)
     tcase_add_test(tc, network_loss_keeps_its_name);
     tcase_add_test(tc, network_deep_mlp_fits_the_limits);
     tcase_add_test(tc, network_too_many_quantities_name_the_limit);
+    tcase_add_test(tc, network_oversized_quantity_names_its_entries);
     tcase_add_test(tc, network_shapes_multiply_and_divide);
     tcase_add_test(tc, network_base_cases_on_their_own_lines);
     suite_add_tcase(s, tc);
