@@ -1035,10 +1035,27 @@ static int set_forward(gc_net *n, gc_problem *p, const double *theta,
         return st;
     }
     if (v.size != 1) {
-        char d[96];
+        char d[96], hint[160] = "";
         describe_shape(v.rank, v.shape, d, sizeof d);
+        /* a loss written above the last line (L = ... then p = ...) */
+        for (size_t i = 0; i < n->loss && !hint[0]; i++) {
+            const char *dn = gc_fx_def_name(P, i);
+            for (int k = 0; gc_loss_names_default[k]; k++)
+                if (strcmp(dn, gc_loss_names_default[k]) == 0) {
+                    long dl, dc;
+                    gc_fx_def_pos(P, i, &dl, &dc);
+                    gc_error tmp = {0};
+                    tmp.line = dl;
+                    tmp.column = dc;
+                    map_pos(pos, &tmp);
+                    snprintf(hint, sizeof hint, " (%s, on line %ld, is "
+                             "named like a loss: put it last)", dn,
+                             tmp.line);
+                    break;
+                }
+        }
         fx_fail(err, ll, lc, GC_EINVAL, "the loss %s (the last definition) is "
-             "%s: it must be one number", lname, d);
+             "%s: it must be one number%s", lname, d, hint);
         map_pos(pos, err);
         return GC_EINVAL;
     }
