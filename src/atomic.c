@@ -3,7 +3,10 @@
  * the same folder, which is flushed to disk (fsync) and renamed over the
  * target only if everything was written.  rename() within a folder is
  * atomic on POSIX file systems, so an interrupted run (killed, disk full)
- * leaves the old file whole. */
+ * leaves the old file whole.  A target that exists and is not a regular
+ * file (/dev/null, /dev/stdout, a FIFO, a terminal) is written in place:
+ * renaming over it would replace the device with a plain file (run as
+ * root, `-o /dev/null` turned the machine's /dev/null into one). */
 #include "gradcheck/status.h"
 #include "atomic.h"
 
@@ -13,8 +16,24 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Writes into a device or FIFO as it is: there is no old contents to keep. */
+static int write_in_place(const char *path, gc_writer_fn fn, const void *ctx)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) return GC_EIO;
+    int st = fn(f, ctx);
+    if (fflush(f) != 0) st = st ? st : GC_EIO;
+    if (fclose(f) != 0) st = st ? st : GC_EIO;
+    return st;
+}
+
 int gc_write_atomic(const char *path, gc_writer_fn fn, const void *ctx)
 {
+    struct stat sb;
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+        if (S_ISDIR(sb.st_mode)) return GC_EIO;
+        return write_in_place(path, fn, ctx);
+    }
     size_t len = strlen(path) + 16;
     char *tmp = malloc(len);
     if (!tmp) return GC_ENOMEM;

@@ -32,6 +32,17 @@ ok "-q prints the summary line only" \
     bash -c "'$gc' run -q lstm_001_6_4 | grep -qx '1 case, 2 derivations (1 agree, 1 disagree), 0 claims: every verdict as expected'"
 
 ok "JSON report to a file" status 0 "$gc" run --format json -o "$tmp/r.json"
+# -o onto something that is not a regular file writes into it: renaming the
+# temporary file over it would replace it (as root, -o /dev/null turned the
+# machine's /dev/null into a plain file).  A FIFO stands for the device.
+mkfifo "$tmp/fifo"
+ok "-o onto a FIFO writes through it and leaves it a FIFO" bash -c "
+    timeout 20 cat '$tmp/fifo' > '$tmp/fromfifo' & reader=\$!
+    timeout 20 '$gc' run -q tanh_net_004_q1 -o '$tmp/fifo'; st=\$?
+    wait \$reader
+    [ \$st -eq 0 ] && [ -p '$tmp/fifo' ] && grep -q '^1 case, ' '$tmp/fromfifo'"
+ok "-o onto a folder is an error (exit 2), the folder untouched" \
+    bash -c "mkdir '$tmp/adir'; '$gc' run -q tanh_net_004_q1 -o '$tmp/adir' 2>/dev/null; [ \$? -eq 2 ] && [ -d '$tmp/adir' ]"
 # Every key of the run report and of the screening report is documented
 # (docs/reports.md, docs/screening.md); objects keyed by data (block names,
 # dimensions, verdicts) are not walked.
