@@ -859,12 +859,27 @@ static int on_claim_key(reader *r, const char *key, yaml_node_t *k,
         for (int f = 0; f < 2 && fams[f]; f++) {
             st = gc_entry_parse(fams[f], s, &cl->index, &whole);
             if (st == GC_ENOTFOUND) continue;
-            const gc_block *b = gc_blocks_of(fams[f], cl->index);
-            if (st || (whole && b->rank > 0))
+            /* the block named before '[' (cl->index is not set when the
+             * indices are wrong) */
+            char bn[GC_NAME_MAX];
+            size_t bl = strcspn(s, "[ ");
+            snprintf(bn, sizeof bn, "%.*s", (int)(bl < sizeof bn ? bl
+                                                  : sizeof bn - 1), s);
+            const gc_block *b = st ? gc_blocks_find(fams[f], bn)
+                                   : gc_blocks_of(fams[f], cl->index);
+            if (st || (whole && b->rank > 0)) {
+                char range[160] = "";
+                for (int a = 0; b && a < b->rank; a++) {
+                    size_t l = strlen(range);
+                    snprintf(range + l, sizeof range - l, "%s[%d..%ld]",
+                             a ? "" : " within ", b->base[a],
+                             (long)b->base[a] + (long)b->shape[a] - 1);
+                }
                 return fail_at(r, v, "claim of: \"%.60s\": expected one "
-                               "entry of %s with %d index%s in range",
+                               "entry of %s: %d ind%s%s",
                                cl->of, b ? b->name : s, b ? b->rank : 0,
-                               b && b->rank == 1 ? "" : "es");
+                               b && b->rank == 1 ? "ex" : "ices", range);
+            }
             cl->kind = kinds[f];
             return GC_OK;
         }
