@@ -6,6 +6,7 @@
  * expected there.  Unknown keys and keys given twice are errors: a typo in a
  * case must not silently produce a plausible report.
  */
+#define _XOPEN_SOURCE 700   /* realpath */
 #include "gradcheck/case.h"
 #include "gradcheck/engine.h"
 #include "gradcheck/layout.h"
@@ -665,6 +666,24 @@ static int read_text_file(reader *r, yaml_node_t *at, const char *name,
     if (!name[0])
         return fail_at(r, at, "file: expected the name of a formula file "
                        "(relative to the case file), found nothing");
+    /* the case file's folder or below: a case that names /etc/passwd or
+     * ../../secret.txt (or a link to them) does not get it read */
+    size_t cdl = slash ? (size_t)(slash - r->c->path) : 0;  /* its folder */
+    char *dir = strndup(r->c->path, cdl);
+    char *rdir = dir ? realpath(slash ? (cdl ? dir : "/") : ".", NULL) : NULL;
+    char *real = realpath(*path, NULL);
+    free(dir);
+    if (!rdir && errno == ENOMEM) { free(real); return GC_ENOMEM; }
+    size_t rl = rdir ? strlen(rdir) : 0;
+    int outside = real && rdir && strcmp(rdir, "/") != 0 &&
+                  strcmp(real, rdir) != 0 &&      /* the folder: below */
+                  !(strncmp(real, rdir, rl) == 0 && real[rl] == '/');
+    free(rdir);
+    free(real);
+    if (outside)
+        return fail_at(r, at, "file: %s is outside the case file's folder: "
+                       "expected a formula file in that folder or below it, "
+                       "named relative to the case file", *path);
     /* O_NONBLOCK: a FIFO or a device would wait forever at open; only a
      * regular file is read */
     int fd = open(*path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
