@@ -438,6 +438,19 @@ static int on_derivation(reader *r, const char *key, yaml_node_t *k,
     return verdict_of(r, v, what, &cd->expect);
 }
 
+/* Text that reports print (a title, a summary): no control characters
+ * but line breaks and tabs, so that no escape sequence reaches a terminal
+ * with the report. */
+static int printable(reader *r, const yaml_node_t *n, const char *what,
+                     const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7F)
+            return fail_at(r, n, "%s: expected text without control "
+                           "characters, found byte 0x%02X", what, *p);
+    return GC_OK;
+}
+
 /* ------------------------------------------------------------ networks */
 
 /* Where the text of scalar n starts, for gc_net_pos: a block scalar (| or
@@ -767,6 +780,9 @@ static int on_net_derivation(reader *r, const char *key, yaml_node_t *k,
     const char *file = c->path;
     if (d.summary && (st = want_string(r, d.summary, "summary", &summary)))
         goto done;
+    char sw[128];
+    snprintf(sw, sizeof sw, "%s.summary", what);
+    if (summary && (st = printable(r, d.summary, sw, summary))) goto done;
     if (d.formulas) {
         const char *t = NULL;
         if ((st = want_scalar(r, d.formulas, "formulas", &t))) goto done;
@@ -1123,7 +1139,8 @@ static int read_header(reader *r, yaml_node_t *const *s)
               *p == '.'))
             return fail_at(r, s[K_NAME], "name: expected letters, digits, "
                            "'_', '-' or '.', found \"%.60s\"", c->name);
-    if (s[K_TITLE] && (st = want_string(r, s[K_TITLE], "title", &c->title)))
+    if (s[K_TITLE] && ((st = want_string(r, s[K_TITLE], "title", &c->title))
+                       || (st = printable(r, s[K_TITLE], "title", c->title))))
         return st;
     if (!s[K_SOURCE]) return GC_OK;     /* a network of one's own */
     if ((st = each_pair(r, s[K_SOURCE], "source", on_source, NULL))) return st;
