@@ -24,7 +24,9 @@ int gc_target_resolve(const gc_problem *p, const char *x, const char *y,
     if (!wp && !wq) {
         if (gc_blocks_find(&p->layout.inputs, y))
             snprintf(msg, n, "%s is an input of the case, not a parameter or "
-                     "quantity: its derivative is not checked", y);
+                     "quantity: its derivative is not checked (in a "
+                     "network of the case file, declare it under network: "
+                     "params: to check it)", y);
         else
             snprintf(msg, n, "%s is not a parameter or quantity of model %s",
                      y, p->model->name);
