@@ -107,6 +107,9 @@ static int write_text(FILE *f, gc_screen_report *const *rs, size_t n,
                     dd->no_expect ? "no expectation" : "expected ",
                     dd->no_expect ? "" : gc_verdict_name(dd->expect),
                     dd->verdict == dd->expect || dd->no_expect ? ""
+                    : dd->unscreened && dd->verdict == GC_AGREE
+                    ? "  (its Jacobians and Hessian blocks are not "
+                      "screened: use --mode full)"
                     : "  <-- UNEXPECTED",
                     dd->n_claimed, dd->passes);
             for (size_t p = 0; p < r->n_points; p++)

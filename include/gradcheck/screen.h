@@ -71,6 +71,10 @@ typedef struct {
     gc_screen_point *points;    /* n_points */
     size_t n_claimed;
     size_t passes;
+    int unscreened;          /* it also states Jacobians or Hessian blocks,
+                                which screening does not check: an
+                                expected disagree they may carry is not
+                                contradicted by an agreeing screen */
 } gc_screen_derivation;
 
 typedef struct {
