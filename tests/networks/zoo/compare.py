@@ -188,6 +188,16 @@ for net in sorted(ref):
         ok = fw is not None and (fw == want or fw.startswith(want + "["))
         check(ok, "%s/%s: first wrong %s (found %s)" % (net, dn, want, fw))
 
+# Every zoo network through the other paths of the program: screened
+# (--mode directional) and on two threads, every expectation met.
+for net in sorted(ref):
+    path = os.path.join(here, net + ".yaml")
+    for extra in (["--mode", "directional"], ["-j", "2"]):
+        rc = subprocess.run([gc, "run"] + extra + [path],
+                            capture_output=True, text=True).returncode
+        check(rc == 0, "%s: run %s meets its expectations (exit %d)"
+              % (net, " ".join(extra), rc))
+
 # The one-line report names the step with the definition's own index: a
 # channel c of a convolution's maps a[c], a time step t of h[t].
 for net, want in (("conv2d_maxpool", "first wrong dL/da[2][4][4] at c = 2"),
