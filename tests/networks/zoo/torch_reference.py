@@ -178,11 +178,17 @@ def rnn2_stacked(p, i):
     return 0.5 * (e ** 2).sum()
 
 
+def tied_autoencoder(p, i):
+    h = torch.sigmoid(p["W"] @ i["x"] + p["b"])
+    r = p["W"].T @ h + p["c"]
+    return 0.5 * ((r - i["x"]) ** 2).sum()
+
+
 NETWORKS = [mlp_softmax_ce, mlp_logsoftmax_l2, mlp3_sigmoid_bce,
             residual_mlp, layernorm, attention, huber_regression,
             softplus_gelu_mlp, elman_softmax_bptt, birnn, lstm_coupled,
             embedding_meanpool, logreg_hessian, conv2d_maxpool,
-            conv2d_channels, batch_mlp, rnn2_stacked]
+            conv2d_channels, batch_mlp, rnn2_stacked, tied_autoencoder]
 HESSIANS = {"logreg_hessian": "w"}
 
 
