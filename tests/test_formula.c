@@ -240,7 +240,8 @@ START_TEST(fx_network_builtins_follow_their_formulas)
                             0.8 - (-0.6 * 0.8), 1e-15);
     fails("outer(w, v) + w", GC_EINVAL, 13, "a vector as long as a matrix's "
           "rows is added to each row");
-    fails("outer(w, v) * v", GC_EINVAL, 13, "cannot multiply entry by entry");
+    fails("outer(w, v) * v", GC_EINVAL, 13, "only + and - apply a vector "
+          "to each row: A @ diag(v) multiplies A's columns by v");
     fails("mean(zeros(0))", GC_EINVAL, 1, "mean of no entries");
     fails("logsumexp(zeros(0))", GC_EINVAL, 1, "logsumexp of no entries");
     fails("log_softmax(3)", GC_EINVAL, 1, "log_softmax takes a vector");

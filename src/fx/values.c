@@ -184,7 +184,13 @@ int fx_binary(ev *E, const node *at, long ol, long oc, int op,
                        "one side be a scalar%s)", verb(op),
                        fx_describe(a, da, sizeof da),
                        fx_describe(b, db, sizeof db),
-                       op == '*' ? "; matmul(A, B) or A @ B is the matrix "
+                       (op == '*' || op == '/') && (rows_of(a, b) ||
+                                                   rows_of(b, a))
+                       ? "; only + and - apply a vector to each row: A @ "
+                         "diag(v) multiplies A's columns by v, and a per-row "
+                         "definition Y[n] = g * X[n] is a batch's scaling; "
+                         "A @ B is the matrix product"
+                       : op == '*' ? "; matmul(A, B) or A @ B is the matrix "
                                    "product, outer(a, b) the outer product"
                        : op == '+' || op == '-' ? "; a vector as long as a "
                                    "matrix's rows is added to each row"
