@@ -75,6 +75,9 @@ FIRST_WRONG = {
     ("rnn2_stacked", "upward_path_dropped"): ("h1", 3),
     # only dL/dW (one of its two uses) is wrong: no quantity
     ("tied_autoencoder", "decoder_term_only"): (None, None),
+    # dL/dZ ignores mu(Z) and v(Z); Zh, Yo are right; Z is not indexed, so
+    # its last wrong entry Z[4][3] is named
+    ("batchnorm", "batch_stats_as_constants"): ("Z", 4),
     # only dL/dK (the kernel flipped) is wrong: no quantity
     ("conv2d_channels", "kernel_flipped"): (None, None),
 }

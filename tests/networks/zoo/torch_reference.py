@@ -184,11 +184,19 @@ def tied_autoencoder(p, i):
     return 0.5 * ((r - i["x"]) ** 2).sum()
 
 
+def batchnorm(p, i):
+    Z = i["X"] @ p["W"]
+    Yo = F.batch_norm(Z, None, None, weight=p["gamma"], bias=p["beta"],
+                      training=True, eps=1e-5)
+    return 0.5 * ((Yo - i["Yt"]) ** 2).sum()
+
+
 NETWORKS = [mlp_softmax_ce, mlp_logsoftmax_l2, mlp3_sigmoid_bce,
             residual_mlp, layernorm, attention, huber_regression,
             softplus_gelu_mlp, elman_softmax_bptt, birnn, lstm_coupled,
             embedding_meanpool, logreg_hessian, conv2d_maxpool,
-            conv2d_channels, batch_mlp, rnn2_stacked, tied_autoencoder]
+            conv2d_channels, batch_mlp, rnn2_stacked, tied_autoencoder,
+            batchnorm]
 HESSIANS = {"logreg_hessian": "w"}
 
 
