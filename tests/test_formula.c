@@ -242,6 +242,17 @@ START_TEST(fx_network_builtins_follow_their_formulas)
           "rows is added to each row");
     fails("outer(w, v) * v", GC_EINVAL, 13, "only + and - apply a vector "
           "to each row: A @ diag(v) multiplies A's columns by v");
+    /* elu (alpha 1 unless given), silu = swish, leaky_relu with PyTorch's
+     * slope 0.01, clip = min(max(x, lo), hi) */
+    ck_assert_double_eq_tol(value("elu(-1)"), expm1(-1), 1e-16);
+    ck_assert_double_eq(value("elu(2.385, 0.5)"), 2.385);
+    ck_assert_double_eq_tol(value("ELU(-2, 0.5)"), 0.5 * expm1(-2), 1e-16);
+    ck_assert_double_eq(value("silu(1.5) - swish(1.5)"), 0);
+    ck_assert_double_eq_tol(value("silu(1.5)"), 1.5 * sigma(1.5), 1e-15);
+    ck_assert_double_eq_tol(value("leaky_relu(-2)"), -0.02, 1e-17);
+    ck_assert_double_eq_tol(value("lrelu(-2, 0.1)"), -0.2, 1e-16);
+    ck_assert_double_eq_tol(value("sum(clip(x, -0.6, 0.6))"),
+                            0.6 - 0.5 + 0.3 + 0.6 - 0.6 + 0.6, 1e-15);
     fails("mean(zeros(0))", GC_EINVAL, 1, "mean of no entries");
     fails("logsumexp(zeros(0))", GC_EINVAL, 1, "logsumexp of no entries");
     fails("log_softmax(3)", GC_EINVAL, 1, "log_softmax takes a vector");

@@ -21,7 +21,8 @@ const fx_builtin fx_builtins[] = {
     {"sin", B_SIN, 1, 1}, {"cos", B_COS, 1, 1}, {"erf", B_ERF, 1, 1},
     {"Phi", B_PHI_CDF, 1, 1}, {"phi", B_PHI_PDF, 1, 1},
     {"min", B_MIN, 1, 2}, {"max", B_MAX, 1, 2},
-    {"lrelu", B_LRELU, 2, 2}, {"dlrelu", B_DLRELU, 2, 2},
+    {"lrelu", B_LRELU, 1, 2}, {"dlrelu", B_DLRELU, 1, 2},
+    {"leaky_relu", B_LRELU, 1, 2},
     {"kdelta", B_DELTA, 2, 2}, {"hadamard", B_HADAMARD, 2, 2},
     {"softmax", B_SOFTMAX, 1, 1}, {"sum", B_SUM, 1, 4}, {"prod", B_PROD, 1, 4},
     {"transpose", B_TRANSPOSE, 1, 1}, {"matmul", B_MATMUL, 2, 2},
@@ -34,12 +35,14 @@ const fx_builtin fx_builtins[] = {
     {"logsoftmax", B_LOGSOFTMAX, 1, 1}, {"flatten", B_FLATTEN, 1, 1},
     {"vec", B_FLATTEN, 1, 1}, {"floor", B_FLOOR, 1, 1}, {"ceil", B_CEIL, 1, 1},
     {"cosh", B_COSH, 1, 1}, {"sinh", B_SINH, 1, 1}, {"sech", B_SECH, 1, 1},
+    {"silu", B_SILU, 1, 1}, {"swish", B_SILU, 1, 1}, {"elu", B_ELU, 1, 2},
+    {"ELU", B_ELU, 1, 2}, {"clip", B_CLIP, 3, 3},
 };
 
 const char fx_builtin_names[] =
     "exp, log, sqrt, abs, tanh, sigmoid, relu, step, sign, dtanh, dsigmoid, "
-    "drelu, lrelu, dlrelu, sin, cos, cosh, sinh, sech, erf, Phi, phi, "
-    "softplus, gelu, min, "
+    "drelu, lrelu (leaky_relu), dlrelu, elu, silu (swish), sin, cos, cosh, "
+    "sinh, sech, erf, Phi, phi, softplus, gelu, clip, min, "
     "max, sum, mean, var, prod, norm, logsumexp, softmax, log_softmax, "
     "transpose, matmul, outer, dot, hadamard, diag, eye, ones, zeros, "
     "flatten, floor, ceil, kdelta, if, array";
@@ -77,6 +80,8 @@ static double f_softplus(double u)
 static double f_gelu(double u) { return u * f_Phi(u); }
 static double f_copy(double u) { return u; }
 static double f_sech(double u) { return 1.0 / cosh(u); }
+/* SiLU (swish with beta = 1): u sigma(u) */
+static double f_silu(double u) { return u * sigmoid(u); }
 
 static double (*const unary_fn[B_N_UNARY])(double) = {
     [B_EXP] = exp, [B_LOG] = log, [B_SQRT] = sqrt, [B_ABS] = fabs,
@@ -86,6 +91,7 @@ static double (*const unary_fn[B_N_UNARY])(double) = {
     [B_COS] = cos, [B_ERF] = erf, [B_PHI_CDF] = f_Phi, [B_PHI_PDF] = f_phi,
     [B_SOFTPLUS] = f_softplus, [B_GELU] = f_gelu, [B_FLOOR] = floor,
     [B_CEIL] = ceil, [B_COSH] = cosh, [B_SINH] = sinh, [B_SECH] = f_sech,
+    [B_SILU] = f_silu,
     [B_COPY] = f_copy,
 };
 
@@ -208,13 +214,33 @@ void fx_unary_kernel(int id, const double *a, double *out, size_t n)
 }
 
 /* Entry by entry on two arguments, a scalar applying to every entry:
- * min(a, b), max(a, b), lrelu, dlrelu, kdelta (1 where equal), hadamard. */
-static int call_binary(ev *E, const node *n, const val *a, val *out)
+ * min(a, b), max(a, b), lrelu, dlrelu, elu, kdelta (1 where equal),
+ * hadamard.  lrelu(x) and dlrelu(x) take PyTorch's slope 0.01, elu(x) its
+ * alpha 1. */
+static int call_binary(ev *E, const node *n, val *a, val *out)
 {
     int id = n->op;
     int op = id == B_MIN ? 'm' : id == B_MAX ? 'M' : id == B_LRELU ? 'l'
-           : id == B_DLRELU ? 'L' : id == B_DELTA ? OP_EQ : '*';
+           : id == B_DLRELU ? 'L' : id == B_ELU ? 'e'
+           : id == B_DELTA ? OP_EQ : '*';
+    if (n->n == 1) {
+        int st = fx_scalar_val(E, n, id == B_ELU ? 1.0 : 0.01, &a[1]);
+        if (st) return st;
+        if (E->P->tape) fx_tape_const(E->P->tape, &a[1]);
+    }
     return fx_binary(E, n, 0, 0, op, &a[0], &a[1], out, 0);
+}
+
+/* clip(x, lo, hi) = min(max(x, lo), hi), entry by entry (lo, hi numbers
+ * or of x's shape): a Huber loss's derivative, a gradient clipped. */
+static int call_clip(ev *E, const node *n, const val *a, val *out)
+{
+    val hi, t;
+    int st;
+    if ((st = fx_eval(E, n->kid[2], &hi)) ||
+        (st = fx_binary(E, n, 0, 0, 'M', &a[0], &a[1], &t, 0)))
+        return st;
+    return fx_binary(E, n, 0, 0, 'm', &t, &hi, out, 1);
 }
 
 /* To a scalar, over every entry: min(v), max(v), sum(v), prod(v), norm(v)
@@ -466,8 +492,9 @@ int fx_call(ev *E, const node *n, val *out)
     case B_MIN: case B_MAX:
         return n->n == 2 ? call_binary(E, n, a, out)
                          : call_reduce(E, n, a, out);
-    case B_LRELU: case B_DLRELU: case B_DELTA: case B_HADAMARD:
+    case B_LRELU: case B_DLRELU: case B_DELTA: case B_HADAMARD: case B_ELU:
         return call_binary(E, n, a, out);
+    case B_CLIP: return call_clip(E, n, a, out);
     case B_SUM: case B_PROD: case B_NORM: case B_DOT: case B_MEAN:
     case B_VAR: case B_LOGSUMEXP:
         return call_reduce(E, n, a, out);

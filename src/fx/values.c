@@ -107,6 +107,7 @@ static double apply2(int op, double a, double b)
     case 'M': return fmax(a, b);
     case 'l': return a > 0 ? a : b * a;    /* lrelu(x, alpha) */
     case 'L': return a > 0 ? 1.0 : b;      /* dlrelu(x, alpha), x = 0 left */
+    case 'e': return a > 0 ? a : b * expm1(a);   /* elu(x, alpha) */
     default: return NAN;
     }
 }
@@ -121,6 +122,7 @@ static const char *verb(int op)
     case '^': return "raise entry by entry";
     case 'm': case 'M': return "take min/max of";
     case 'l': case 'L': return "apply lrelu to";
+    case 'e': return "apply elu to";
     default: return "compare";
     }
 }
