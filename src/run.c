@@ -465,6 +465,11 @@ int gc_run_case(const gc_case *c, const gc_run_options *opt,
         dr->expect = c->derivs[i].expect;
         dr->no_expect = c->derivs[i].no_expect;
         dr->claimed = claimed_mask(&L->params, d->covers, &dr->n_claimed);
+        if (dr->claimed && d->claims_params) {   /* some entries only */
+            dr->n_claimed = 0;
+            for (size_t k = 0; k < np; k++)
+                dr->n_claimed += dr->claimed[k] &= d->claims_params[k];
+        }
         if (dr->claimed && !d->gradient) {   /* states only Jacobians */
             memset(dr->claimed, 0, np ? np : 1);
             dr->n_claimed = 0;
@@ -474,6 +479,9 @@ int gc_run_case(const gc_case *c, const gc_run_options *opt,
         dr->qclaimed = claimed_mask(&L->quantities,
                                     d->quantity_grads ? d->covers_quantities
                                                       : NULL, NULL);
+        if (dr->qclaimed && d->quantity_grads && d->claims_quantities)
+            for (size_t j = 0; j < nq; j++)
+                dr->qclaimed[j] &= d->claims_quantities[j];
         dr->points = calloc(r->n_points, sizeof *dr->points);
         if (!dr->claimed || !dr->qclaimed || !dr->points) goto done;
         double t0 = seconds_now();

@@ -475,6 +475,43 @@ START_TEST(network_too_many_quantities_name_the_limit)
 }
 END_TEST
 
+/* A derivation that answers some entries of a block claims those only: the
+ * linear case (W = [[1, 2], [3, 4]], x = (1, 1), y = 0, s = (3, 7)) with
+ * dL/dW[0][1] = (s - y)[0] x[1] = 3 alone (s numbers its entries like W's
+ * rows, from 0), and dL/ds[1] = s[1] = 7 alone (s[0] not given).  Both
+ * are right: the derivation agrees over 1 entry (it was 'nonfinite', the
+ * other entries checked as NaN); with dL/ds[1] = 2s[1] it disagrees and
+ * names s[1]. */
+START_TEST(network_partial_answers_claim_their_entries)
+{
+    char text[4096];
+    snprintf(text, sizeof text, "%s", linear);
+    char *d = strstr(text, "      dL/ds = s - y\n");
+    snprintf(d, sizeof text - (size_t)(d - text),
+             "      dL/ds[1] = s[1]\n      dL/dW[0][1] = (s - y)[0] x[1]\n");
+    gc_case *c = load(tu_tmpfile(text));
+    gc_case_report *r = run(c, 1);
+    const gc_derivation_report *m = deriv(r, "mine");
+    ck_assert_int_eq(m->verdict, GC_AGREE);
+    ck_assert_uint_eq(m->n_claimed, 1);
+    ck_assert(m->claimed[0] && !m->claimed[1] && !m->claimed[2] &&
+              !m->claimed[3]);
+    ck_assert(m->qclaimed[1] && !m->qclaimed[0]);
+    gc_case_report_free(r);
+    gc_case_free(c);
+    d = strstr(text, "      dL/ds[1] = s[1]\n");
+    snprintf(d, sizeof text - (size_t)(d - text),
+             "      dL/ds[1] = 2 s[1]\n      dL/dW[0][1] = (s - y)[0] x[1]\n");
+    c = load(tu_tmpfile(text));
+    r = run(c, 1);
+    m = deriv(r, "mine");
+    ck_assert_int_eq(m->verdict, GC_DISAGREE);
+    ck_assert_int_eq(m->points[0].first_wrong, 1);
+    gc_case_report_free(r);
+    gc_case_free(c);
+}
+END_TEST
+
 /* A quantity of 1000 entries at each of 4200 steps: 4.2 million entries,
  * past the layout's 2^22 = 4194304, named with its count at its definition
  * (line 5, column 5).  Here, not in tests/bad/: its values alone need more
@@ -642,6 +679,7 @@ int main(void)
     tcase_add_test(tc, network_deep_mlp_fits_the_limits);
     tcase_add_test(tc, network_too_many_quantities_name_the_limit);
     tcase_add_test(tc, network_oversized_quantity_names_its_entries);
+    tcase_add_test(tc, network_partial_answers_claim_their_entries);
     tcase_add_test(tc, network_shapes_multiply_and_divide);
     tcase_add_test(tc, network_base_cases_on_their_own_lines);
     suite_add_tcase(s, tc);

@@ -77,6 +77,13 @@ typedef struct {
      * against the central difference of the derivation's own gradient
      * entry dL/dA_i along B_k (so `gradient` must be set and cover A). */
     const gc_jacobian *hessians;
+    /* Optional: within the blocks covers (covers_quantities) names, 1 for
+     * each parameter (quantity) entry the derivation gives, indexed like
+     * the family; NULL means every entry of those blocks.  A case's
+     * derivation that answers dL/dW[1][2] alone claims that entry only:
+     * the others are reported as not claimed, not checked as NaN. */
+    const unsigned char *claims_params;
+    const unsigned char *claims_quantities;
 } gc_derivation_type;
 
 /* A model: a homework network with its forward pass and derivations. */

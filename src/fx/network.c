@@ -102,6 +102,8 @@ typedef struct {
     const char *covers_q[GC_MAX_BLOCKS + 1];
     gc_jacobian jac[NET_MAX_JACOBIANS + 1];
     gc_jacobian hess[NET_MAX_HESSIANS + 1];
+    unsigned char *given;    /* claims_params, then claims_quantities; NULL
+                                when every answered block is whole */
 } net_deriv;
 
 struct gc_net {
@@ -1471,15 +1473,44 @@ static int add_derivation(gc_net *n, const gc_problem *p,
      * a value that is not finite is a verdict, left to the run */
     net_forward(p, theta, NULL, n->qd, NULL);
     gc_fx_set_point(P, theta, n->qd);
+    size_t np = p->layout.params.n;
+    unsigned char *given = calloc(np + nq + 1, 1);   /* params, quantities */
+    if (!given) return GC_ENOMEM;
     for (size_t i = 0; i < na; i++) {
         st = gc_fx_answer_eval(P, i, n->vals, err);
-        if (st == GC_ENOMEM) return st;
+        if (st == GC_ENOMEM) { free(given); return st; }
         if (st && !strstr(err->msg, " evaluates to ")) {
+            free(given);
             set_file(err, file);
             map_pos(pos, err);
             return st;
         }
+        const gc_target *t = gc_fx_answer_target(P, i);
+        if (t->kind != GC_TARGET_PARAM && t->kind != GC_TARGET_QUANTITY)
+            continue;
+        unsigned char *g = given + (t->kind == GC_TARGET_PARAM ? 0 : np) +
+                           t->wrt->offset;
+        for (size_t e = 0; e < t->n && e < t->wrt->size; e++)
+            g[e] |= st || !isnan(n->vals[e]);   /* not finite: a verdict */
     }
+    /* an answer for some entries of a block only (dL/dW[1][2] = ...):
+     * those entries are claimed, the others reported as not claimed */
+    int partial = 0;
+    for (size_t i = 0; i < na && !partial; i++) {
+        const gc_target *t = gc_fx_answer_target(P, i);
+        if (t->kind != GC_TARGET_PARAM && t->kind != GC_TARGET_QUANTITY)
+            continue;
+        const unsigned char *g = given + (t->kind == GC_TARGET_PARAM ? 0
+                                          : np) + t->wrt->offset;
+        for (size_t e = 0; e < t->wrt->size; e++) partial |= !g[e];
+    }
+    if (partial) {
+        D->given = given;            /* owned by D */
+        D->type.claims_params = given;
+        D->type.claims_quantities = given + np;
+        given = NULL;
+    }
+    free(given);
     memset(err, 0, sizeof *err);
     set_file(err, file);
     D->type.name = D->name;
@@ -1511,6 +1542,7 @@ void gc_net_free(gc_net *n)
         if (!n->derivs[i]) continue;
         gc_fx_program_free(n->derivs[i]->prog);
         free(n->derivs[i]->summary);
+        free(n->derivs[i]->given);
         free(n->derivs[i]);
     }
     pthread_mutex_destroy(&n->mu);
