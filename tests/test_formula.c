@@ -253,6 +253,17 @@ START_TEST(fx_network_builtins_follow_their_formulas)
     ck_assert_double_eq_tol(value("lrelu(-2, 0.1)"), -0.2, 1e-16);
     ck_assert_double_eq_tol(value("sum(clip(x, -0.6, 0.6))"),
                             0.6 - 0.5 + 0.3 + 0.6 - 0.6 + 0.6, 1e-15);
+    /* && and || (1 or 0; && tighter, as in C); x = (1, -0.5, 0.3, 2, -1,
+     * 0.7): entries in (0, 1) are 0.3 and 0.7 */
+    ck_assert_double_eq(value("(x[1] > 0) && (x[2] > 0)"), 0);
+    ck_assert_double_eq(value("x[1] > 0 || x[2] > 0"), 1);
+    ck_assert_double_eq(value("1 || 0 && 0"), 1);
+    ck_assert_double_eq(value("sum(x > 0 && x < 1)"), 2);
+    /* a zero-padded window: entries 0 and 7 of x are the padding */
+    ck_assert_double_eq_tol(value("sum(k, 0, 7, if(k < 1 || k > 6, 0, "
+                                  "x[k]))"), 1 - 0.5 + 0.3 + 2 - 1 + 0.7,
+                            1e-15);
+    fails("x[1] | 1", GC_EINVAL, 6, "write && for and, || for or");
     fails("mean(zeros(0))", GC_EINVAL, 1, "mean of no entries");
     fails("logsumexp(zeros(0))", GC_EINVAL, 1, "logsumexp of no entries");
     fails("log_softmax(3)", GC_EINVAL, 1, "log_softmax takes a vector");

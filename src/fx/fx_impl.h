@@ -98,7 +98,7 @@ enum {
     N_CMP, N_CALL, N_SUM
 };
 
-enum { OP_LE = 256, OP_GE, OP_EQ, OP_NE };
+enum { OP_LE = 256, OP_GE, OP_EQ, OP_NE, OP_AND, OP_OR };
 enum { FAM_PARAM, FAM_INPUT, FAM_QUANTITY };
 
 typedef struct node node;

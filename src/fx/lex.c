@@ -183,6 +183,16 @@ static int lex_punct(lexer *L, unsigned char c)
             t->op = '^';
         }
         return GC_OK;
+    case '&': case '|':
+        /* a && b, a || b: 1 or 0 (a padded convolution's bounds) */
+        if (L->s < L->end && *L->s == (char)c) {
+            advance(L, 1);
+            t->k = T_OP;
+            t->op = c == '&' ? OP_AND : OP_OR;
+            return GC_OK;
+        }
+        return fx_fail(L->err, t->line, t->col, GC_EINVAL, "unexpected "
+                       "'%c' (write && for and, || for or)", c);
     case '.':
         if (L->s < L->end && (*L->s == '*' || *L->s == '/' || *L->s == '^')) {
             /* MATLAB's entry-by-entry .* ./ .^: * / ^ already are */

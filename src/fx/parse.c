@@ -605,7 +605,7 @@ static int is_cmp(const token *t)
                             t->op == OP_GE || t->op == OP_EQ || t->op == OP_NE);
 }
 
-int fx_parse_expr(parser *ps, node **out)
+static int parse_cmp(parser *ps, node **out)
 {
     node *a = NULL;
     int st = parse_add(ps, &a);
@@ -621,9 +621,40 @@ int fx_parse_expr(parser *ps, node **out)
         return st;
     if (is_cmp(&ps->lx.t))
         return fx_fail(ps->err, ps->lx.t.line, ps->lx.t.col, GC_EINVAL,
-                       "comparisons do not chain: write (a < b) * (b < c)");
+                       "comparisons do not chain: write (a < b) && (b < c)");
     *out = n;
     return GC_OK;
+}
+
+/* a && b (tighter) and a || b, left to right: 1 or 0, entry by entry,
+ * both sides evaluated (if(i < 1 || i > n, 0, x[i]) guards the index by
+ * if, which evaluates only the branch taken). */
+static int parse_logic(parser *ps, int op, node **out)
+{
+    node *a = NULL;
+    int st = op == OP_OR ? parse_logic(ps, OP_AND, &a) : parse_cmp(ps, &a);
+    if (st) return st;
+    while (ps->lx.t.k == T_OP && ps->lx.t.op == op) {
+        node *n = new_node(ps, N_CMP, ps->lx.t.line, ps->lx.t.col);
+        if (!n) return GC_ENOMEM;
+        n->op = op;
+        if ((st = fx_lex(&ps->lx))) return st;
+        node *b = NULL;
+        if ((st = op == OP_OR ? parse_logic(ps, OP_AND, &b)
+                              : parse_cmp(ps, &b)))
+            return st;
+        if ((st = add_kid(ps, n, a, 0, 0, 0)) ||
+            (st = add_kid(ps, n, b, 0, 0, 0)))
+            return st;
+        a = n;
+    }
+    *out = a;
+    return GC_OK;
+}
+
+int fx_parse_expr(parser *ps, node **out)
+{
+    return parse_logic(ps, OP_OR, out);
 }
 
 void fx_parser_init(parser *ps, gc_fx_program *P, gc_error *err,

@@ -103,6 +103,8 @@ static double apply2(int op, double a, double b)
     case OP_GE: return a >= b;
     case OP_EQ: return a == b;
     case OP_NE: return a != b;
+    case OP_AND: return a != 0 && b != 0;
+    case OP_OR: return a != 0 || b != 0;
     case 'm': return fmin(a, b);
     case 'M': return fmax(a, b);
     case 'l': return a > 0 ? a : b * a;    /* lrelu(x, alpha) */
