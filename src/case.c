@@ -1125,6 +1125,26 @@ static int read_forward(reader *r, yaml_node_t *forward)
     st = gc_net_set_forward(c->net, c->prob, c->theta, scalar(forward),
                                 forward->data.scalar.length, &pos, &e2);
     if (st && st != GC_ENOMEM) *r->err = e2;
+    if (st) return st;
+    /* the case's own random points too (the first CHECKED_POINTS): a
+     * shape or an index that holds at the case's point only is a mistake
+     * of the network, said with its place, not a 'nonfinite' verdict at
+     * those points without a reason */
+    enum { CHECKED_POINTS = 32 };
+    long n = c->points < CHECKED_POINTS ? c->points : CHECKED_POINTS;
+    size_t np = c->prob->layout.params.n;
+    double *th = n > 0 ? malloc((np ? np : 1) * sizeof *th) : NULL;
+    if (n > 0 && !th) return GC_ENOMEM;
+    for (long i = 1; i <= n && !st; i++) {
+        gc_case_point(c, c->seed_rng, i, th);
+        st = gc_net_check_point(c->prob, th, &e2);
+        if (st == GC_EINVAL) {
+            *r->err = e2;
+            snprintf(r->err->msg, sizeof r->err->msg, "at random point %ld "
+                     "(seed %lu): %.440s", i, c->seed_rng, e2.msg);
+        }
+    }
+    free(th);
     return st;
 }
 

@@ -733,6 +733,23 @@ static double net_forward(const gc_problem *p, const double *theta,
     return L;
 }
 
+int gc_net_check_point(const gc_problem *p, const double *theta,
+                       gc_error *err)
+{
+    gc_net *n = (gc_net *)(void *)p->model;
+    net_inst *in = take(n);
+    if (!in) return GC_ENOMEM;
+    memset(err, 0, sizeof *err);
+    double L = run_pass(n, in, theta, NULL, err);
+    give_back(n, in);
+    if (isfinite(L) || !err->msg[0]) return GC_OK;
+    if (err->line == 0)                    /* no place of its own: the loss */
+        gc_fx_def_pos(n->inst[0].prog, n->loss, &err->line, &err->column);
+    set_file(err, n->file);
+    map_pos(&n->pos, err);
+    return GC_EINVAL;
+}
+
 double gc_net_forward_interpreted(const gc_problem *p, const double *theta,
                                   const gc_tap *tap, double *q)
 {

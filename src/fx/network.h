@@ -50,6 +50,12 @@ int gc_net_problem(gc_net *n, gc_problem **out);
 int gc_net_set_forward(gc_net *n, gc_problem *p, const double *theta,
                        const char *text, size_t len, const gc_net_pos *pos,
                        gc_error *err);
+/* One interpreted pass at theta: GC_OK when it runs (a loss that is not
+ * finite is a verdict, not an error), else GC_EINVAL with the mistake at
+ * the case file's line and column (a shape that holds at the case's point
+ * only, an index beyond the range found there). */
+int gc_net_check_point(const gc_problem *p, const double *theta,
+                       gc_error *err);
 /* The loss's name: the last definition of the forward pass. */
 const char *gc_net_loss_name(const gc_net *n);
 /* The forward pass of a case-defined network's problem p by the formula
