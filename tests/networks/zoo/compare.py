@@ -78,6 +78,9 @@ FIRST_WRONG = {
     # dL/dZ ignores mu(Z) and v(Z); Zh, Yo are right; Z is not indexed, so
     # its last wrong entry Z[4][3] is named
     ("batchnorm", "batch_stats_as_constants"): ("Z", 4),
+    # dh[T] is right; dh[2] lacks r[3] * Uh^T dhh[3]; z, r, hh at step 2
+    # come before h
+    ("gru_paper", "reset_path_dropped"): ("h", 2),
     # only dL/dK (the kernel flipped) is wrong: no quantity
     ("conv2d_channels", "kernel_flipped"): (None, None),
 }

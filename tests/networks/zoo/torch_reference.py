@@ -191,12 +191,22 @@ def batchnorm(p, i):
     return 0.5 * ((Yo - i["Yt"]) ** 2).sum()
 
 
+def gru_paper(p, i):
+    h = torch.zeros(p["Uz"].shape[0], dtype=F64)
+    for x in i["x"]:
+        z = torch.sigmoid(p["Wz"] @ x + p["Uz"] @ h)
+        r = torch.sigmoid(p["Wr"] @ x + p["Ur"] @ h)
+        hh = torch.tanh(p["Wh"] @ x + p["Uh"] @ (r * h))
+        h = (1 - z) * h + z * hh
+    return 0.5 * ((h - i["y"]) ** 2).sum()
+
+
 NETWORKS = [mlp_softmax_ce, mlp_logsoftmax_l2, mlp3_sigmoid_bce,
             residual_mlp, layernorm, attention, huber_regression,
             softplus_gelu_mlp, elman_softmax_bptt, birnn, lstm_coupled,
             embedding_meanpool, logreg_hessian, conv2d_maxpool,
             conv2d_channels, batch_mlp, rnn2_stacked, tied_autoencoder,
-            batchnorm]
+            batchnorm, gru_paper]
 HESSIANS = {"logreg_hessian": "w"}
 
 
