@@ -790,6 +790,12 @@ static int on_net_derivation(reader *r, const char *key, yaml_node_t *k,
         snprintf(fw, sizeof fw, "%s.formulas", what);
         if ((st = text_pos(r, d.formulas, fw, &pos))) goto done;
         len = d.formulas->data.scalar.length;
+        if (len > GC_SUB_MAX_BYTES) {
+            st = fail_at(r, d.formulas, "%s: %zu bytes of text, more than %zu "
+                         "(GC_SUB_MAX_BYTES)", fw, len,
+                         (size_t)GC_SUB_MAX_BYTES);
+            goto done;
+        }
         if (!(text = malloc(len + 1))) { st = GC_ENOMEM; goto done; }
         memcpy(text, t, len + 1);
     } else {
@@ -1122,6 +1128,10 @@ static int read_forward(reader *r, yaml_node_t *forward)
     gc_error e2;
     int st = text_pos(r, forward, "network.forward", &pos);
     if (st) return st;
+    if (forward->data.scalar.length > GC_SUB_MAX_BYTES)
+        return fail_at(r, forward, "network.forward: %zu bytes of text, more "
+                       "than %zu (GC_SUB_MAX_BYTES)",
+                       forward->data.scalar.length, (size_t)GC_SUB_MAX_BYTES);
     st = gc_net_set_forward(c->net, c->prob, c->theta, scalar(forward),
                                 forward->data.scalar.length, &pos, &e2);
     if (st && st != GC_ENOMEM) *r->err = e2;

@@ -81,6 +81,16 @@ derivations:
 EOF
 check "$tmp/net_file.yaml" "gradcheck: $tmp/mac.txt:2:13: unknown name \"q\" (model net_file names: b)"
 
+# A forward: block of 315 014 bytes (5000 comment lines): refused where it
+# starts, with the submission limit it shares (it said "the submission has
+# N bytes", with no place).
+{
+    printf 'name: big_forward\nnetwork:\n  params: {b: [2]}\n  forward: |\n'
+    for i in $(seq 5000); do printf '    # %s\n' cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc; done
+    printf '    L = dot(b, b)\nrandom: {seed: 1}\nderivations:\n  mine: {formulas: "dL/db = 2 b"}\n'
+} > "$tmp/big_forward.yaml"
+check "$tmp/big_forward.yaml" "gradcheck: $tmp/big_forward.yaml:4:12: network.forward: 315014 bytes of text, more than 262144 (GC_SUB_MAX_BYTES)"
+
 # Hostile formula submissions: a submission never breaks the batch (issue 5),
 # so each is graded `invalid` with the limit named, the grade exits 0, and
 # the good submission beside them still gets its points, within the same
