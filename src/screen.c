@@ -344,6 +344,11 @@ int gc_screen_run_case(const gc_case *c, const gc_run_options *opt,
                 dd->n_claimed += blk->size;
             }
         }
+        if (t->claims_params) {      /* some entries of a block only */
+            dd->n_claimed = 0;
+            for (size_t k = 0; k < np; k++)
+                dd->n_claimed += claimed[k] &= t->claims_params[k];
+        }
         size_t counts[GC_N_VERDICTS] = {0};
         for (size_t p = 0; p < r->n_points; p++) {
             gc_screen_point *pt = &dd->points[p];

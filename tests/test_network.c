@@ -498,6 +498,15 @@ START_TEST(network_partial_answers_claim_their_entries)
               !m->claimed[3]);
     ck_assert(m->qclaimed[1] && !m->qclaimed[0]);
     gc_case_report_free(r);
+    /* --mode directional screens the entry it claims, no other */
+    gc_run_options o = gc_run_options_default();
+    gc_screen_options so = gc_screen_options_default();
+    gc_screen_report *sr = NULL;
+    gc_error err;
+    ck_assert_int_eq(gc_screen_run_case(c, &o, &so, &sr, &err), GC_OK);
+    ck_assert_int_eq(sr->derivs[0].verdict, GC_AGREE);
+    ck_assert_uint_eq(sr->derivs[0].n_claimed, 1);
+    gc_screen_report_free(sr);
     gc_case_free(c);
     d = strstr(text, "      dL/ds[1] = s[1]\n");
     snprintf(d, sizeof text - (size_t)(d - text),
