@@ -7,6 +7,7 @@
  * with their per-entry checks.  JSON carries everything. */
 #include "gradcheck/engine.h"
 #include "gradcheck/layout.h"
+#include "gradcheck/names.h"
 #include "gradcheck/report.h"
 #include "gradcheck/screen.h"
 #include "gradcheck/status.h"
@@ -88,11 +89,14 @@ static int write_text(FILE *f, gc_screen_report *const *rs, size_t n,
     for (size_t i = 0; i < n; i++) {
         const gc_screen_report *r = rs[i];
         const gc_blocks *P = &r->c->prob->layout.params;
-        fprintf(f, "%s: %s\n  directional screening: %d directions per part "
+        char name[GC_NAME_SHOWN_MAX + 1];
+        fputs(gc_name_clean(r->c->name, name, sizeof name), f);
+        char *t = gc_text_clean_dup(r->c->title ? r->c->title : "");
+        if (t && t[0]) fprintf(f, ": %s", t);   /* a network needs no title */
+        free(t);
+        fprintf(f, "\n  directional screening: %d directions per part "
                 "(seed %lu), parts of <= %zu entries checked one by one; "
-                "%zu points, %d threads\n", r->c->name,
-                r->c->title ? r->c->title : "",
-                r->dir.directions, r->dir.seed, r->dir.leaf, r->n_points,
+                "%zu points, %d threads\n", r->dir.directions, r->dir.seed, r->dir.leaf, r->n_points,
                 r->threads);
         for (size_t d = 0; d < r->n_derivs; d++) {
             const gc_screen_derivation *dd = &r->derivs[d];

@@ -562,9 +562,10 @@ static void case_details(FILE *f, const gc_case_report *r,
 {
     const gc_case *c = r->c;
     char name[GC_NAME_SHOWN_MAX + 1];
-    fprintf(f, "%s: ", gc_name_clean(c->name, name, sizeof name));
+    fputs(gc_name_clean(c->name, name, sizeof name), f);
     char *t = gc_text_clean_dup(c->title ? c->title : "");
-    fprintf(f, "%s\n", t ? t : "");
+    if (t && t[0]) fprintf(f, ": %s", t);   /* a network needs no title */
+    fputc('\n', f);
     free(t);
     fprintf(f, "  source %s, %s; model %s; loss %.10g at the given "
             "point; %zu random point%s (seed %ld)\n", c->seed, c->problem,

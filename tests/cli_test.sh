@@ -155,8 +155,8 @@ ok "and names the first wrong quantity" \
 ok "a network case screened (--mode directional) meets its expectations" \
     status 0 "$gc" run --mode directional "$root/tests/networks/rnn_tanh.yaml"
 sed '/^title:/d' "$root/tests/networks/zoo/conv2d_channels.yaml" > "$tmp/notitle.yaml"
-ok "a network without a title (and a 4-axis weight) is screened, no '(null)'" \
-    bash -c "'$gc' run --mode directional '$tmp/notitle.yaml' > '$tmp/out' && head -1 '$tmp/out' | grep -qx 'conv2d_channels: '"
+ok "a network without a title (and a 4-axis weight) is screened, no '(null)', no dangling ':'" \
+    bash -c "'$gc' run --mode directional '$tmp/notitle.yaml' > '$tmp/out' && head -1 '$tmp/out' | grep -qx 'conv2d_channels'"
 ok "screening a derivation whose mistake is in its Hessian is no unmet expectation" \
     bash -c "'$gc' run --mode directional '$root/tests/networks/linear_hessian.yaml' > '$tmp/out' && grep -q 'identity   agree (expected disagree)  (its Jacobians and Hessian blocks are not screened: use --mode full)' '$tmp/out'"
 ok "a network case's JSON report has its Hessian entries" \
