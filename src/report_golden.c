@@ -107,10 +107,11 @@ int gc_golden_report_text(FILE *f, gc_golden_check *const *gs, size_t n,
         fputc('\n', f);
         gc_golden_report_changes(f, d);
     }
-    fprintf(f, "\n%zu case%s, %zu derivations, %zu claims; %zu golden rows: "
+    fprintf(f, "\n%zu case%s, %zu derivation%s, %zu claim%s; %zu golden row%s: "
             "%zu unchanged, %zu changed within tolerance, %zu changed beyond "
             "tolerance (%zu new verdict%s), %zu added, %zu removed; %zu case%s "
-            "failing\n", n, n == 1 ? "" : "s", nd, nc, rows, unchanged, within,
+            "failing\n", n, n == 1 ? "" : "s", nd, nd == 1 ? "" : "s", nc,
+            nc == 1 ? "" : "s", rows, rows == 1 ? "" : "s", unchanged, within,
             beyond, verdicts, verdicts == 1 ? "" : "s", added, removed,
             failing, failing == 1 ? "" : "s");
     return ferror(f) ? GC_EIO : GC_OK;
