@@ -153,6 +153,28 @@ START_TEST(fx_unknown_names_are_named_with_position)
 }
 END_TEST
 
+/* kron as numpy.kron, entries by hand: with A m x n and B p x q, entry
+ * ((i-1) p + k, (j-1) q + l) is A[i][j] B[k][l]; w[2] v[3] = -0.6 * 0.8. */
+START_TEST(fx_kron_is_the_kronecker_product)
+{
+    /* eye(2) (x) outer(w, v): 8 x 6; i = j = 2, k = 2, l = 3 -> (6, 6) */
+    ck_assert_double_eq(value("kron(eye(2), outer(w, v))[6][6]"), -0.6 * 0.8);
+    ck_assert_double_eq(value("kron(eye(2), outer(w, v))[6][3]"), 0);
+    ck_assert_double_eq_tol(value("sum(kron(eye(2), outer(w, v)))"),
+                            2 * value("sum(outer(w, v))"), 1e-15);
+    /* outer(w, v) (x) eye(2): i = 2, j = 3, k = l = 1 -> (3, 5); l = 2: 0 */
+    ck_assert_double_eq(value("kron(outer(w, v), eye(2))[3][5]"), -0.6 * 0.8);
+    ck_assert_double_eq(value("kron(outer(w, v), eye(2))[3][6]"), 0);
+    /* two vectors: a vector, entry (i-1) q + k = 6 for i = 2, k = 3 */
+    ck_assert_double_eq(value("kron(w, v)[6]"), -0.6 * 0.8);
+    /* a vector beside a matrix is one row: v (x) eye(2) is 2 x 6 */
+    ck_assert_double_eq(value("kron(v, eye(2))[2][6]"), value("v[3]"));
+    ck_assert_double_eq(value("kron(2, v)[3]"), 2 * value("v[3]"));
+    fails("kron(outer(outer(w, v), v), w)", GC_EINVAL, 1,
+          "kron takes numbers, vectors and matrices");
+}
+END_TEST
+
 START_TEST(fx_shapes_and_tensor_operations)
 {
     fails("ones(3) + x", GC_EINVAL, 9, "cannot add a vector of 3 entries and "
@@ -664,6 +686,7 @@ static Suite *suite(void)
     tcase_add_test(tc, fx_index_errors_name_the_range_and_column);
     tcase_add_test(tc, fx_unknown_names_are_named_with_position);
     tcase_add_test(tc, fx_shapes_and_tensor_operations);
+    tcase_add_test(tc, fx_kron_is_the_kronecker_product);
     tcase_add_test(tc, fx_matrix_products_and_constructors);
     tcase_add_test(tc, fx_deep_nesting_is_rejected_with_the_limit);
     tcase_add_test(tc, fx_huge_values_and_sums_hit_named_limits);

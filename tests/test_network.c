@@ -287,6 +287,13 @@ START_TEST(network_hessian_blocks_are_checked)
         ck_assert_double_eq_tol(h[1 * 6 + 5].numeric.value, 0.0, 1e-8);
         ck_assert_double_eq_tol(h[3 * 6 + 3].numeric.value, 2.25, 1e-8);
     }
+    /* the same block written whole, kron(eye(n), outer(x, x)): entry by
+     * entry the per-entry formula's values */
+    const gc_derivation_report *w = deriv(r, "whole");
+    ck_assert_int_eq(w->verdict, GC_AGREE);
+    for (size_t e = 0; e < 36; e++)
+        ck_assert_double_eq(w->points[0].hentries[0][e].analytic,
+                            d->points[0].hentries[0][e].analytic);
     /* the identity is wrong in the Hessian, its gradient right */
     d = deriv(r, "identity");
     ck_assert_int_eq(d->verdict, GC_DISAGREE);

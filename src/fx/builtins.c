@@ -36,7 +36,7 @@ const fx_builtin fx_builtins[] = {
     {"vec", B_FLATTEN, 1, 1}, {"floor", B_FLOOR, 1, 1}, {"ceil", B_CEIL, 1, 1},
     {"cosh", B_COSH, 1, 1}, {"sinh", B_SINH, 1, 1}, {"sech", B_SECH, 1, 1},
     {"silu", B_SILU, 1, 1}, {"swish", B_SILU, 1, 1}, {"elu", B_ELU, 1, 2},
-    {"ELU", B_ELU, 1, 2}, {"clip", B_CLIP, 3, 3},
+    {"ELU", B_ELU, 1, 2}, {"clip", B_CLIP, 3, 3}, {"kron", B_KRON, 2, 2},
 };
 
 const char fx_builtin_names[] =
@@ -44,7 +44,7 @@ const char fx_builtin_names[] =
     "drelu, lrelu (leaky_relu), dlrelu, elu, silu (swish), sin, cos, cosh, "
     "sinh, sech, erf, Phi, phi, softplus, gelu, clip, min, "
     "max, sum, mean, var, prod, norm, logsumexp, softmax, log_softmax, "
-    "transpose, matmul, outer, dot, hadamard, diag, eye, ones, zeros, "
+    "transpose, matmul, outer, kron, dot, hadamard, diag, eye, ones, zeros, "
     "flatten, floor, ceil, kdelta, if, array";
 
 int fx_builtin_find(const char *name)
@@ -423,6 +423,46 @@ static int call_outer(ev *E, const node *n, const val *a, val *out)
     return GC_OK;
 }
 
+/* kron(A, B): the Kronecker product, as numpy.kron: two vectors give the
+ * vector of a[i] b[k] at (i - 1) q + k; otherwise a vector counts as one
+ * row, and the m x n matrix A and the p x q matrix B give the mp x nq
+ * matrix whose entry ((i-1) p + k, (j-1) q + l) is A[i][j] B[k][l], indices
+ * from 1.  It writes a whole Hessian block in the flattened order blocks
+ * use: d2L/dW dW = kron(eye(n2), outer(a1, a1)) for L = |W a1 - y|^2 / 2.
+ * Not on the recorded tape: a forward pass that uses it is interpreted. */
+static int call_kron(ev *E, const node *n, const val *a, val *out)
+{
+    size_t r[2], c[2];
+    for (int k = 0; k < 2; k++) {
+        if (a[k].rank > 2) {
+            char d[96];
+            return fx_fail(E->err, n->line, n->col, GC_EINVAL, "kron takes "
+                           "numbers, vectors and matrices, not %s",
+                           fx_describe(&a[k], d, sizeof d));
+        }
+        r[k] = a[k].rank == 2 ? a[k].shape[0] : 1;
+        c[k] = a[k].rank == 0 ? 1 : a[k].shape[a[k].rank - 1];
+    }
+    int rank = a[0].rank == 2 || a[1].rank == 2 ? 2
+               : a[0].rank || a[1].rank ? 1 : 0;
+    size_t sh[2];
+    int bs[2] = {1, 1};
+    if (rank == 2) { sh[0] = r[0] * r[1]; sh[1] = c[0] * c[1]; }
+    else sh[0] = c[0] * c[1];
+    int st = fx_new_val(E, n, rank, sh, bs, out);
+    if (st) return st;
+    size_t cols = c[0] * c[1];
+    for (size_t i = 0; i < r[0]; i++)
+        for (size_t j = 0; j < c[0]; j++)
+            for (size_t k = 0; k < r[1]; k++)
+                for (size_t l = 0; l < c[1]; l++)
+                    out->v[(i * r[1] + k) * cols + j * c[1] + l] =
+                        a[0].v[i * c[0] + j] * a[1].v[k * c[1] + l];
+    if (E->P->tape) fx_tape_spoil(E->P->tape, "kron(...), which the tape does "
+                                  "not know");
+    return GC_OK;
+}
+
 /* diag(v): the diagonal matrix of a vector; diag(A): the diagonal of a
  * square matrix. */
 static int call_diag(ev *E, const node *n, const val *a, val *out)
@@ -503,6 +543,7 @@ int fx_call(ev *E, const node *n, val *out)
     case B_TRANSPOSE: return call_transpose(E, n, a, out);
     case B_MATMUL: return fx_matmul(E, n, 0, 0, &a[0], &a[1], out);
     case B_OUTER: return call_outer(E, n, a, out);
+    case B_KRON: return call_kron(E, n, a, out);
     case B_DIAG: return call_diag(E, n, a, out);
     case B_EYE: case B_ONES: case B_ZEROS:
         return call_construct(E, n, a, out);
