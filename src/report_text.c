@@ -114,6 +114,19 @@ static cols table_cols(const gc_case_report *r,
         snprintf(nm, sizeof nm, "d%s/d%s", a, b);
         if (gc_display_width(nm) > c.name) c.name = gc_display_width(nm);
     }
+    for (size_t j = 0; j < dr->n_hessians; j++) {
+        const gc_jacobian *J = &dr->type->hessians[j];
+        const gc_block *A = gc_blocks_find(&L->params, J->of);
+        const gc_block *B = gc_blocks_find(&L->params, J->wrt);
+        if (!A || !B) continue;
+        char a[64], b[64];
+        snprintf(nm, sizeof nm, "d2/d%sd%s", J->of, J->wrt);
+        if (gc_display_width(nm) > c.blk) c.blk = gc_display_width(nm);
+        gc_entry_name(&L->params, A->offset + A->size - 1, a, sizeof a);
+        gc_entry_name(&L->params, B->offset + B->size - 1, b, sizeof b);
+        snprintf(nm, sizeof nm, "%s,%s", a, b);
+        if (gc_display_width(nm) > c.name) c.name = gc_display_width(nm);
+    }
     return c;
 }
 
@@ -275,7 +288,7 @@ static void jacobian_rows(FILE *f, const cols *cw, const gc_case_report *r,
 
 /* One row per stated Hessian block: the worst entry over all points,
  * against the derivative of the derivation's own gradient. */
-static void hessian_rows(FILE *f, const gc_case_report *r,
+static void hessian_rows(FILE *f, const cols *cw, const gc_case_report *r,
                          const gc_derivation_report *dr,
                          const gc_report_options *o)
 {
@@ -302,7 +315,10 @@ static void hessian_rows(FILE *f, const gc_case_report *r,
         gc_entry_name(&L->params, B->offset + wi % B->size, b, sizeof b);
         snprintf(name, sizeof name, "%s,%s", a, b);
         snprintf(label, sizeof label, "d2/d%sd%s", J->of, J->wrt);
-        fprintf(f, "    %-8s %7zu  %-16s", label, n, name);
+        fputs("    ", f);
+        pad(f, label, cw->blk);
+        fprintf(f, " %7zu  ", n);
+        pad(f, name, cw->name);
         num(f, worst->analytic);
         num(f, worst->numeric.value);
         num(f, worst->numeric.abserr);
@@ -454,7 +470,7 @@ static void derivation(FILE *f, const gc_case_report *r,
     cols cw = table_cols(r, dr);
     block_table(f, &cw, r, dr, o);
     jacobian_rows(f, &cw, r, dr, o);
-    hessian_rows(f, r, dr, o);
+    hessian_rows(f, &cw, r, dr, o);
     fprintf(f, "    points:");
     if (r->n_points <= 16 || o->verbose >= 2) {
         for (size_t p = 0; p < r->n_points; p++) {
