@@ -103,8 +103,9 @@ static const char usage_text[] =
 "\n"
 "A CASE is a name from 'gradcheck list' or a path to a .yaml case file.\n"
 "Verdicts: agree, disagree, kink, nonfinite, inconclusive (docs/verdicts.md).\n"
-"exit status: 0 every verdict as its case expects, 1 some verdict is not,\n"
-"2 usage or input error.\n";
+"exit status: 0 as expected (run: every verdict as its case expects; golden\n"
+"check: nothing moved beyond tolerance; grade: graded, every expect: line met),\n"
+"1 not, 2 usage or input error (a student's mistake is a verdict, never 2).\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
