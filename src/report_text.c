@@ -327,7 +327,7 @@ static void hessian_rows(FILE *f, const cols *cw, const gc_case_report *r,
         verdict(f, block_verdict(counts), 0, o);
         fprintf(f, " (Hessian: numeric is d/d%s of the derivation's "
                 "dL/d%s)\n", J->wrt, J->of);
-        if (!o->verbose) continue;
+        if (o->verbose < 2) continue;       /* every entry: -vv, as Jacobians */
         for (size_t p = 0; p < r->n_points; p++)
             for (size_t e = 0; e < n; e++) {
                 gc_entry_name(&L->params, A->offset + e / B->size, a, sizeof a);

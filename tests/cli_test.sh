@@ -161,6 +161,8 @@ ok "screening a derivation whose mistake is in its Hessian is no unmet expectati
     bash -c "'$gc' run --mode directional '$root/tests/networks/linear_hessian.yaml' > '$tmp/out' && grep -q 'identity   agree (expected disagree)  (its Jacobians and Hessian blocks are not screened: use --mode full)' '$tmp/out'"
 ok "a network case's JSON report has its Hessian entries" \
     bash -c "'$gc' run --format json '$root/tests/networks/linear_hessian.yaml' | grep -q '\"hessians\"'"
+ok "-v shows a Hessian block's worst entry only; -vv every entry at every point (3 x 36 x 3)" \
+    bash -c "'$gc' run -v '$root/tests/networks/linear_hessian.yaml' > '$tmp/out' && grep -q '^    d2/dWdW ' '$tmp/out' && ! grep -q 'd2/dW\\[1\\]\\[1\\] dW' '$tmp/out' && '$gc' run -vv '$root/tests/networks/linear_hessian.yaml' | grep -c '^      d2/dW\\[.*@[0-2] ' | grep -qx 324"
 ok "a network case on 3 threads meets its expectations" \
     status 0 "$gc" run -j 3 "$root/tests/networks/lstm_small.yaml"
 
