@@ -60,10 +60,12 @@ static void text_point(FILE *f, const gc_blocks *P, const gc_screen_point *pt,
     size_t shown = 0;
     for (size_t i = 0; i < pt->n_screens; i++)
         shown += o->verbose || pt->screens[i].verdict != GC_AGREE;
-    fprintf(f, "    point %zu%s: %s, %zu parts screened, %zu entries named, "
-            "%zu forward passes, %.3g s\n", p, p ? "" : " (given)",
-            gc_verdict_name(pt->verdict), pt->n_screens, pt->n_named,
-            pt->passes, pt->seconds);
+    fprintf(f, "    point %zu%s: %s, %zu part%s screened, %zu entr%s named, "
+            "%zu forward pass%s, %.3g s\n", p, p ? "" : " (given)",
+            gc_verdict_name(pt->verdict), pt->n_screens,
+            pt->n_screens == 1 ? "" : "s", pt->n_named,
+            pt->n_named == 1 ? "y" : "ies", pt->passes,
+            pt->passes == 1 ? "" : "es", pt->seconds);
     if (shown) {
         fprintf(f, "      %-28s %7s %5s %13s %13s %11s %10s  %s\n", "part",
                 "entries", "depth", "g.v", "numeric", "+-abserr",

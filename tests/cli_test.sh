@@ -159,6 +159,8 @@ ok "a network without a title (and a 4-axis weight) is screened, no '(null)', no
     bash -c "'$gc' run --mode directional '$tmp/notitle.yaml' > '$tmp/out' && head -1 '$tmp/out' | grep -qx 'conv2d_channels'"
 ok "screening a derivation whose mistake is in its Hessian is no unmet expectation" \
     bash -c "'$gc' run --mode directional '$root/tests/networks/linear_hessian.yaml' > '$tmp/out' && grep -q 'identity   agree (expected disagree)  (its Jacobians and Hessian blocks are not screened: use --mode full)' '$tmp/out'"
+ok "the screening report counts in the singular: '1 part screened'" \
+    bash -c "'$gc' run --mode directional '$root/tests/networks/linear_hessian.yaml' | grep -q 'point 0 (given): agree, 1 part screened, 0 entries named, 18 forward passes, '"
 ok "a network case's JSON report has its Hessian entries" \
     bash -c "'$gc' run --format json '$root/tests/networks/linear_hessian.yaml' | grep -q '\"hessians\"'"
 ok "-v shows a Hessian block's worst entry only; -vv every entry at every point (3 x 36 x 3)" \
