@@ -286,6 +286,18 @@ START_TEST(fx_network_builtins_follow_their_formulas)
                                   "x[k]))"), 1 - 0.5 + 0.3 + 2 - 1 + 0.7,
                             1e-15);
     fails("x[1] | 1", GC_EINVAL, 6, "write && for and, || for or");
+    /* max and min of three or more arguments, entry by entry (a maxout
+     * unit's max_k z_k): x = (1, -0.5, 0.3, 2, -1, 0.7),
+     * w = (0.4, -0.6, 0.9, 0.2) */
+    ck_assert_double_eq(value("max(2.385, -1, 3.5)"), 3.5);
+    ck_assert_double_eq(value("min(2.385, -1, 3.5, 0.25, -7)"), -7);
+    ck_assert_double_eq(value("max(x[1], x[2], x[3], x[4], x[5])"), 2);
+    ck_assert_double_eq(value("max(w, -w, 0.5 w)[1]"), 0.4);
+    ck_assert_double_eq(value("min(w, -w, 0.5 w)[2]"), -0.6);
+    ck_assert_double_eq_tol(value("sum(max(w, 0.2, -w))"), 0.4 + 0.6 + 0.9 + 0.2,
+                            1e-15);
+    fails("max(w, x, w)", GC_EINVAL, 1, "cannot take min/max of a vector "
+          "of 6 entries and a vector of 4 entries");
     fails("mean(zeros(0))", GC_EINVAL, 1, "mean of no entries");
     fails("logsumexp(zeros(0))", GC_EINVAL, 1, "logsumexp of no entries");
     fails("log_softmax(3)", GC_EINVAL, 1, "log_softmax takes a vector");

@@ -244,7 +244,7 @@ static const char guard_net[] =
 
 /* every builtin added for networks (mean, var, logsumexp, log_softmax,
  * softmax of a matrix, softplus, gelu, floor, ceil, cosh, sinh, sech,
- * elu, silu, leaky_relu, clip, && and ||, A^T, flatten, a vector added to a matrix's
+ * elu, silu, leaky_relu, clip, max and min of 3 arguments, && and ||, A^T, flatten, a vector added to a matrix's
  * rows, if with a vector
  * condition) on the tape: a layer normalisation, a log-softmax
  * cross-entropy, an attention-like row softmax and a Huber loss, whose
@@ -271,6 +271,7 @@ static const char builtins_net[] =
     "        + 0.1 sum(tanh(outer(s, u) + u - g))\n"
     "        + sum(elu(s)) + sum(elu(u, 0.3) + silu(u)) + sum(leaky_relu(s))\n"
     "        + sum(clip(u, -0.5, 0.5))\n"
+    "        + sum(max(s, -s, 0.5 s)) - min(u[1], u[2], g[3])\n"
     "        + sum(k, 1, 5, if(k - 1 < 1 || k - 1 > K, 0, s[k - 1]))\n"
     "        + sum((s > 0) && (s < 1) || (u[1] > 0.5))\n"
     "        + 0.1 sum(W^T @ s)\n"

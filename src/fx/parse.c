@@ -256,6 +256,32 @@ static int find_function(parser *ps, const token *t)
     return -1;
 }
 
+/* max(a, b, c, ...) and min(...) of three or more arguments, as on paper
+ * (max_k z_k over a maxout unit's pieces): the entry-by-entry max(a, b)
+ * of its halves, a balanced tree of two-argument calls so that the
+ * interpreter, the compiled program and the tape need nothing new and 2000
+ * arguments nest 11 deep, not 2000.  call holds the arguments lo..hi-1. */
+static int fold_min_max(parser *ps, const node *call, int lo, int hi,
+                        node **out)
+{
+    if (hi - lo == 1) {
+        *out = call->kid[lo];
+        return GC_OK;
+    }
+    node *n = new_node(ps, N_CALL, call->line, call->col), *a, *b;
+    int st;
+    if (!n) return GC_ENOMEM;
+    n->op = call->op;
+    n->name = call->name;
+    int mid = lo + (hi - lo) / 2;
+    if ((st = fold_min_max(ps, call, lo, mid, &a)) ||
+        (st = fold_min_max(ps, call, mid, hi, &b)) ||
+        (st = add_kid(ps, n, a, 0, 0, 0)) || (st = add_kid(ps, n, b, 0, 0, 0)))
+        return st;
+    *out = n;
+    return GC_OK;
+}
+
 /* A call of a builtin: t is its name, '(' is current. */
 static int parse_call(parser *ps, const token *t, node **out)
 {
@@ -286,6 +312,8 @@ static int parse_call(parser *ps, const token *t, node **out)
         }
     }
     if ((st = fx_expect(ps, T_RP, "')' or ',' in the call"))) return st;
+    if ((f->id == B_MIN || f->id == B_MAX) && n->n > 2)
+        return fold_min_max(ps, n, 0, n->n, out);
     /* sum, prod and array with more than one argument are the bound forms
      * (parse_sum); here only sum(v) and prod(v) remain */
     int bound_form = f->id == B_SUM || f->id == B_PROD || f->id == B_ARRAY;
