@@ -10,10 +10,11 @@
 # against the YAML file read independently), rebuilds the network in torch
 # from the mathematics written in the case's comments -- with torch's own
 # layers where one exists (layer_norm, huber_loss, gelu, softplus, conv2d,
-# max_pool2d, embedding, binary_cross_entropy_with_logits), never by
+# max_pool2d, embedding, binary_cross_entropy_with_logits, conv1d with
+# stride and padding, cross_entropy, mse_loss), never by
 # translating the formula-language text -- and writes the loss, the autograd
-# gradient of every parameter block and, for logreg_hessian, the autograd
-# Hessian to torch_reference.json beside this script.
+# gradient of every parameter block and, for logreg_hessian and
+# mlp_hessian, the autograd Hessian blocks to torch_reference.json beside this script.
 # tests/networks/zoo/compare.py (a meson test) compares gradcheck's loss,
 # numeric gradient and the `right` derivation's analytic values with it.
 #
@@ -201,13 +202,113 @@ def gru_paper(p, i):
     return 0.5 * ((h - i["y"]) ** 2).sum()
 
 
+# The second zoo (a newcomer's networks, written from the README and the
+# docs it links): the same pattern.
+
+def cnn1d_stride(p, i):
+    # conv1d with stride 2 and zero padding 1: output length
+    # (8 + 2 - 3) / 2 + 1 = 4
+    a = F.conv1d(i["x"][None, None], p["w"][None, None], p["b"][None],
+                 stride=2, padding=1)[0, 0]
+    z = p["v"] @ torch.relu(a) + p["c"]
+    return 0.5 * (z - i["y"]) ** 2
+
+
+def rnn_many_to_one(p, i):
+    h = torch.zeros(p["W"].shape[0], dtype=F64)
+    for x in i["x"]:
+        h = torch.tanh(p["U"] @ x + p["W"] @ h + p["b"])
+    z = p["V"] @ h + p["c"]
+    return F.cross_entropy(z[None], i["y"].argmax()[None])
+
+
+def rnn_seq_mse(p, i):
+    h = torch.zeros(p["W"].shape[0], dtype=F64)
+    loss = 0
+    for x, y in zip(i["x"], i["y"]):
+        h = torch.tanh(p["U"] @ x + p["W"] @ h)
+        loss = loss + F.mse_loss(p["V"] @ h + p["c"], y, reduction="sum") / 2
+    return loss
+
+
+def highway(p, i):
+    x = i["x"]
+    g = torch.sigmoid(p["Wg"] @ x + p["bg"])
+    u = torch.tanh(p["Wh"] @ x + p["bh"])
+    o = p["V"] @ (g * u + (1 - g) * x)
+    return 0.5 * ((o - i["t"]) ** 2).sum()
+
+
+def maxout(p, i):
+    z = p["W"] @ i["x"] + p["b"]               # [K, n1]: piece, unit
+    h = z.max(dim=0).values
+    s = p["v"] @ h + p["c"]
+    return F.binary_cross_entropy_with_logits(s, i["y"])
+
+
+def dropout_mask(p, i):
+    h = torch.relu(p["W1"] @ i["x"] + p["b1"]) * i["m"] / (1 - i["q"])
+    o = p["W2"] @ h + p["b2"]
+    return 0.5 * ((o - i["y"]) ** 2).sum()
+
+
+def rational_regression(p, i):
+    x = i["x"]
+    powers = torch.stack([x ** k for k in range(p["a"].shape[0])])
+    f = (p["a"] @ powers) / (1 + p["b"] * x ** 2)
+    return F.mse_loss(f, i["y"])
+
+
+def softmax_regression_batch(p, i):
+    Z = i["X"] @ p["W"] + p["b"]
+    return F.cross_entropy(Z, i["Y"].argmax(dim=1))
+
+
+def siamese_contrastive(p, i):
+    f = torch.tanh(p["W"] @ i["x1"] + p["b"])
+    g = torch.tanh(p["W"] @ i["x2"] + p["b"])
+    D = ((f - g) ** 2).sum()
+    s = i["s"]
+    return s * D + (1 - s) * torch.clamp(i["mg"] - D, min=0)
+
+
+def mlp_jacobian_claim(p, i):
+    s1 = p["W1"] @ i["x"] + p["b1"]
+    s2 = p["W2"] @ (s1 + 0.1 * s1 ** 3)
+    return 0.5 * ((s2 - i["y"]) ** 2).sum()
+
+
+def adversarial_input(p, i):
+    h = torch.relu(i["W1"] @ p["x"] + i["b1"])
+    z = i["W2"] @ h + i["b2"]
+    return F.cross_entropy(z[None], i["y"].argmax()[None])
+
+
+def mlp_hessian(p, i):
+    a = torch.tanh(p["W1"] @ i["x"] + p["b1"])
+    return 0.5 * ((p["W2"] @ a - i["y"]) ** 2).sum()
+
+
+def bias_units(p, i):
+    one = torch.ones(1, dtype=F64)
+    x1 = torch.sigmoid(p["W1"].T @ torch.cat([one, i["x"]]))
+    x2 = p["W2"].T @ torch.cat([one, x1])
+    return ((x2 - i["y"]) ** 2).sum()
+
+
 NETWORKS = [mlp_softmax_ce, mlp_logsoftmax_l2, mlp3_sigmoid_bce,
             residual_mlp, layernorm, attention, huber_regression,
             softplus_gelu_mlp, elman_softmax_bptt, birnn, lstm_coupled,
             embedding_meanpool, logreg_hessian, conv2d_maxpool,
             conv2d_channels, batch_mlp, rnn2_stacked, tied_autoencoder,
-            batchnorm, gru_paper]
-HESSIANS = {"logreg_hessian": "w"}
+            batchnorm, gru_paper,
+            cnn1d_stride, rnn_many_to_one, highway, maxout, dropout_mask,
+            rational_regression, softmax_regression_batch,
+            siamese_contrastive, mlp_jacobian_claim, adversarial_input,
+            mlp_hessian, bias_units]
+# the Hessian blocks (of, wrt) checked against torch's, both of one block
+HESSIANS = {"logreg_hessian": [("w", "w")],
+            "mlp_hessian": [("W2", "W2"), ("b1", "b1")]}
 
 
 def as_float(v):
@@ -241,17 +342,16 @@ def main():
         entry = {"params": case["params"], "loss": loss.item(),
                  "gradient": {k: g.tolist()
                               for k, g in zip(params, grads)}}
-        if name in HESSIANS:
-            b = HESSIANS[name]
+        for b, _ in HESSIANS.get(name, []):
             def of_block(v, b=b):
                 q = dict(params)
                 q[b] = v
                 return fn(q, inputs)
             H = torch.autograd.functional.hessian(of_block,
                                                   params[b].detach())
-            entry["hessian"] = {"of": b, "wrt": b,
-                                "value": H.reshape(params[b].numel(),
-                                                   -1).tolist()}
+            entry.setdefault("hessians", []).append(
+                {"of": b, "wrt": b,
+                 "value": H.reshape(params[b].numel(), -1).tolist()})
         out["networks"][name] = entry
         print("%-20s loss %.17g" % (name, loss.item()))
     with open(os.path.join(HERE, "torch_reference.json"), "w") as f:
