@@ -677,6 +677,83 @@ START_TEST(network_base_cases_on_their_own_lines)
 }
 END_TEST
 
+/* A row the forward pass defines on a line of its own (h[0] = zeros(n)) is
+ * the recurrence's start, not a step: an RNN with a loss at every step,
+ * L = 1/2 sum_t |h_t - y_t|^2, whose dL/dh[t] = e[t] + W^T g[t+1] reads
+ * e[0] = h[0] - y[0], and y has no row 0.  The general line answers
+ * h[1..T] (it was exit 2, 'index 0 is out of range: y has entries 1..3',
+ * at e's definition); h[0] is not claimed unless a line names it:
+ * dL/dh[0] = W^T g[1] is right (h_1 = tanh(U x_1 + W h_0)), and
+ * dL/dh[0] = g[1] is wrong and named first wrong (walking back from the
+ * loss, h[0] is the last entry reached). */
+static const char every_step[] =
+    "name: every_step\n"
+    "network:\n"
+    "  dims: {n: 2, m: 2, T: 3}\n"
+    "  params: {U: [n, m], W: [n, n]}\n"
+    "  inputs: {x: [T, m], y: [T, n]}\n"
+    "  forward: |\n"
+    "    h[0] = zeros(n)\n"
+    "    h[t] = tanh(U @ x[t] + W @ h[t-1])\n"
+    "    L = 0.5 sum(t, 1, T, dot(h[t] - y[t], h[t] - y[t]))\n"
+    "inputs: {x: [[1, 0.5], [-0.3, 0.8], [0.2, -1]],\n"
+    "         y: [[0.1, -0.2], [0.3, 0.4], [-0.5, 0.2]]}\n"
+    "points: 2\n"
+    "random: {seed: 11, dist: normal, scale: 0.7}\n"
+    "derivations:\n"
+    "  steps:\n"
+    "    formulas: |\n"
+    "      e[t] = h[t] - y[t]\n"
+    "      g[T] = (1 - h[T]^2) * e[T]\n"
+    "      g[t] = (1 - h[t]^2) * (e[t] + W^T @ g[t+1])\n"
+    "      dL/dh[T] = e[T]\n"
+    "      dL/dh[t] = e[t] + W^T @ g[t+1]\n"
+    "      dL/dW = sum(t, 1, T, outer(g[t], h[t-1]))\n"
+    "  with_start:\n"
+    "    formulas: |\n"
+    "      e[t] = h[t] - y[t]\n"
+    "      g[T] = (1 - h[T]^2) * e[T]\n"
+    "      g[t] = (1 - h[t]^2) * (e[t] + W^T @ g[t+1])\n"
+    "      dL/dh[T] = e[T]\n"
+    "      dL/dh[t] = e[t] + W^T @ g[t+1]\n"
+    "      dL/dh[0] = W^T @ g[1]\n"
+    "  start_wrong:\n"
+    "    expect: disagree\n"
+    "    formulas: |\n"
+    "      e[t] = h[t] - y[t]\n"
+    "      g[T] = (1 - h[T]^2) * e[T]\n"
+    "      g[t] = (1 - h[t]^2) * (e[t] + W^T @ g[t+1])\n"
+    "      dL/dh[T] = e[T]\n"
+    "      dL/dh[t] = e[t] + W^T @ g[t+1]\n"
+    "      dL/dh[0] = g[1]\n";
+
+START_TEST(network_base_row_is_answered_by_its_own_line)
+{
+    gc_case *c = load(tu_tmpfile(every_step));
+    const gc_blocks *Q = &c->prob->layout.quantities;
+    const gc_block *h = gc_blocks_find(Q, "h");
+    ck_assert_ptr_nonnull(h);
+    ck_assert_int_eq(h->base[0], 0);            /* h[0] .. h[3], 2 each */
+    gc_case_report *r = run(c, 1);
+    const gc_derivation_report *d = deriv(r, "steps");
+    ck_assert_int_eq(d->verdict, GC_AGREE);
+    for (size_t j = 0; j < h->size; j++)        /* h[0][1], h[0][2] not */
+        ck_assert_int_eq(d->qclaimed[h->offset + j], j >= 2);
+    d = deriv(r, "with_start");
+    ck_assert_int_eq(d->verdict, GC_AGREE);
+    for (size_t j = 0; j < h->size; j++)
+        ck_assert(d->qclaimed[h->offset + j]);
+    d = deriv(r, "start_wrong");
+    ck_assert_int_eq(d->verdict, GC_DISAGREE);
+    char name[64];
+    gc_entry_name(Q, (size_t)d->points[0].first_wrong, name, sizeof name);
+    ck_assert_msg(strncmp(name, "h[0]", 4) == 0, "%s", name);
+    ck_assert_int_eq(r->unmet, 0);
+    gc_case_report_free(r);
+    gc_case_free(c);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("network");
@@ -698,6 +775,7 @@ int main(void)
     tcase_add_test(tc, network_partial_answers_claim_their_entries);
     tcase_add_test(tc, network_shapes_multiply_and_divide);
     tcase_add_test(tc, network_base_cases_on_their_own_lines);
+    tcase_add_test(tc, network_base_row_is_answered_by_its_own_line);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }

@@ -79,6 +79,18 @@ int gc_fx_compile_with(const gc_problem *p, const char *file,
                        gc_fx_program **out, gc_error *err);
 void gc_fx_program_free(gc_fx_program *prog);
 
+/* The base cases written on lines of their own (h[0] = zeros(n) beside
+ * h[t] = ...): n of them; case i names its definition and *at the index it
+ * gives. */
+size_t gc_fx_n_base_cases(const gc_fx_program *prog);
+const char *gc_fx_base_case(const gc_fx_program *prog, size_t i, long *at);
+/* Entries of quantity block q whose first index is row, given by a
+ * statement whose first index on q is free (dL/dh[t] = ...), are not given
+ * after this call: a row the forward pass defines on a line of its own
+ * (h[0] = zeros(n)) is answered only by a statement that names it
+ * (dL/dh[0] = ...).  Returns how many entries it took back. */
+size_t gc_fx_ungive_row(gc_fx_program *prog, const gc_block *q, long row);
+
 size_t gc_fx_n_answers(const gc_fx_program *prog);
 const gc_target *gc_fx_answer_target(const gc_fx_program *prog, size_t i);
 long gc_fx_answer_line(const gc_fx_program *prog, size_t i);

@@ -109,6 +109,39 @@ void gc_fx_program_free(gc_fx_program *P)
     free(P);
 }
 
+size_t gc_fx_n_base_cases(const gc_fx_program *P) { return P->n_cases; }
+
+const char *gc_fx_base_case(const gc_fx_program *P, size_t i, long *at)
+{
+    if (i >= P->n_cases) return NULL;
+    *at = P->cases[i].at;
+    return P->cases[i].name;
+}
+
+size_t gc_fx_ungive_row(gc_fx_program *P, const gc_block *q, long row)
+{
+    size_t n = 0;
+    if (!q->rank || row < q->base[0] ||
+        row >= q->base[0] + (long)q->shape[0])
+        return 0;
+    size_t per = q->size / q->shape[0], r = (size_t)(row - q->base[0]);
+    for (size_t i = 0; i < P->n_ans; i++) {
+        answer *A = &P->ans[i];
+        if (A->t.kind != GC_TARGET_QUANTITY || A->t.wrt != q) continue;
+        for (size_t e = r * per; e < (r + 1) * per; e++) {
+            const statement *S = NULL;
+            for (size_t j = 0; j < A->n_st; j++)
+                if (A->st[j]->line == A->given[e]) S = A->st[j];
+            /* the statement's first index on q: slot n_of (the loss has
+             * none); a free one runs over every row */
+            if (!S || S->n_wrt < 1 || S->slot[S->n_of] < 0) continue;
+            A->given[e] = 0;
+            n++;
+        }
+    }
+    return n;
+}
+
 size_t gc_fx_n_answers(const gc_fx_program *P) { return P->n_ans; }
 
 const gc_target *gc_fx_answer_target(const gc_fx_program *P, size_t i)

@@ -89,6 +89,9 @@ FIRST_WRONG = {
     # only parameter gradients (sent back through the last step alone);
     # its one quantity answer, dL/dz, is right
     ("rnn_many_to_one", "last_step_only"): (None, None),
+    # dL/dh[T] = V^T e[T] is right; dL/dh[T-1] adds W^T dL/dh[T] without
+    # step T's tanh': t = 3 is the first wrong walking back
+    ("rnn_seq_mse", "tanh_prime_skipped"): ("h", 3),
     # dL/dg lacks the carry's -x; dL/dy, dL/du are right, g comes first
     ("highway", "carry_forgotten"): ("g", None),
     # dL/dz[k] = dL/dh / K is wrong for every piece; k = 3 is the last
