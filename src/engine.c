@@ -307,6 +307,11 @@ static double step_for(double x, const gc_step *s)
     return ldexp(1.0, ex - 1);   /* largest power of two <= h */
 }
 
+double gc_engine_first_step(double x, const gc_step *s)
+{
+    return step_for(x, s);
+}
+
 typedef int (*gsl_rule)(const gsl_function *, double, double, double *,
                         double *);
 

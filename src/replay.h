@@ -28,6 +28,9 @@ typedef struct {
     size_t missed;         /* lookups that missed in the current attempt */
 } gc_replay;
 
+/* The step rule's first step at scale x (a power of two; engine.c). */
+double gc_engine_first_step(double x, const gc_step *s);
+
 /* Empty the table (storage kept). */
 void gc_replay_reset(gc_replay *r);
 /* Add f at x; GC_ELIMIT when the table is full. */

@@ -708,6 +708,14 @@ static void derivation(FILE *f, const gc_case_report *r,
     if (dr->points[0].verdict == GC_AGREE && dr->verdict == GC_DISAGREE)
         fputs("<br><strong>agrees at the given point only: the formula is "
               "wrong elsewhere</strong>", f);
+    /* why an entry is not finite (the first point that says) */
+    for (size_t p = 0; p < r->n_points; p++)
+        if (dr->points[p].why) {
+            fprintf(f, "<br><strong class=\"why\">not finite at point "
+                    "%zu%s:</strong> ", p, p == 0 ? " (given)" : "");
+            gc_html_text(f, dr->points[p].why);
+            break;
+        }
     fputs("</p>\n", f);
     fputs("<div class=\"figs\">", f);
     heatmap(f, r, dr);

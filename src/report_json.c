@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <jansson.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 static json_t *jnum(double x)
@@ -22,6 +23,25 @@ static json_t *jnum(double x)
     if (isnan(x)) return json_string("NaN");
     if (isinf(x)) return json_string(x > 0 ? "Infinity" : "-Infinity");
     return json_real(x);
+}
+
+/* A message as a JSON string: a message cut to its buffer may end inside
+ * a UTF-8 character (a Greek name), which jansson refuses; those bytes,
+ * and any other that is not UTF-8, become '?'. */
+static json_t *jtext(const char *s)
+{
+    json_t *j = json_string(s);
+    size_t n = strlen(s);
+    for (size_t cut = 1; !j && cut <= 3 && cut <= n; cut++)
+        j = json_stringn(s, n - cut);        /* a character cut short */
+    if (j) return j;
+    char *c = strdup(s);
+    if (!c) return json_null();
+    for (char *p = c; *p; p++)
+        if ((unsigned char)*p >= 0x80) *p = '?';
+    j = json_string(c);
+    free(c);
+    return j ? j : json_null();
 }
 
 /* A block's entries as nested arrays in the homework's shape. */
@@ -100,6 +120,7 @@ static json_t *jderivation(const gc_case_report *r,
     json_object_set_new(d, "max_rel_error", jnum(dr->max_rel_error));
     json_object_set_new(d, "counts", jcounts(dr->counts));
     json_t *pts = json_array(), *ents = json_array(), *loc = json_array();
+    const char *first_why = NULL;   /* the first point's reason */
     for (size_t p = 0; p < r->n_points; p++) {
         const gc_point_report *pr = &dr->points[p];
         char worst[64];
@@ -108,6 +129,9 @@ static json_t *jderivation(const gc_case_report *r,
                                "given", p == 0, "verdict",
                                gc_verdict_name(pr->verdict), "worst", worst);
         json_object_set_new(pj, "max_rel_error", jnum(pr->max_rel_error));
+        json_object_set_new(pj, "reason", pr->why ? jtext(pr->why)
+                                                  : json_null());
+        if (pr->why && !first_why) first_why = pr->why;
         json_array_append_new(pts, pj);
         for (size_t k = 0; k < L->params.n; k++)
             if (dr->claimed[k])
@@ -187,6 +211,8 @@ static json_t *jderivation(const gc_case_report *r,
         json_array_append_new(hess, hj);
     }
     json_object_set_new(d, "hessians", hess);
+    json_object_set_new(d, "reason", first_why ? jtext(first_why)
+                                               : json_null());
     json_object_set_new(d, "points", pts);
     json_object_set_new(d, "entries", ents);
     json_object_set_new(d, "localisation", loc);

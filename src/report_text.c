@@ -496,6 +496,14 @@ static void derivation(FILE *f, const gc_case_report *r,
     if (dr->points[0].verdict == GC_AGREE && dr->verdict == GC_DISAGREE)
         fprintf(f, "    agrees at the given point only: the formula is "
                 "wrong elsewhere\n");
+    /* why an entry is not finite: the first point that says so (JSON and
+     * HTML give every point's) */
+    for (size_t p = 0; p < r->n_points; p++)
+        if (dr->points[p].why) {
+            fprintf(f, "    not finite at point %zu%s: %s\n", p,
+                    p == 0 ? " (given)" : "", dr->points[p].why);
+            break;
+        }
     for (size_t p = 0; p < r->n_points; p++) {
         const gc_point_report *pr = &dr->points[p];
         if (pr->qentries && (pr->first_wrong >= 0 ||

@@ -6,6 +6,7 @@
  * homework's stated numbers with computed ones.  The entries of a point are
  * checked on every thread the options allow (parallel.c); Jacobians and
  * claims, a handful of entries each, on the calling thread. */
+#define _GNU_SOURCE   /* asprintf */
 #include "gradcheck/case.h"
 #include "gradcheck/engine.h"
 #include "gradcheck/exec.h"
@@ -88,6 +89,21 @@ static gc_verdict summarize(const size_t *counts)
     return GC_AGREE;
 }
 
+/* The derivation's reason for a value it gave that is not finite (the
+ * first of a point, into why): asked right after the call, while it
+ * still knows. */
+static void derivation_why(const gc_problem *p, const gc_derivation_type *d,
+                           const double *v, size_t n,
+                           const unsigned char *mask, char *why, size_t len)
+{
+    if (why[0] || !d->why_nonfinite) return;
+    for (size_t k = 0; k < n; k++)
+        if ((!mask || mask[k]) && !isfinite(v[k])) {
+            if (!d->why_nonfinite(p, why, len)) why[0] = 0;
+            return;
+        }
+}
+
 static size_t n_jacobians(const gc_derivation_type *d)
 {
     size_t n = 0;
@@ -140,7 +156,7 @@ static int jac_column(gc_engine *e, size_t k, void *ctxp)
  * (or, through a tap, quantity entry wrt_k). */
 static int check_jacobians(const gc_case *c, const gc_derivation_type *d,
                            gc_point_report *pr, gc_engine *e, gc_exec *x,
-                           const gc_tol *tol)
+                           const gc_tol *tol, char *dwhy, size_t dlen)
 {
     const gc_layout *L = &c->prob->layout;
     size_t nj = n_jacobians(d);
@@ -167,6 +183,7 @@ static int check_jacobians(const gc_case *c, const gc_derivation_type *d,
             st = GC_EDERIV;
             break;
         }
+        derivation_why(c->prob, d, A, n, NULL, dwhy, dlen);
         jac_ctx ctx = {c, of, w, wp != NULL, pr->theta, A, q, tol,
                        pr->jentries[j]};
         st = gc_exec_for(x, w->size, jac_column, &ctx);
@@ -229,7 +246,7 @@ static double hess_f(double x, void *params)
  * itself is checked against the loss as every derivation's is. */
 static int check_hessians(const gc_case *c, const gc_derivation_type *d,
                           gc_point_report *pr, gc_engine *e,
-                          const gc_tol *tol)
+                          const gc_tol *tol, char *dwhy, size_t dlen)
 {
     const gc_layout *L = &c->prob->layout;
     size_t nh = n_hessians(d), np = L->params.n;
@@ -256,6 +273,7 @@ static int check_hessians(const gc_case *c, const gc_derivation_type *d,
             st = GC_EDERIV;
             break;
         }
+        derivation_why(c->prob, d, H, A->size * B->size, NULL, dwhy, dlen);
         for (size_t k = 0; k < B->size; k++) {
             h.b = B->offset + k;
             h.used = h.next = 0;
@@ -287,6 +305,168 @@ static int check_hessians(const gc_case *c, const gc_derivation_type *d,
     return st;
 }
 
+/* A value that is not finite in words. */
+static const char *bad_word(double v)
+{
+    return isnan(v) ? "NaN" : v > 0 ? "infinite" : "minus infinite";
+}
+
+/* Whether the pass at th (tap may be NULL) gives a loss, or quantity
+ * entry out (>= 0), that is not finite; *v is that value. */
+static int bad_at(gc_engine *e, const double *th, const gc_tap *tap,
+                  long out, double *q, double *v)
+{
+    double L = gc_engine_loss(e, th, tap, q);
+    *v = out >= 0 && isfinite(L) ? q[out] : L;
+    return !isfinite(*v);
+}
+
+/* Why the first nonfinite entry of a point is so, into pr->why (the
+ * report's one line for a student).  A value the derivation gave is
+ * explained by the derivation (dwhy); a numeric one by finding a point
+ * its difference rule evaluated where the forward pass is not finite
+ * (the point itself, then the first attempt's stencil x +- h, h/2, h/4
+ * and the retries' smaller steps, engine.c) and asking the model why
+ * there (its optional why_nonfinite slot).  Only after a check, only
+ * where something is not finite: it costs a few passes then. */
+static void explain(const gc_case *c, const gc_derivation_type *d,
+                    const gc_derivation_report *dr, gc_point_report *pr,
+                    gc_engine *e, const char *dwhy)
+{
+    const gc_layout *L = &c->prob->layout;
+    size_t np = L->params.n, nq = L->quantities.n;
+    char name[200] = "", moved[200] = "";
+    const gc_entry_check *ch = NULL;
+    int param = 1;
+    size_t idx = 0;
+    long out = -1;
+    for (size_t k = 0; k < np && !ch; k++)
+        if (dr->claimed[k] && pr->entries[k].verdict == GC_NONFINITE) {
+            ch = &pr->entries[k];
+            idx = k;
+            gc_entry_name(&L->params, k, name, sizeof name);
+        }
+    for (size_t j = 0; pr->qentries && j < nq && !ch; j++)
+        if (dr->qclaimed[j] && pr->qentries[j].verdict == GC_NONFINITE) {
+            ch = &pr->qentries[j];
+            param = 0;
+            idx = j;
+            char nm[64];
+            gc_entry_name(&L->quantities, j, nm, sizeof nm);
+            snprintf(name, sizeof name, "dL/d%s", nm);
+        }
+    for (size_t j = 0; j < dr->n_jacobians && pr->jentries && !ch; j++) {
+        const gc_jacobian *J = &d->jacobians[j];
+        const gc_block *of = gc_blocks_find(&L->quantities, J->of);
+        const gc_block *wp = gc_blocks_find(&L->params, J->wrt);
+        const gc_block *w = wp ? wp : gc_blocks_find(&L->quantities, J->wrt);
+        if (!of || !w || !pr->jentries[j]) continue;
+        for (size_t i = 0; i < of->size * w->size && !ch; i++)
+            if (pr->jentries[j][i].verdict == GC_NONFINITE) {
+                ch = &pr->jentries[j][i];
+                param = wp != NULL;
+                idx = w->offset + i % w->size;
+                out = (long)(of->offset + i / w->size);
+                char a[64], b[64];
+                gc_entry_name(&L->quantities, (size_t)out, a, sizeof a);
+                gc_entry_name(wp ? &L->params : &L->quantities, idx, b,
+                              sizeof b);
+                snprintf(name, sizeof name, "d%s/d%s", a, b);
+            }
+    }
+    for (size_t j = 0; j < dr->n_hessians && pr->hentries && !ch; j++) {
+        const gc_jacobian *J = &d->hessians[j];
+        const gc_block *A = gc_blocks_find(&L->params, J->of);
+        const gc_block *B = gc_blocks_find(&L->params, J->wrt);
+        if (!A || !B || !pr->hentries[j]) continue;
+        for (size_t i = 0; i < A->size * B->size && !ch; i++)
+            if (pr->hentries[j][i].verdict == GC_NONFINITE) {
+                ch = &pr->hentries[j][i];
+                char a[64], b[64];
+                gc_entry_name(&L->params, A->offset + i / B->size, a,
+                              sizeof a);
+                gc_entry_name(&L->params, B->offset + i % B->size, b,
+                              sizeof b);
+                snprintf(name, sizeof name, "d2L/d%s d%s", a, b);
+                if (isfinite(ch->analytic)) {   /* the numeric one */
+                    if (asprintf(&pr->why, "%s: its numeric value, the "
+                                 "derivative of the derivation's own dL/d%s "
+                                 "along %s, is not finite%s%s", name, a, b,
+                                 dwhy[0] ? ": " : "", dwhy) < 0)
+                        pr->why = NULL;
+                    return;
+                }
+            }
+    }
+    if (!ch) return;
+    char msg[600] = "";
+    int r;
+    if (!isfinite(ch->analytic)) {
+        if (dwhy[0]) r = asprintf(&pr->why, "%s: the derivation's %s", name,
+                                  dwhy);
+        else r = asprintf(&pr->why, "%s: the derivation gives %s",
+                          name, bad_word(ch->analytic));
+        if (r < 0) pr->why = NULL;
+        return;
+    }
+    /* the numeric value: a point of its difference rule where the pass
+     * is not finite */
+    double *th = malloc((np ? np : 1) * sizeof *th);
+    double *q = malloc((nq ? nq : 1) * sizeof *q);
+    if (!th || !q) { free(th); free(q); return; }
+    memcpy(th, pr->theta, np * sizeof *th);
+    double v = 0;
+    gc_tap tap = {idx, 0}, *tp = NULL;
+    int found = bad_at(e, th, NULL, out, q, &v);
+    if (!found) {
+        gc_engine_loss(e, th, NULL, q);
+        double x0 = param ? th[idx] : 0;
+        double scale = param ? th[idx] : fabs(q[idx]);
+        double h = gc_engine_first_step(scale, &c->step);
+        static const double part[] = {1, -1, 0.5, -0.5, 0.25, -0.25};
+        for (int s = 0; s <= c->step.max_shrinks && !found; s++) {
+            for (int i = 0; i < 6 && !found; i++) {
+                double dx = part[i] * h;
+                if (param) th[idx] = x0 + dx;
+                else { tap.delta = dx; tp = &tap; }
+                if ((found = bad_at(e, th, tp, out, q, &v))) {
+                    char nm[64];
+                    gc_entry_name(param ? &L->params : &L->quantities, idx,
+                                  nm, sizeof nm);
+                    snprintf(moved, sizeof moved, " with %s%s %s %g (a step "
+                             "of the numeric derivative)", param ? ""
+                             : "the quantity ", nm, dx < 0 ? "-" : "+",
+                             fabs(dx));
+                }
+            }
+            h *= c->step.shrink;
+        }
+    }
+    if (found) {
+        const gc_model_type *m = c->prob->model;
+        if (!m->why_nonfinite ||
+            !m->why_nonfinite(c->prob, th, tp, msg, sizeof msg))
+            msg[0] = 0;
+        char what[120];
+        if (out >= 0) {
+            char a[64];
+            gc_entry_name(&L->quantities, (size_t)out, a, sizeof a);
+            snprintf(what, sizeof what, "%s is %s", a, bad_word(v));
+        } else {
+            snprintf(what, sizeof what, "the loss is %s", bad_word(v));
+        }
+        r = asprintf(&pr->why, "%s: %s at this point%s%s%s", name, what,
+                     moved, msg[0] ? ": " : "", msg);
+    } else {
+        r = asprintf(&pr->why, "%s: its numeric derivative is not finite "
+                     "(the loss is finite at the points tried again: a "
+                     "value that overflows?)", name);
+    }
+    if (r < 0) pr->why = NULL;
+    free(th);
+    free(q);
+}
+
 static int check_point(const gc_case *c, const gc_derivation_type *d,
                        gc_derivation_report *dr, gc_point_report *pr,
                        gc_engine *e, gc_exec *x, const gc_tol *tol,
@@ -299,8 +479,11 @@ static int check_point(const gc_case *c, const gc_derivation_type *d,
     pr->entries = calloc(np ? np : 1, sizeof *pr->entries);
     if (!pr->entries) return GC_ENOMEM;
     for (size_t k = 0; k < np; k++) grad[k] = NAN;
+    char dwhy[600] = "";
     int st = d->gradient ? d->gradient(c->prob, pr->theta, grad,
                                        gc_engine_work(e)) : GC_OK;
+    if (!st && d->gradient)
+        derivation_why(c->prob, d, grad, np, dr->claimed, dwhy, sizeof dwhy);
     if (st) {
         snprintf(err->msg, sizeof err->msg, "derivation %s of model %s "
                  "cannot run with this case's shapes (%s)", d->name,
@@ -321,13 +504,13 @@ static int check_point(const gc_case *c, const gc_derivation_type *d,
             pr->worst = k;
         }
     }
-    if ((st = check_jacobians(c, d, pr, e, x, tol)))
+    if ((st = check_jacobians(c, d, pr, e, x, tol, dwhy, sizeof dwhy)))
         return st == GC_EDERIV ? (snprintf(err->msg, sizeof err->msg,
                                            "derivation %s of model %s: a "
                                            "stated Jacobian names an unknown "
                                            "block or failed", d->name,
                                            c->model->name), st) : st;
-    if ((st = check_hessians(c, d, pr, e, tol)))
+    if ((st = check_hessians(c, d, pr, e, tol, dwhy, sizeof dwhy)))
         return st == GC_EDERIV ? (snprintf(err->msg, sizeof err->msg,
                                            "derivation %s of model %s: a "
                                            "stated Hessian block names an "
@@ -338,13 +521,18 @@ static int check_point(const gc_case *c, const gc_derivation_type *d,
     pr->verdict = summarize(pr->counts);
     pr->first_wrong = -1;
 
-    if (!quantities || !d->quantity_grads || nq == 0) return GC_OK;
+    if (!quantities || !d->quantity_grads || nq == 0) {
+        if (pr->counts[GC_NONFINITE]) explain(c, d, dr, pr, e, dwhy);
+        return GC_OK;
+    }
     pr->qentries = calloc(nq, sizeof *pr->qentries);
     pr->qvalues = calloc(nq, sizeof *pr->qvalues);
     if (!pr->qentries || !pr->qvalues) return GC_ENOMEM;
     gc_engine_loss(e, pr->theta, NULL, pr->qvalues);
     for (size_t j = 0; j < nq; j++) dq[j] = NAN;
     st = d->quantity_grads(c->prob, pr->theta, dq, gc_engine_work(e));
+    if (!st)
+        derivation_why(c->prob, d, dq, nq, dr->qclaimed, dwhy, sizeof dwhy);
     if (st) {
         snprintf(err->msg, sizeof err->msg, "derivation %s of model %s: "
                  "quantity gradients failed (%s)", d->name, c->model->name,
@@ -371,6 +559,7 @@ static int check_point(const gc_case *c, const gc_derivation_type *d,
     }
     if (pr->counts[GC_NONFINITE]) pr->max_rel_error = NAN;
     pr->verdict = summarize(pr->counts);
+    if (pr->counts[GC_NONFINITE]) explain(c, d, dr, pr, e, dwhy);
     return GC_OK;
 }
 
@@ -542,6 +731,7 @@ void gc_case_report_free(gc_case_report *r)
         if (dr->points)
             for (size_t p = 0; p < r->n_points; p++) {
                 free(dr->points[p].theta);
+                free(dr->points[p].why);
                 free(dr->points[p].entries);
                 free(dr->points[p].qentries);
                 free(dr->points[p].qvalues);

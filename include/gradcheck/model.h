@@ -84,6 +84,13 @@ typedef struct {
      * the others are reported as not claimed, not checked as NaN. */
     const unsigned char *claims_params;
     const unsigned char *claims_quantities;
+    /* Optional (NULL if absent): why the last call of gradient,
+     * quantity_grads or a Jacobian's or Hessian's fill left an entry it
+     * gives NaN or infinite: one line for a student into msg ("dL/db1 on
+     * line 12, column 9: log of a negative number: log(-0.2)"), returning
+     * 1; 0 when it knows no reason.  Called on the thread that made the
+     * call, right after it (run.c), for the report. */
+    int (*why_nonfinite)(const gc_problem *p, char *msg, size_t len);
 } gc_derivation_type;
 
 /* A model: a homework network with its forward pass and derivations. */
@@ -139,6 +146,16 @@ typedef struct {
      * kernels, src/fx/tape.c); the compiled models' batches have
      * round-off of their own and leave it 0. */
     size_t batch_exact_below;
+    /* Optional (NULL if absent): why forward() at theta (tap may be NULL)
+     * gives a loss or a quantity that is NaN or infinite: one line for a
+     * student into msg (the definition and entry where it first happens
+     * and what went wrong: "a2[1] (line 7, column 10): log of a negative
+     * number: log(-1.98)", or the evaluator's error), returning 1; 0 when
+     * every value is finite or it knows no reason.  Called only for the
+     * report, after a check found a value that is not finite (run.c):
+     * may be slow; thread-safe as forward() is. */
+    int (*why_nonfinite)(const gc_problem *p, const double *theta,
+                         const gc_tap *tap, char *msg, size_t len);
 } gc_model_type;
 
 /* A model instantiated with dims and inputs: what the engine evaluates. */

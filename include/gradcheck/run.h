@@ -45,6 +45,10 @@ typedef struct {
     gc_entry_check **hentries;  /* per stated Hessian block: size(A) x
                                    size(B), against the central difference
                                    of the derivation's own dL/dA */
+    char *why;               /* when an entry is nonfinite: why, in one
+                                line for a student (the first such entry:
+                                which value, at which point, what went
+                                wrong), else NULL; owned */
 } gc_point_report;
 
 typedef struct {

@@ -195,6 +195,8 @@ static int call_unary(ev *E, const node *n, const val *a, val *out)
     int st = fx_new_val(E, n, a[0].rank, a[0].shape, a[0].base, out);
     if (st) return st;
     fx_unary_kernel(n->op, a[0].v, out->v, out->size);
+    if (E->P->watch && !E->P->watch_hit)
+        fx_watch_unary(E->P, n, n->op, &a[0], out);
     if (E->P->tape) fx_tape_op(E->P->tape, TOP_UN, n->op, &a[0], NULL, out,
                                0, 0, 0);
     return GC_OK;

@@ -221,6 +221,7 @@ static int keep(ev *E, const node *at, size_t di, const long *idx,
     kept->v = fx_arena_alloc(&P->point, v->size * sizeof(double) + 1);
     if (!kept->v) return fx_no_memory(E, at);
     memcpy(kept->v, v->v, v->size * sizeof(double));
+    if (P->watch) fx_watch_def(P, di, idx, kept);
     if (P->store)
         return P->store(P->store_ctx, di, idx, P->defs[di].n_params, kept,
                         E->err);
@@ -581,6 +582,7 @@ int fx_eval(ev *E, const node *n, val *out)
         st = fx_fail(E->err, n->line, n->col, GC_EINVAL, "internal: node %d",
                      n->k);
     }
+    if (!st && E->P->watch && !E->P->watch_hit) fx_watch_node(E->P, n, out);
 done:
     E->depth--;
     return st;

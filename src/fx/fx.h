@@ -125,6 +125,16 @@ int gc_fx_answer_eval(gc_fx_program *prog, size_t i, double *values,
 typedef int (*gc_fx_store_fn)(void *ctx, size_t def, const long *idx,
                               int n_idx, gc_fx_value *v, gc_error *err);
 void gc_fx_set_store(gc_fx_program *prog, gc_fx_store_fn fn, void *ctx);
+/* Watching for values that are not finite (watch.c; off by default, and
+ * set off again by on = 0): the first operation that makes a value NaN or
+ * infinite from finite operands, and the first definition entry computed
+ * not finite, are noted.  gc_fx_watch_note gives the definition entry
+ * ("a2[3]", "" if none) and returns 1 with the operation's message ("log
+ * of a negative number: log(-0.3)") and its place in the formula text, or
+ * 0 when no operation was noted. */
+void gc_fx_watch(gc_fx_program *prog, int on);
+int gc_fx_watch_note(const gc_fx_program *prog, char *def, size_t def_len,
+                     char *msg, size_t len, long *line, long *col);
 /* At most max steps (formula nodes evaluated) between two calls of
  * gc_fx_set_point, what names the limit in the error (0: no limit but
  * GC_FX_MAX_WORK's). */

@@ -221,7 +221,31 @@ struct gc_fx_program {
     long deep_idx[GC_MAX_RANK];
     long top_idx[GC_MAX_RANK];  /* and the outermost entry of that
                                    definition on the way there */
+    /* watching for values that are not finite (gc_fx_watch, watch.c) */
+    int watch;             /* on */
+    int watch_hit;         /* watch_msg holds the first operation that
+                              made a value not finite from finite ones */
+    char watch_msg[200];
+    long watch_line, watch_col;
+    char watch_def[96];    /* the first definition entry computed not
+                              finite ("a2[3]"), or "" */
 };
+
+/* -------------------------------------------- watching (watch.c) */
+
+/* While P->watch is on and nothing is noted yet: the first operation
+ * whose result is not finite at an entry where its operands are (a
+ * unary builtin, an entry-by-entry operator, any node as a last resort)
+ * is noted with its place; a definition value computed finite forgets a
+ * note (its NaN was discarded, as if(...) entry by entry does), one not
+ * finite keeps it and names the definition entry. */
+void fx_watch_unary(gc_fx_program *P, const node *at, int id,
+                    const val *a, const val *out);
+void fx_watch_binary(gc_fx_program *P, long line, long col, int op,
+                     const val *a, const val *b, const val *out);
+void fx_watch_node(gc_fx_program *P, const node *at, const val *out);
+void fx_watch_def(gc_fx_program *P, size_t di, const long *idx,
+                  const val *v);
 
 /* ------------------------------------------------------ errors (errors.c) */
 

@@ -104,6 +104,8 @@ typedef struct {
     gc_jacobian hess[NET_MAX_HESSIANS + 1];
     unsigned char *given;    /* claims_params, then claims_quantities; NULL
                                 when every answered block is whole */
+    char *file;              /* where the formulas are (messages) */
+    gc_net_pos pos;
 } net_deriv;
 
 struct gc_net {
@@ -146,6 +148,8 @@ struct gc_net {
                                 forward pass */
     double *qd, *vals;       /* derivations' scratch (calling thread) */
     size_t n_vals;
+    char dwhy[400];          /* why the last derivation call left an
+                                entry not finite, or "" */
 };
 
 
@@ -184,6 +188,9 @@ static int net_forward_batch_dir(const gc_problem *p, const double *theta,
                                  const size_t *a, const size_t *len,
                                  const double *const *v, const double *t,
                                  size_t n_all, double *losses, double *work);
+static int net_why(const gc_problem *p, const double *theta,
+                   const gc_tap *tap, char *msg, size_t len);
+static int d_why(const gc_problem *p, char *msg, size_t len);
 
 int gc_net_alloc(const char *name, const char *title, const char *file,
                  gc_net **out)
@@ -216,6 +223,7 @@ int gc_net_alloc(const char *name, const char *title, const char *file,
     n->type.layout = net_layout;
     n->type.forward = net_forward;
     n->type.derivations = n->dlist;
+    n->type.why_nonfinite = net_why;
     n->bare.model = &n->type;
     *out = n;
     return GC_OK;
@@ -750,6 +758,52 @@ int gc_net_check_point(const gc_problem *p, const double *theta,
     return GC_EINVAL;
 }
 
+/* The model's why_nonfinite: the pass at theta by the interpreter,
+ * watching (fx/watch.c): the evaluator's error if the pass stops (an
+ * index out of range, a shape), else the first definition entry computed
+ * not finite and the operation that made it so. */
+static int net_why(const gc_problem *p, const double *theta,
+                   const gc_tap *tap, char *msg, size_t len)
+{
+    gc_net *n = (gc_net *)(void *)p->model;
+    net_inst *in = take(n);
+    if (!in) return 0;
+    gc_error err;
+    memset(&err, 0, sizeof err);
+    gc_fx_watch(in->prog, 1);
+    double L = pass_from(n, in, theta, tap, 0, &err);
+    char def[96], what[200];
+    long line = 0, col = 0;
+    int noted = gc_fx_watch_note(in->prog, def, sizeof def, what,
+                                 sizeof what, &line, &col);
+    gc_fx_watch(in->prog, 0);
+    give_back(n, in);
+    if (err.msg[0]) {
+        if (err.line == 0)
+            gc_fx_def_pos(n->inst[0].prog, n->loss, &err.line, &err.column);
+        map_pos(&n->pos, &err);
+        snprintf(msg, len, "the forward pass stops: %s (line %ld, column "
+                 "%ld)", err.msg, err.line, err.column);
+        return 1;
+    }
+    if (isfinite(L) && !def[0]) return 0;
+    if (noted) {
+        gc_error at = {0};
+        at.line = line;
+        at.column = col;
+        map_pos(&n->pos, &at);
+        snprintf(msg, len, "%s%s%s (line %ld, column %ld)", what,
+                 def[0] ? ", computing " : "", def, at.line, at.column);
+    } else if (def[0]) {
+        snprintf(msg, len, "%s is not finite (it uses no value that is: an "
+                 "overflow in a sum or a product of matrices?)", def);
+    } else {
+        snprintf(msg, len, "the loss %s is %s", gc_net_loss_name(n),
+                 isnan(L) ? "NaN" : "infinite");
+    }
+    return 1;
+}
+
 double gc_net_forward_interpreted(const gc_problem *p, const double *theta,
                                   const gc_tap *tap, double *q)
 {
@@ -1216,7 +1270,68 @@ static int deriv_point(const gc_problem *p, net_deriv *D, const double *theta)
     gc_net *n = (gc_net *)(void *)p->model;
     net_forward(p, theta, NULL, n->qd, NULL);
     gc_fx_set_point(D->prog, theta, n->qd);
+    gc_fx_watch(D->prog, 1);
+    n->dwhy[0] = 0;
     return GC_OK;
+}
+
+/* Why answer i of D left entry k (of its values) not finite, into
+ * n->dwhy (the first one of a call): its error, or what the watch saw. */
+static void answer_why(gc_net *n, net_deriv *D, size_t i, size_t k,
+                       const gc_error *err)
+{
+    const gc_target *t = gc_fx_answer_target(D->prog, i);
+    char ent[80] = "";
+    if (t->kind == GC_TARGET_PARAM || t->kind == GC_TARGET_QUANTITY) {
+        const gc_blocks *b = t->kind == GC_TARGET_PARAM
+                             ? &n->prob->layout.params
+                             : &n->prob->layout.quantities;
+        char nm[64];
+        gc_entry_name(b, t->wrt->offset + k, nm, sizeof nm);
+        snprintf(ent, sizeof ent, "d%.12s/d%.60s", gc_net_loss_name(n), nm);
+    } else {
+        snprintf(ent, sizeof ent, "%.50s (entry %zu)", t->key, k + 1);
+    }
+    const char *base = strrchr(D->file, '/');
+    base = base ? base + 1 : D->file;
+    int own = strcmp(D->file, n->file) != 0;   /* a file: of its own */
+    char def[96], what[200];
+    long line = 0, col = 0;
+    gc_error at = {0};
+    /* an entry that evaluates to NaN: what the watch saw, if anything,
+     * says more */
+    int nan_only = err && strstr(err->msg, " evaluates to ") &&
+                   gc_fx_watch_note(D->prog, def, sizeof def, what,
+                                    sizeof what, &line, &col);
+    if (err && err->msg[0] && !nan_only) {
+        at = *err;
+        snprintf(what, sizeof what, "%.199s", err->msg);
+        def[0] = 0;
+    } else if (gc_fx_watch_note(D->prog, def, sizeof def, what, sizeof what,
+                                &line, &col)) {
+        at.line = line;
+        at.column = col;
+    } else {
+        at.line = gc_fx_answer_line(D->prog, i);
+        snprintf(what, sizeof what, "%s", def[0] ? "it uses a value that "
+                 "is not finite" : "its formula gives a value that is not "
+                 "finite");
+    }
+    map_pos(&D->pos, &at);
+    char place[96];
+    snprintf(place, sizeof place, at.column > 0 ? "%s%sline %ld, column %ld"
+             : "%s%sline %ld", own ? base : "", own ? ", " : "", at.line,
+             at.column);
+    snprintf(n->dwhy, sizeof n->dwhy, "%s is not finite: %s%s%s (%s)", ent,
+             what, def[0] ? ", computing " : "", def, place);
+}
+
+static int d_why(const gc_problem *p, char *msg, size_t len)
+{
+    const gc_net *n = (const gc_net *)(const void *)p->model;
+    if (!n->dwhy[0]) return 0;
+    snprintf(msg, len, "%s", n->dwhy);
+    return 1;
 }
 
 /* Every answer of kind `kind` (and for Jacobians of this of/wrt pair)
@@ -1234,10 +1349,22 @@ static int answers_into(const gc_problem *p, net_deriv *D, int kind,
         int block = kind == GC_TARGET_JACOBIAN || kind == GC_TARGET_HESSIAN;
         if (block && (t->of != of || t->wrt != wrt)) continue;
         if (t->n > n->n_vals) return GC_ENOMEM;
-        gc_fx_answer_eval(D->prog, i, n->vals, &err);
+        memset(&err, 0, sizeof err);
+        int st = gc_fx_answer_eval(D->prog, i, n->vals, &err);
         size_t off = block ? 0 : t->wrt->offset;
-        for (size_t k = 0; k < t->n; k++)
+        const unsigned char *given = NULL;    /* the entries it claims */
+        if (D->given && !block)
+            given = D->given + (kind == GC_TARGET_PARAM ? 0
+                                : n->prob->layout.params.n) + off;
+        for (size_t k = 0; k < t->n; k++) {
             if (!isnan(n->vals[k])) dst[off + k] = n->vals[k];
+                /* an error stops the answer (no entry is given); an entry
+             * that is not finite is that entry's verdict alone */
+            int stopped = st && !strstr(err.msg, " evaluates to ");
+            if (!n->dwhy[0] && (!given || given[k]) &&
+                (stopped || !isfinite(n->vals[k])))
+                answer_why(n, D, i, k, st ? &err : NULL);
+        }
     }
     return GC_OK;
 }
@@ -1372,7 +1499,9 @@ static int add_derivation(gc_net *n, const gc_problem *p,
     size_t k = n->n_derivs;
     snprintf(D->name, sizeof D->name, "%s", name);
     D->summary = strdup(summary);
-    if (!D->summary) return GC_ENOMEM;
+    D->file = strdup(file);
+    D->pos = *pos;
+    if (!D->summary || !D->file) return GC_ENOMEM;
 
     /* the loss: its own name, and the usual ones */
     const char *lname = gc_net_loss_name(n);
@@ -1549,6 +1678,7 @@ static int add_derivation(gc_net *n, const gc_problem *p,
     D->type.covers_quantities = D->covers_q;
     D->type.jacobians = nj ? D->jac : NULL;
     D->type.hessians = nh ? D->hess : NULL;
+    D->type.why_nonfinite = d_why;
     n->dlist[k] = &D->type;
     n->n_derivs++;
     *out = &D->type;
@@ -1571,6 +1701,7 @@ void gc_net_free(gc_net *n)
         gc_fx_program_free(n->derivs[i]->prog);
         free(n->derivs[i]->summary);
         free(n->derivs[i]->given);
+        free(n->derivs[i]->file);
         free(n->derivs[i]);
     }
     pthread_mutex_destroy(&n->mu);

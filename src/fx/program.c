@@ -257,7 +257,8 @@ static int answer_eval(gc_fx_program *P, size_t i, double *values,
     if (A->bad) { *err = A->err; return GC_EINVAL; }
     for (size_t k = 0; k < A->t.n; k++) values[k] = NAN;
     ev E = {.P = P, .err = err};
-    int st = GC_OK;
+    int st = GC_OK, nonfinite = GC_OK;
+    gc_error nf_err = {0};
     for (size_t si = 0; si < A->n_st && !st; si++) {
         statement *S = A->st[si];
         odometer o;
@@ -300,13 +301,16 @@ static int answer_eval(gc_fx_program *P, size_t i, double *values,
                     size_t flat = (ol + r) * A->t.wrt->size + wl + k;
                     if (A->given[flat] != S->line) continue;
                     values[flat] = v.v[e];
-                    if (!isfinite(v.v[e])) {
+                    if (!isfinite(v.v[e]) && !nonfinite) {
+                        /* said, but every other entry is still given:
+                         * one NaN entry (sqrt of a negative b[1]) is a
+                         * verdict on that entry alone */
                         char en[160];
                         fx_target_entry_name(P, &A->t, flat, en, sizeof en);
-                        st = fx_fail(err, S->line, 1, GC_EINVAL, "%s "
-                                     "evaluates to %s", en,
-                                     isnan(v.v[e]) ? "NaN" : "an infinity");
-                        break;
+                        nonfinite = fx_fail(&nf_err, S->line, 1, GC_EINVAL,
+                                            "%s evaluates to %s", en,
+                                            isnan(v.v[e]) ? "NaN"
+                                                          : "an infinity");
                     }
                 }
             fx_arena_restore(&P->scratch, m);
@@ -316,6 +320,11 @@ static int answer_eval(gc_fx_program *P, size_t i, double *values,
     fx_arena_reset(&P->scratch);
     P->scratch.over = 0;
     *deep = E.depth_hit == 2;
+    if (!st && nonfinite) {
+        snprintf(nf_err.file, sizeof nf_err.file, "%s", P->file);
+        *err = nf_err;
+        st = nonfinite;
+    }
     return st;
 }
 

@@ -209,6 +209,9 @@ int fx_binary(ev *E, const node *at, long ol, long oc, int op,
                                 &r)))
         return st;
     fx_binary_kernel(op, a->v, !a->rank, b->v, !b->rank, r.v, r.size);
+    if (E->P->watch && !E->P->watch_hit)
+        fx_watch_binary(E->P, ol ? ol : at->line, ol ? oc : at->col, op, a,
+                        b, &r);
     if (E->P->tape) fx_tape_op(E->P->tape, TOP_BIN, op, a, b, &r, 0, 0, 0);
     *out = r;
     return GC_OK;
