@@ -554,6 +554,22 @@ START_TEST(fx_recurrences_are_memoised_and_checked)
     gc_fx_set_point(P, cnn->theta, cnn_q);
     ck_assert_int_eq(gc_fx_answer_eval(P, 0, vals, &err), GC_OK);
     ck_assert_double_eq(vals[2], 20000.0);
+    /* two definitions that use each other, each on its own line as a
+     * BPTT is written on paper (d[t] from g[t+1], g[t] from d[t]): the
+     * first uses the second, defined below it.  a[4] = 1, b[4] = 2,
+     * a[3] = 4, b[3] = 5, a[2] = 10, b[2] = 11, a[1] = 22; and p uses q,
+     * defined below: 2 + 1 = 3 */
+    P = (gc_fx_program_free(P),
+         compile("a[t] = if(t == 4, 1, 2 b[t+1])\n"
+                 "p = q + 1\n"
+                 "b[t] = a[t] + 1\n"
+                 "q = 2\n"
+                 "dL/dw[k] = a[1] + k p\n"));
+    ck_assert_int_eq(gc_fx_n_notes(P), 0);
+    gc_fx_set_point(P, cnn->theta, cnn_q);
+    ck_assert_int_eq(gc_fx_answer_eval(P, 0, vals, &err), GC_OK);
+    ck_assert_double_eq(vals[0], 22.0 + 3);
+    ck_assert_double_eq(vals[3], 22.0 + 4 * 3);
     /* a plain definition may not use itself */
     P = (gc_fx_program_free(P), compile("u = u + 1\n"));
     ck_assert_int_eq(gc_fx_n_notes(P), 1);

@@ -672,6 +672,10 @@ static int declare_statement(gc_fx_program *P, const char *text, size_t len,
     if (fx_find_def(P, first.name, (int)P->n_defs) >= 0 ||
         fx_builtin_find(first.name) >= 0 || strcmp(first.name, "pi") == 0)
         return GC_OK;                 /* its statement says what is wrong */
+    int fam;
+    if (P->later_defs == 2 && (fx_find_block(P->p, first.name, &fam) ||
+                               fx_find_dim(P->p, first.name) >= 0))
+        return GC_OK;                 /* defined at its line, as before */
     if (grow((void **)&P->defs, P->n_defs, sizeof *P->defs))
         return GC_ENOMEM;
     definition *D = &P->defs[P->n_defs++];
@@ -866,7 +870,11 @@ int gc_fx_compile_with(const gc_problem *p, const char *file,
     P->loss = loss ? loss : "L";
     P->losses = losses;
     P->hessians = (flags & GC_FX_HESSIANS) != 0;
-    P->later_defs = (flags & GC_FX_LATER_DEFS) != 0;
+    /* a submission's definitions may use later ones too (d[t] from
+     * g[t+1] and g[t] from d[t], the two lines of a BPTT on paper), but
+     * only where the name would otherwise be unknown: a name the model has
+     * stays the model's above the definition that hides it */
+    P->later_defs = (flags & GC_FX_LATER_DEFS) ? 1 : 2;
 
     /* Statements: a line at the indentation of the statement's first line
      * starts a new one; more indented lines continue it.  With later_defs

@@ -208,7 +208,11 @@ struct gc_fx_program {
     const char *loss;
     const char *const *losses;
     int hessians;          /* second derivatives (d2L/dA dB) allowed */
-    int later_defs;        /* a definition may use later ones */
+    int later_defs;        /* a definition may use later ones: 1 any
+                              (GC_FX_LATER_DEFS), 2 those whose names the
+                              model does not have (a submission: above
+                              its definition, a model's name is the
+                              model's) */
     size_t next_def;       /* later_defs: the next declared definition */
     struct fx_tape *tape;  /* recording a tape (tape.c), or NULL */
     gc_fx_store_fn store;  /* told each definition value computed */
