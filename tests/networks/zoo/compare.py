@@ -327,6 +327,39 @@ with tempfile.TemporaryDirectory() as tmp:
         check(got == want, "grade rnn2_stacked %s: %s (found %s)"
               % (sid, want, got))
 
+# A recurrent network with steps numbered from 0 and a grading: section,
+# graded from formula and C submissions (the C header generated from the
+# network's layout): ann writes the BPTT as two definitions using each
+# other (d[t] from g[t+1], defined below it, and g[t] from d[t]), right;
+# bob starts the sums over time at 1, losing step 0's share of dL/dU and
+# dL/db (dL/dW's sum starts at 1 anyway: h[-1] does not exist); cat is
+# right in C; dev pairs g_t with h_t in dL/dW.  Scores out of 7
+# (dL/dU 2, dL/dW 2, dL/db 1, dL/dV 1, dL/dc 1).
+with tempfile.TemporaryDirectory() as tmp:
+    book = os.path.join(tmp, "grades.csv")
+    g = subprocess.run([gc, "grade", os.path.join(here, "rnn_many_to_one.yaml"),
+                        os.path.join(here, "submissions_m2o"), "--gradebook",
+                        book], capture_output=True, text=True)
+    check(g.returncode == 0, "grade rnn_many_to_one: exit %d %s"
+          % (g.returncode, g.stderr.strip()[:200]))
+    rows = {}
+    if os.path.exists(book):
+        with open(book) as f:
+            rows = {r["id"]: r for r in csv.DictReader(f)}
+    for sid, want in (("ann", ("agree", "agree", "agree", "7")),
+                      ("bob", ("disagree", "agree", "disagree", "4")),
+                      ("cat", ("agree", "agree", "agree", "7")),
+                      ("dev", ("agree", "disagree", "agree", "5"))):
+        r = rows.get(sid)
+        if r and r["dL/dU verdict"] == "not run" and sid in ("cat", "dev"):
+            n += 1
+            print("ok %d - # SKIP %s: C submissions cannot run here" % (n, sid))
+            continue
+        got = (r["dL/dU verdict"], r["dL/dW verdict"], r["dL/db verdict"],
+               r["total"]) if r else None
+        check(got == want, "grade rnn_many_to_one %s: %s (found %s)"
+              % (sid, want, got))
+
 print("# largest relative differences from torch (entries above 1e-8): "
       "loss %.1e, numeric %.1e, analytic %.1e, Hessian %.1e"
       % (worst["loss"], worst["numeric"], worst["analytic"],
