@@ -311,10 +311,14 @@ typedef struct {
     const char *family;
 } block_ctx;
 
+static const char *net_name(const char *key, char *buf, size_t len);
+
 static int on_block(reader *r, const char *key, yaml_node_t *k,
                     yaml_node_t *v, void *ctx)
 {
     block_ctx *b = ctx;
+    char asc[GC_NAME_MAX];
+    if (r->c->net) key = net_name(key, asc, sizeof asc);
     const gc_block *blk = gc_blocks_find(b->fam, key);
     if (!blk) {
         char names[512];
@@ -539,10 +543,22 @@ static int is_name(const char *s)
     return 1;
 }
 
+/* A name of a case file's network (a dim, a block) as formulas read it:
+ * Greek letters become their names (η is eta), as in the formula
+ * language; key itself when it is no such name. */
+static const char *net_name(const char *key, char *buf, size_t len)
+{
+    if (is_name(key) || !gc_fx_ascii_text(key, buf, len) || !is_name(buf))
+        return key;
+    return buf;
+}
+
 static int on_net_dim(reader *r, const char *key, yaml_node_t *k,
                       yaml_node_t *v, void *ctx)
 {
     (void)ctx;
+    char asc[GC_NAME_MAX];
+    key = net_name(key, asc, sizeof asc);
     if (!is_name(key) || strlen(key) >= GC_NAME_MAX)
         return fail_at(r, k, "network.dims: expected a name (letters, "
                        "digits, _), found \"%.40s\"", key);
@@ -566,6 +582,8 @@ static int on_net_block(reader *r, const char *key, yaml_node_t *k,
     int input = *(int *)ctx;
     const char *fam = input ? "network.inputs" : "network.params";
     gc_net *net = r->c->net;
+    char asc[GC_NAME_MAX];
+    key = net_name(key, asc, sizeof asc);
     if (!is_name(key) || strlen(key) >= GC_NAME_MAX)
         return fail_at(r, k, "%s: expected a name (letters, digits, _; at "
                        "most %d characters), found \"%.40s\"", fam,
@@ -590,6 +608,8 @@ static int on_net_block(reader *r, const char *key, yaml_node_t *k,
         snprintf(what, sizeof what, "%s.%s", fam, key);
         int st = want_scalar(r, ax, what, &t);
         if (st) return st;
+        char tasc[256];                  /* [η, n]: Greek dims' names */
+        if (gc_fx_ascii_text(t, tasc, sizeof tasc)) t = tasc;
         if (gc_net_axis(net, t, &first[i], &size[i], msg, sizeof msg))
             return fail_at(r, ax, "%s: axis %zu: %s (an axis is SIZE, indices "
                            "1..SIZE, or FIRST..LAST)", what, i + 1, msg);

@@ -54,6 +54,13 @@ int fx_builtin_find(const char *name)
     return -1;
 }
 
+const char *fx_builtin_name(int id)
+{
+    for (size_t i = 0; i < sizeof fx_builtins / sizeof *fx_builtins; i++)
+        if (fx_builtins[i].id == id) return fx_builtins[i].name;
+    return "a function";
+}
+
 static double sigmoid(double u)
 {
     if (u >= 0) return 1.0 / (1.0 + exp(-u));

@@ -440,10 +440,23 @@ static int check_def_name(parser *ps, const token *first, definition *D)
         return fx_fail(ps->err, first->line, first->col, GC_EINVAL, "%s is "
                        "defined twice", name);
     }
+    if (fx_builtin_find(name) >= 0 && first->spelled[0]) {
+        /* σ, φ, Φ: the letter is a function's name in formulas */
+        int id = fx_builtins[fx_builtin_find(name)].id;
+        return fx_fail(ps->err, first->line, first->col, GC_EINVAL, "%s is "
+                       "the name of the function %s in formulas (%s(x) is "
+                       "%s(x)): name your definition differently, e.g. %s",
+                       first->spelled, fx_builtin_name(id), first->spelled,
+                       fx_builtin_name(id), id == B_SIGMOID ? "sig"
+                       : id == B_PHI_PDF ? "dens" : id == B_PHI_CDF ? "cdf"
+                       : id == B_SUM ? "total" : "prod1");
+    }
     if (fx_builtin_find(name) >= 0 || strcmp(name, "pi") == 0)
         return fx_fail(ps->err, first->line, first->col, GC_EINVAL, "%s is "
-                       "already %s: choose another name", name,
-                       fx_builtin_find(name) >= 0 ? "a function" : "pi");
+                       "already %s: choose another name", first->spelled[0]
+                       ? first->spelled : name,
+                       fx_builtin_find(name) >= 0 ? "a function"
+                       : "the number pi");
     if ((b = fx_find_block(P->p, name, &fam)))
         snprintf(D->shadows, sizeof D->shadows, "the model's %s %s",
                  fx_fam_noun(fam), b->name);

@@ -53,6 +53,13 @@ void gc_fx_value_clear(gc_fx_value *v);
 int gc_fx_eval(const gc_problem *p, const double *theta, const double *q,
                const char *expr, gc_fx_value *out, gc_error *err);
 
+/* Text with Greek letters as the formula language reads them: "η" is
+ * eta, "δ3" delta3, "2 κ" 2 kappa (ASCII is kept; σ is sigma, the sigmoid
+ * function's name).  Returns 0, with out undefined, when in has another
+ * non-ASCII character or out would not fit in len bytes.  A case file's
+ * dims, blocks and axes may be written so. */
+int gc_fx_ascii_text(const char *in, char *out, size_t len);
+
 /* The formulas of one submission, compiled against a problem. */
 typedef struct gc_fx_program gc_fx_program;
 

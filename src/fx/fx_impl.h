@@ -272,6 +272,8 @@ typedef struct {
     int integer;          /* T_NUM written without '.' or exponent */
     int spaced;           /* white space (or a comment) before it */
     char name[GC_NAME_MAX];
+    char spelled[GC_NAME_MAX];  /* a name written with a Greek letter: as
+                                   written ("σ"; name is "sigma"), else "" */
     long line, col;
 } token;
 
@@ -311,6 +313,9 @@ typedef struct {
  * index into it, or -1. */
 extern const fx_builtin fx_builtins[];
 int fx_builtin_find(const char *name);
+/* The first name of builtin id ("sigmoid" for B_SIGMOID), or "a
+ * function". */
+const char *fx_builtin_name(int id);
 /* The builtins listed for "unknown function" messages. */
 extern const char fx_builtin_names[];
 

@@ -24,20 +24,48 @@ static const struct {
     {0x2264, T_OP, OP_LE, NULL},
     {0x2265, T_OP, OP_GE, NULL},
     {0x2260, T_OP, OP_NE, NULL},
-    {0x03C3, T_NAME, 0, "sigma"},
+    {0x03C3, T_NAME, 0, "sigma"},       /* the sigmoid function */
     {0x2211, T_NAME, 0, "sum"},         /* n-ary summation */
     {0x03A3, T_NAME, 0, "sum"},         /* capital sigma */
     {0x220F, T_NAME, 0, "prod"},
     {0x03A0, T_NAME, 0, "prod"},
+    {0x2202, T_NAME, 0, "d"},           /* partial: d, glued to the name */
+    /* the other Greek letters, as their names (case files' dims and
+     * blocks too: gc_fx_ascii_name); phi and Phi are the normal density
+     * and distribution functions */
     {0x03B1, T_NAME, 0, "alpha"},
     {0x03B2, T_NAME, 0, "beta"},
     {0x03B3, T_NAME, 0, "gamma"},
     {0x03B4, T_NAME, 0, "delta"},
-    {0x0394, T_NAME, 0, "Delta"},
+    {0x03B5, T_NAME, 0, "epsilon"},
+    {0x03F5, T_NAME, 0, "epsilon"},     /* lunate epsilon */
+    {0x03B6, T_NAME, 0, "zeta"},
+    {0x03B7, T_NAME, 0, "eta"},
     {0x03B8, T_NAME, 0, "theta"},
+    {0x03D1, T_NAME, 0, "theta"},       /* script theta */
+    {0x03B9, T_NAME, 0, "iota"},
+    {0x03BA, T_NAME, 0, "kappa"},
     {0x03BB, T_NAME, 0, "lambda"},
+    {0x03BC, T_NAME, 0, "mu"},
+    {0x03BD, T_NAME, 0, "nu"},
+    {0x03BE, T_NAME, 0, "xi"},
     {0x03C0, T_NAME, 0, "pi"},
-    {0x2202, T_NAME, 0, "d"},           /* partial: d, glued to the name */
+    {0x03C1, T_NAME, 0, "rho"},
+    {0x03C4, T_NAME, 0, "tau"},
+    {0x03C5, T_NAME, 0, "upsilon"},
+    {0x03C6, T_NAME, 0, "phi"},
+    {0x03D5, T_NAME, 0, "phi"},         /* phi symbol */
+    {0x03C7, T_NAME, 0, "chi"},
+    {0x03C8, T_NAME, 0, "psi"},
+    {0x03C9, T_NAME, 0, "omega"},
+    {0x0393, T_NAME, 0, "Gamma"},
+    {0x0394, T_NAME, 0, "Delta"},
+    {0x0398, T_NAME, 0, "Theta"},
+    {0x039B, T_NAME, 0, "Lambda"},
+    {0x039E, T_NAME, 0, "Xi"},
+    {0x03A6, T_NAME, 0, "Phi"},
+    {0x03A8, T_NAME, 0, "Psi"},
+    {0x03A9, T_NAME, 0, "Omega"},
 };
 
 /* Decode one UTF-8 character at s; returns its length, 0 if malformed. */
@@ -110,6 +138,8 @@ static int lex_number(lexer *L)
     return GC_OK;
 }
 
+static int lex_unicode(lexer *L, unsigned char c);
+
 /* A name of letters, digits and '_'. */
 static int lex_name(lexer *L)
 {
@@ -124,6 +154,29 @@ static int lex_name(lexer *L)
     memcpy(t->name, s, n);
     t->k = T_NAME;
     advance(L, n);
+    /* d glued to a Greek letter: dL/dβ is dL/dbeta, as dL/∂β */
+    if (n == 1 && *s == 'd' && L->s < L->end &&
+        (unsigned char)*L->s >= 0x80) {
+        unsigned cp = 0;
+        int u = utf8((const unsigned char *)L->s,
+                     (const unsigned char *)L->end, &cp);
+        for (size_t i = 0; u && i < sizeof unicode / sizeof *unicode; i++)
+            if (unicode[i].cp == cp && unicode[i].kind == T_NAME &&
+                cp != 0x2202 && cp != 0x2211 && cp != 0x03A3 &&
+                cp != 0x220F && cp != 0x03A0) {
+                lexer after = *L;
+                token dt = *t;
+                if (lex_unicode(&after, (unsigned char)*L->s) ||
+                    strlen(after.t.name) + 1 >= GC_NAME_MAX)
+                    break;
+                snprintf(dt.name, sizeof dt.name, "d%s", after.t.name);
+                snprintf(dt.spelled, sizeof dt.spelled, "d%.30s",
+                         after.t.spelled);
+                after.t = dt;
+                *L = after;
+                break;
+            }
+    }
     return GC_OK;
 }
 
@@ -145,6 +198,8 @@ static int lex_unicode(lexer *L, unsigned char c)
         t->op = unicode[i].op;
         if (t->k == T_NAME) {
             snprintf(t->name, sizeof t->name, "%s", unicode[i].name);
+            if (cp != 0x2202)               /* as written, for messages */
+                memcpy(t->spelled, s, (size_t)n);
             /* the partial sign and Greek letters glue to a following
              * name: "∂L" is dL, "δ3" is delta3 */
             const char *p = L->s;
@@ -156,12 +211,43 @@ static int lex_unicode(lexer *L, unsigned char c)
                                GC_NAME_MAX - 1);
             memcpy(t->name + have, L->s, more);
             t->name[have + more] = 0;
+            if (t->spelled[0] && (size_t)n + more < sizeof t->spelled)
+                memcpy(t->spelled + n, L->s, more);
             advance(L, more);
         }
         return GC_OK;
     }
     return fx_fail(L->err, t->line, t->col, GC_EINVAL,
                    "unexpected character U+%04X", cp);
+}
+
+int gc_fx_ascii_text(const char *in, char *out, size_t len)
+{
+    size_t l = 0;
+    const unsigned char *p = (const unsigned char *)in;
+    const unsigned char *end = p + strlen(in);
+    while (p < end) {
+        const char *add = NULL;
+        char one[2] = {0, 0};
+        unsigned cp = 0;
+        int n = 1;
+        if (*p < 0x80) {
+            one[0] = (char)*p;
+            add = one;
+        } else if ((n = utf8(p, end, &cp)) > 0) {
+            for (size_t i = 0; i < sizeof unicode / sizeof *unicode; i++)
+                if (unicode[i].cp == cp && unicode[i].kind == T_NAME &&
+                    cp != 0x2202 && cp != 0x2211 && cp != 0x03A3 &&
+                    cp != 0x220F && cp != 0x03A0)
+                    add = unicode[i].name;
+        }
+        if (!add || l + strlen(add) >= len) return 0;
+        memcpy(out + l, add, strlen(add));
+        l += strlen(add);
+        p += n;
+    }
+    out[l] = 0;
+    return 1;
 }
 
 /* Brackets, commas, operators; c is the character. */

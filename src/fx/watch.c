@@ -34,13 +34,6 @@ static void entry_of(const val *v, size_t i, char *buf, size_t len)
         l += (size_t)snprintf(buf + l, len - l, "[%ld]", idx[a]);
 }
 
-static const char *builtin_name(int id)
-{
-    for (size_t i = 0; fx_builtins[i].name; i++)
-        if (fx_builtins[i].id == id) return fx_builtins[i].name;
-    return "a function";
-}
-
 static void note(gc_fx_program *P, long line, long col, const char *msg)
 {
     P->watch_hit = 1;
@@ -55,7 +48,7 @@ void fx_watch_unary(gc_fx_program *P, const node *at, int id, const val *a,
     size_t i = first_bad(out);
     if (i == out->size || !isfinite(a->v[i])) return;
     double x = a->v[i];
-    const char *f = builtin_name(id);
+    const char *f = fx_builtin_name(id);
     char e[64], msg[200];
     entry_of(out, i, e, sizeof e);
     if ((id == B_LOG || id == B_SQRT) && x < 0)
@@ -118,7 +111,7 @@ void fx_watch_node(gc_fx_program *P, const node *at, const val *out)
                  at->blk->name, e, r);
     else if (at->k == N_CALL)
         snprintf(msg, sizeof msg, "%s(...) is %s%s%s (an overflow?)",
-                 builtin_name(at->op), r, e[0] ? " at entry " : "", e);
+                 fx_builtin_name(at->op), r, e[0] ? " at entry " : "", e);
     else
         snprintf(msg, sizeof msg, "the value here is %s%s%s (an overflow?)",
                  r, e[0] ? " at entry " : "", e);
