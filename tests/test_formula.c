@@ -327,6 +327,16 @@ START_TEST(fx_caret_T_is_the_transpose)
                             exp(-2.385), 1e-14);
     fails("outer(w, v).T", GC_EINVAL, 12, "a transpose is transpose(A)");
     fails("x[2:4]", GC_EINVAL, 4, "array(i, 2, 4, x[i]) is entries 2..4");
+    /* A^T (...) with a space is the transpose times (...), as on paper's
+     * X^T (P - Y): juxtaposition, entry by entry, so a 3 x 4 transpose
+     * times a 4 x 3 matrix is a shape error naming @ (it was 'unknown
+     * name "T"'); with matching shapes it multiplies: outer(w, v)^T is
+     * 3 x 4, entry [3][2] = v3 w2 = 0.8 * -0.6, times itself */
+    ck_assert_double_eq_tol(value("(outer(w, v)^T (outer(w, v)^T))[3][2]"),
+                            0.48 * 0.48, 1e-16);
+    fails("outer(w, v)^T (outer(w, v))", GC_EINVAL, 15, "A @ B is the "
+          "matrix product");
+    fails("outer(w, v)^T(w)", GC_EINVAL, 13, "unknown function \"T\"");
 
     /* rnn_tanh: T = 4 is a dimension; W^T is still W's transpose, 2^T is
      * 2^4 */

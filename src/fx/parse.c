@@ -505,13 +505,15 @@ static int parse_pow(parser *ps, node **out)
     if (!n) return GC_ENOMEM;
     if ((st = fx_lex(&ps->lx))) return st;
     if (ps->lx.t.k == T_NAME && strcmp(ps->lx.t.name, "T") == 0) {
-        /* A^T, the homework's transpose: a bare T (not T[...] or T(...))
+        /* A^T, the homework's transpose: a bare T (not T[...] or T(...);
+         * T (...) with a space multiplies, X^T (P - Y) as on paper)
          * marks the node (op 'T'); fx_eval transposes a matrix, refuses a
          * vector with the way to write it, and raises a number to the
          * power T where T is a name (a dimension), else leaves it */
         lexer save = ps->lx;
         if ((st = fx_lex(&ps->lx))) return st;
-        int bare = ps->lx.t.k != T_LB && ps->lx.t.k != T_LP;
+        int bare = ps->lx.t.k != T_LB &&
+                   (ps->lx.t.k != T_LP || ps->lx.t.spaced);
         ps->lx = save;
         if (bare) {
             int bound = fx_find_def(ps->P, "T", ps->n_defs_visible) >= 0 ||
