@@ -711,6 +711,17 @@ START_TEST(fx_program_file_limits)
                                  "GC_FX_MAX_STATEMENT"));
     gc_fx_program_free(P);
     free(t);
+    /* a diagonal Jacobian with one letter on both sides, dh[j]/dw[j]:
+     * each side needs its own index, and the message says how to write
+     * the diagonal (it said 'the index name "j" is already in use here') */
+    P = compile("dh[j]/dw[j] = 1\n");
+    const gc_error *je = gc_fx_answer_error(P, 0);
+    ck_assert_ptr_nonnull(je);
+    ck_assert_msg(strstr(je->msg, "the index j is already the first side's: "
+                         "give each side its own (a diagonal Jacobian is "
+                         "dr[i]/da[j] = kdelta(i, j)"), "%s", je->msg);
+    ck_assert_int_eq(je->column, 10);
+    gc_fx_program_free(P);
 }
 END_TEST
 

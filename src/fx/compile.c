@@ -128,6 +128,16 @@ static int bind_indices(parser *ps, const lhs_indices *ix,
                   fx_find_def(ps->P, ix->name[a], ps->n_defs_visible) < 0
                   ? fx_find_dim(ps->P->p, ix->name[a]) : -1;
         if (ix->is_name[a] && dim < 0) {
+            /* da[j]/ds[j]: the same letter on both sides, a diagonal
+             * Jacobian as on paper; each side needs its own index */
+            for (int i = 0; at > 0 && i < ps->n_scope; i++)
+                if (strcmp(ps->scope_name[i], ix->name[a]) == 0)
+                    return fx_fail(ps->err, ix->line[a], ix->col[a],
+                                   GC_EINVAL, "the index %s is already the "
+                                   "first side's: give each side its own "
+                                   "(a diagonal Jacobian is dr[i]/da[j] = "
+                                   "kdelta(i, j) drelu(a[j]), or "
+                                   "dr/da = diag(drelu(a)))", ix->name[a]);
             if ((st = fx_check_new_index(ps, ix->name[a], ix->line[a],
                                          ix->col[a])))
                 return st;
