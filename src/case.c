@@ -465,9 +465,55 @@ static int printable(reader *r, const yaml_node_t *n, const char *what,
  * line of the file: a folded (>), plain or quoted text of more than one
  * line joins or escapes them, and a position in it would name the wrong
  * place, so such a text is refused (what names it in the message). */
+/* The characters of a quoted one-line scalar at their file columns: an
+ * escape (\t, \x41, \u03b1, \U0001D6FC; '' in single quotes) is one
+ * character of the text and several of the file, so a message's column
+ * in the text is mapped through pos->cols (malloc'd, the caller frees;
+ * left NULL when the text has no escape). */
+static int quoted_cols(reader *r, const yaml_node_t *n, gc_net_pos *pos)
+{
+    int dq = n->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
+    size_t a = n->start_mark.index + 1, b = n->end_mark.index;
+    if (b > r->len) b = r->len;
+    int esc = 0;
+    for (size_t i = a; i < b; i++)
+        esc |= dq ? r->buf[i] == '\\' : (r->buf[i] == '\'' && i + 1 < b &&
+                                          r->buf[i + 1] == '\'');
+    if (!esc) return GC_OK;
+    const unsigned char *v = n->data.scalar.value;
+    size_t vlen = n->data.scalar.length;
+    long *cols = malloc((vlen + 1) * sizeof *cols);
+    if (!cols) return GC_ENOMEM;
+    size_t nc = 0, i = a, k = 0;
+    long col = pos->column;
+    while (k < vlen && i < b) {
+        cols[nc++] = col;
+        size_t raw = 1;                    /* characters of the file */
+        if (dq && r->buf[i] == '\\' && i + 1 < b)
+            raw = r->buf[i + 1] == 'x' ? 4 : r->buf[i + 1] == 'u' ? 6
+                  : r->buf[i + 1] == 'U' ? 10 : 2;
+        else if (!dq && r->buf[i] == '\'' && i + 1 < b &&
+                 r->buf[i + 1] == '\'')
+            raw = 2;
+        for (size_t c = 0; c < raw && i < b; c++) {   /* by characters */
+            i++;
+            while (i < b && ((unsigned char)r->buf[i] & 0xC0) == 0x80) i++;
+        }
+        col += (long)raw;
+        k++;                                /* one character of the text */
+        while (k < vlen && (v[k] & 0xC0) == 0x80) k++;
+    }
+    cols[nc++] = col;                       /* one past the end */
+    pos->cols = cols;
+    pos->n_cols = nc;
+    return GC_OK;
+}
+
 static int text_pos(reader *r, const yaml_node_t *n, const char *what,
                     gc_net_pos *pos)
 {
+    pos->cols = NULL;
+    pos->n_cols = 0;
     pos->line = (long)n->start_mark.line + 1;
     pos->column = (long)n->start_mark.column + 1;
     yaml_scalar_style_t style = n->data.scalar.style;
@@ -477,8 +523,10 @@ static int text_pos(reader *r, const yaml_node_t *n, const char *what,
             memchr(n->data.scalar.value, '\n', n->data.scalar.length))
             goto several;
         if (style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
-            style == YAML_DOUBLE_QUOTED_SCALAR_STYLE)
+            style == YAML_DOUBLE_QUOTED_SCALAR_STYLE) {
             pos->column++;
+            return quoted_cols(r, n, pos);
+        }
         return GC_OK;
     }
     /* lines end in \n, \r\n or a lone \r, as YAML has it */
@@ -796,7 +844,7 @@ static int on_net_derivation(reader *r, const char *key, yaml_node_t *k,
         return st;
     char *summary = NULL, *path = NULL, *text = NULL;
     size_t len = 0;
-    gc_net_pos pos = {1, 1};
+    gc_net_pos pos = {1, 1, NULL, 0};
     const char *file = c->path;
     if (d.summary && (st = want_string(r, d.summary, "summary", &summary)))
         goto done;
@@ -835,9 +883,12 @@ static int on_net_derivation(reader *r, const char *key, yaml_node_t *k,
     gc_error e2;
     st = gc_net_add_derivation(c->net, c->prob, c->theta, key, summary, file,
                                text, len, &pos, &cd->type, &e2);
+    free((void *)pos.cols);               /* the network keeps a copy */
+    pos.cols = NULL;
     if (st && st != GC_ENOMEM) *r->err = e2;
     if (!st) c->n_derivs++;
 done:
+    free((void *)pos.cols);
     free(summary);
     free(path);
     free(text);
@@ -1148,12 +1199,15 @@ static int read_forward(reader *r, yaml_node_t *forward)
     gc_error e2;
     int st = text_pos(r, forward, "network.forward", &pos);
     if (st) return st;
-    if (forward->data.scalar.length > GC_SUB_MAX_BYTES)
+    if (forward->data.scalar.length > GC_SUB_MAX_BYTES) {
+        free((void *)pos.cols);
         return fail_at(r, forward, "network.forward: %zu bytes of text, more "
                        "than %zu (GC_SUB_MAX_BYTES)",
                        forward->data.scalar.length, (size_t)GC_SUB_MAX_BYTES);
+    }
     st = gc_net_set_forward(c->net, c->prob, c->theta, scalar(forward),
                                 forward->data.scalar.length, &pos, &e2);
+    free((void *)pos.cols);               /* the network keeps a copy */
     if (st && st != GC_ENOMEM) *r->err = e2;
     if (st) return st;
     /* the case's own random points too (the first CHECKED_POINTS): a

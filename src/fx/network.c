@@ -157,8 +157,29 @@ struct gc_net {
 static void map_pos(const gc_net_pos *pos, gc_error *err)
 {
     if (!pos || err->line <= 0) return;
+    if (pos->cols && pos->n_cols && err->line == 1 && err->column > 0) {
+        size_t c = (size_t)err->column - 1;     /* an escape's width */
+        err->column = c < pos->n_cols ? pos->cols[c]
+                      : pos->cols[pos->n_cols - 1] + (long)(c + 1 -
+                                                            pos->n_cols);
+        err->line = pos->line;
+        return;
+    }
     err->line = pos->line + err->line - 1;
     err->column = pos->column + (err->column > 0 ? err->column - 1 : 0);
+}
+
+/* A copy of pos's column map for dst (the network's own), or none. */
+static int keep_pos(gc_net_pos *dst, const gc_net_pos *pos)
+{
+    *dst = *pos;
+    dst->cols = NULL;
+    if (!pos->cols || !pos->n_cols) { dst->n_cols = 0; return GC_OK; }
+    long *c = malloc(pos->n_cols * sizeof *c);
+    if (!c) return GC_ENOMEM;
+    memcpy(c, pos->cols, pos->n_cols * sizeof *c);
+    dst->cols = c;
+    return GC_OK;
 }
 
 static void set_file(gc_error *err, const char *file)
@@ -1021,7 +1042,7 @@ static int set_forward(gc_net *n, gc_problem *p, const double *theta,
     memcpy(n->text, text, len);
     n->text[len] = 0;
     n->len = len;
-    n->pos = *pos;
+    if (keep_pos(&n->pos, pos)) return GC_ENOMEM;
     n->cap_inst = 16;         /* threads beyond it wait their turn */
     n->inst = calloc(n->cap_inst, sizeof *n->inst);
     if (!n->inst) return GC_ENOMEM;
@@ -1500,7 +1521,7 @@ static int add_derivation(gc_net *n, const gc_problem *p,
     snprintf(D->name, sizeof D->name, "%s", name);
     D->summary = strdup(summary);
     D->file = strdup(file);
-    D->pos = *pos;
+    if (keep_pos(&D->pos, pos)) return GC_ENOMEM;
     if (!D->summary || !D->file) return GC_ENOMEM;
 
     /* the loss: its own name, and the usual ones */
@@ -1702,6 +1723,7 @@ void gc_net_free(gc_net *n)
         free(n->derivs[i]->summary);
         free(n->derivs[i]->given);
         free(n->derivs[i]->file);
+        free((void *)n->derivs[i]->pos.cols);
         free(n->derivs[i]);
     }
     pthread_mutex_destroy(&n->mu);
@@ -1712,6 +1734,7 @@ void gc_net_free(gc_net *n)
     free(n->qpos);
     fx_tape_free(n->tape);
     free(n->text);
+    free((void *)n->pos.cols);
     free(n->file);
     free(n->title);
     free(n->qd);

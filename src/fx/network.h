@@ -20,6 +20,12 @@
  * (a YAML block scalar's indentation). */
 typedef struct {
     long line, column;
+    /* A quoted one-line text ("L = ...", whose escapes \t, \u03b1, ''
+     * are longer in the file than in the text): column c of it is file
+     * column cols[c - 1] (n_cols of them, one per character, and one past
+     * the end); NULL otherwise.  The network keeps a copy. */
+    const long *cols;
+    size_t n_cols;
 } gc_net_pos;
 
 /* name is the case's (the model's name), file the case file (messages).
