@@ -1148,6 +1148,10 @@ static int set_forward(gc_net *n, gc_problem *p, const double *theta,
                     break;
                 }
         }
+        /* ||v||^2 written (v)^2 as on paper: the square of each entry */
+        if (!hint[0])
+            snprintf(hint, sizeof hint, " (sum(v) adds a value's entries "
+                     "up: ||v||^2 is sum(v^2) or dot(v, v))");
         fx_fail(err, ll, lc, GC_EINVAL, "the loss %s (the last definition) is "
              "%s: it must be one number%s", lname, d, hint);
         map_pos(pos, err);
