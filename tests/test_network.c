@@ -228,6 +228,11 @@ START_TEST(network_errors_carry_the_case_files_position)
     /* shapes: an axis naming no dim: "0..k-1" on line 4 at column 16 */
     expect_error(edited("[0..n-1, n]", "[0..k-1, n]"), 4, 16,
                  "unknown dimension \"k\"");
+    /* a line a message names is the case file's: dL/dW given again on
+     * line 16 says line 15, not the formulas' own line 2 */
+    expect_error(edited("dL/dW = outer(s - y, x)\n",
+                        "dL/dW = outer(s - y, x)\n      dL/dW = 2 W\n"),
+                 16, 7, "dL/dW[0][1] is already given on line 15");
 }
 END_TEST
 

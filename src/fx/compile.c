@@ -267,7 +267,8 @@ static int mark_given(parser *ps, answer *A, const statement *S,
                                              sizeof en);
                         return fx_fail(ps->err, first->line, first->col,
                                        GC_EINVAL, "%s is already given on "
-                                       "line %ld", en, A->given[flat]);
+                                       "line %ld", en,
+                                       ps->P->line0 + A->given[flat]);
                     }
                 }
                 A->given[flat] = first->line;
@@ -827,7 +828,8 @@ static int shadow_notes(gc_fx_program *P)
             l += (size_t)snprintf(buf + l, sizeof buf - l, "%s%s is your "
                                   "definition on line %ld, not %s",
                                   l ? "; " : "", P->defs[d].name,
-                                  P->defs[d].line, P->defs[d].shadows);
+                                  P->line0 + P->defs[d].line,
+                                  P->defs[d].shadows);
         }
         for (size_t d = 0; d < P->n_defs && l < sizeof buf; d++) {
             if (!P->defs[d].shadows[0]) continue;
@@ -841,8 +843,9 @@ static int shadow_notes(gc_fx_program *P)
                                       "%ld is %s: your definition of %s is "
                                       "below it, on line %ld, and counts "
                                       "from there on", l ? "; " : "",
-                                      P->defs[d].name, at, P->defs[d].shadows,
-                                      P->defs[d].name, P->defs[d].line);
+                                      P->defs[d].name, P->line0 + at,
+                                      P->defs[d].shadows, P->defs[d].name,
+                                      P->line0 + P->defs[d].line);
         }
         if (l && !(A->note = strdup(buf))) {
             free(seen);
@@ -879,6 +882,15 @@ int gc_fx_compile_with(const gc_problem *p, const char *file,
                        const char *const *losses, int flags,
                        gc_fx_program **out, gc_error *err)
 {
+    return gc_fx_compile_from(p, file, text, len, 1, loss, losses, flags,
+                              out, err);
+}
+
+int gc_fx_compile_from(const gc_problem *p, const char *file,
+                       const char *text, size_t len, long first_line,
+                       const char *loss, const char *const *losses,
+                       int flags, gc_fx_program **out, gc_error *err)
+{
     *out = NULL;
     memset(err, 0, sizeof *err);
     snprintf(err->file, sizeof err->file, "%s", file ? file : "formula");
@@ -893,6 +905,7 @@ int gc_fx_compile_with(const gc_problem *p, const char *file,
     P->loss = loss ? loss : "L";
     P->losses = losses;
     P->hessians = (flags & GC_FX_HESSIANS) != 0;
+    P->line0 = first_line > 0 ? first_line - 1 : 0;
     /* a submission's definitions may use later ones too (d[t] from
      * g[t+1] and g[t] from d[t], the two lines of a BPTT on paper), but
      * only where the name would otherwise be unknown: a name the model has

@@ -295,7 +295,7 @@ int fx_eval_def_at(ev *E, const node *at, size_t di, const long *idx,
     if (d->broken)
         return fx_fail(E->err, at->line, at->col, GC_EINVAL, "uses %s, whose "
                        "definition on line %ld cannot be read", d->name,
-                       d->line);
+                       P->line0 + d->line);
     if (d->n_params == 0) {
         if (d->gen == P->gen) { *out = d->cache; return GC_OK; }
         if (d->busy)

@@ -84,6 +84,14 @@ int gc_fx_compile_with(const gc_problem *p, const char *file,
                        const char *text, size_t len, const char *loss,
                        const char *const *losses, int flags,
                        gc_fx_program **out, gc_error *err);
+/* The same for a text that starts on line first_line of its file (a
+ * case's forward: or formulas: block): the lines messages name ("already
+ * given on line 34", "whose definition on line 30 cannot be read") are the
+ * file's; err's own line stays the text's, for the caller to map. */
+int gc_fx_compile_from(const gc_problem *p, const char *file,
+                       const char *text, size_t len, long first_line,
+                       const char *loss, const char *const *losses,
+                       int flags, gc_fx_program **out, gc_error *err);
 void gc_fx_program_free(gc_fx_program *prog);
 
 /* The base cases written on lines of their own (h[0] = zeros(n) beside

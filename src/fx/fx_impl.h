@@ -208,6 +208,8 @@ struct gc_fx_program {
     const char *loss;
     const char *const *losses;
     int hessians;          /* second derivatives (d2L/dA dB) allowed */
+    long line0;            /* added to a line a message names: the
+                              file's line before the text's first */
     int later_defs;        /* a definition may use later ones: 1 any
                               (GC_FX_LATER_DEFS), 2 those whose names the
                               model does not have (a submission: above

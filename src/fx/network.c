@@ -618,9 +618,10 @@ again:
         memset(in, 0, sizeof *in);
         size_t nq = n->prob->layout.quantities.n;
         in->q = calloc(nq ? nq : 1, sizeof *in->q);
-        if (in->q && gc_fx_compile_with(&n->bare, n->file, n->text, n->len,
-                                        NULL, NULL, GC_FX_LATER_DEFS,
-                                        &in->prog, &err) == GC_OK) {
+        if (in->q && gc_fx_compile_from(&n->bare, n->file, n->text, n->len,
+                                        n->pos.line, NULL, NULL,
+                                        GC_FX_LATER_DEFS, &in->prog,
+                                        &err) == GC_OK) {
             gc_fx_set_max_steps(in->prog, GC_NET_MAX_STEPS,
                                 "the forward pass");
             base_alloc(n, in);
@@ -1047,8 +1048,9 @@ static int set_forward(gc_net *n, gc_problem *p, const double *theta,
     n->inst = calloc(n->cap_inst, sizeof *n->inst);
     if (!n->inst) return GC_ENOMEM;
     gc_fx_program *P = NULL;
-    int st = gc_fx_compile_with(&n->bare, n->file, n->text, len, NULL,
-                                NULL, GC_FX_LATER_DEFS, &P, err);
+    int st = gc_fx_compile_from(&n->bare, n->file, n->text, len,
+                                pos ? pos->line : 1, NULL, NULL,
+                                GC_FX_LATER_DEFS, &P, err);
     if (st) { map_pos(pos, err); return st; }
     gc_fx_set_max_steps(P, GC_NET_MAX_STEPS, "the forward pass");
     n->inst[0].prog = P;
@@ -1537,7 +1539,8 @@ static int add_derivation(gc_net *n, const gc_problem *p,
         if (strcmp(gc_loss_names_default[i], lname))
             losses[nl++] = gc_loss_names_default[i];
     losses[nl] = NULL;
-    int st = gc_fx_compile_with(p, file, text, len, lname, losses,
+    int st = gc_fx_compile_from(p, file, text, len, pos ? pos->line : 1,
+                                lname, losses,
                                 GC_FX_HESSIANS | GC_FX_LATER_DEFS, &D->prog,
                                 err);
     if (st) { map_pos(pos, err); return st; }

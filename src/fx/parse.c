@@ -361,7 +361,8 @@ static int parse_ref(parser *ps, const token *t, node **out)
         if (P->defs[d].broken && d != ps->self && !P->defs[d].pending)
             return fx_fail(ps->err, t->line, t->col, GC_EINVAL, "uses %s, "
                            "whose definition on line %ld cannot be read (%s)",
-                           t->name, P->defs[d].line, P->defs[d].why);
+                           t->name, P->line0 + P->defs[d].line,
+                           P->defs[d].why);
         if (!(n = new_node(ps, N_DEF, t->line, t->col))) return GC_ENOMEM;
         n->def = d;
         n->name = P->defs[d].name;
