@@ -1545,17 +1545,7 @@ static int add_derivation(gc_net *n, const gc_problem *p,
                                 err);
     if (st) { map_pos(pos, err); return st; }
     gc_fx_program *P = D->prog;
-    /* a row the forward pass defines on a line of its own (h[0] =
-     * zeros(n) above h[t] = ...) is the recurrence's start, not one of its
-     * steps: dL/dh[t] = V^T @ e[t] + ... answers the steps (e[0] need not
-     * exist), and dL/dh[0] = ... the start, when the derivation gives it */
-    const gc_fx_program *F = n->inst[0].prog;
-    for (size_t c = 0; c < gc_fx_n_base_cases(F); c++) {
-        long at;
-        const char *qn = gc_fx_base_case(F, c, &at);
-        const gc_block *qb = gc_blocks_find(&p->layout.quantities, qn);
-        if (qb) gc_fx_ungive_row(P, qb, at);
-    }
+    gc_net_ungive_base_rows(n, p, P);
     if (gc_fx_n_notes(P)) {
         *err = *gc_fx_note(P, 0);
         map_pos(pos, err);
@@ -1711,6 +1701,22 @@ static int add_derivation(gc_net *n, const gc_problem *p,
     n->n_derivs++;
     *out = &D->type;
     return GC_OK;
+}
+
+/* A row the forward pass defines on a line of its own (h[0] = zeros(n)
+ * above h[t] = ...) is the recurrence's start, not one of its steps:
+ * dL/dh[t] = V^T @ e[t] + ... answers the steps (e[0] need not exist), and
+ * dL/dh[0] = ... the start, when the formulas give it. */
+void gc_net_ungive_base_rows(const gc_net *n, const gc_problem *p,
+                             gc_fx_program *P)
+{
+    const gc_fx_program *F = n->inst[0].prog;
+    for (size_t c = 0; c < gc_fx_n_base_cases(F); c++) {
+        long at;
+        const char *qn = gc_fx_base_case(F, c, &at);
+        const gc_block *qb = gc_blocks_find(&p->layout.quantities, qn);
+        if (qb) gc_fx_ungive_row(P, qb, at);
+    }
 }
 
 void gc_net_free(gc_net *n)

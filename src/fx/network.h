@@ -12,6 +12,7 @@
 #include "gradcheck/case.h"
 #include "gradcheck/model.h"
 #include "gradcheck/status.h"
+#include "fx/fx.h"
 
 #include <stddef.h>
 
@@ -33,6 +34,12 @@ typedef struct {
 int gc_net_alloc(const char *name, const char *title, const char *file,
                  gc_net **out);
 void gc_net_free(gc_net *n);
+/* Formulas compiled against n's problem p (a case's derivation, a graded
+ * submission): a row the forward pass defines on a line of its own (h[0]
+ * = zeros(n)) is answered only by a statement naming it (dL/dh[0] = ...),
+ * not by dL/dh[t] = ... (gc_fx_ungive_row). */
+void gc_net_ungive_base_rows(const gc_net *n, const gc_problem *p,
+                             gc_fx_program *P);
 const gc_model_type *gc_net_model(const gc_net *n);
 /* GC_ELIMIT past GC_MAX_DIMS. */
 int gc_net_add_dim(gc_net *n, const char *name, long value);

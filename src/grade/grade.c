@@ -38,6 +38,7 @@
 #include "gradcheck/target.h"
 #include "gradcheck/verdict.h"
 #include "fx/fx.h"
+#include "fx/network.h"
 #include "grade/csub.h"
 #include "grade/submission.h"
 
@@ -701,6 +702,7 @@ static int grade_formulas(grader *g, gc_submission *sub, graded *s,
     int st = gc_fx_compile(p, sub->path, sub->text, sub->len, g->loss, names,
                            &P, &err);
     if (st == GC_ENOMEM) return st;
+    if (!st && g->c->net) gc_net_ungive_base_rows(g->c->net, p, P);
     char buf[1024];
     if (st) {
         where(&err, buf, sizeof buf);

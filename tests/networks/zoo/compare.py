@@ -360,6 +360,28 @@ with tempfile.TemporaryDirectory() as tmp:
         check(got == want, "grade rnn_many_to_one %s: %s (found %s)"
               % (sid, want, got))
 
+# Formula submissions of the RNN with a loss at every step, whose forward
+# pass starts with h[0] = zeros(n) on a line of its own: una's dL/dh[t] =
+# V^T @ e[t] + W^T @ g[t+1] answers the steps 1..T (e[0] does not exist;
+# it was 'invalid: index 0 is out of range'), right, 3/3; vic sends the
+# later step's dL/dh back without its tanh', wrong in both, 0/3.
+with tempfile.TemporaryDirectory() as tmp:
+    book = os.path.join(tmp, "grades.csv")
+    g = subprocess.run([gc, "grade", os.path.join(here, "rnn_seq_mse.yaml"),
+                        os.path.join(here, "submissions_seq"), "--gradebook",
+                        book], capture_output=True, text=True)
+    rows = {}
+    if os.path.exists(book):
+        with open(book) as f:
+            rows = {r["id"]: r for r in csv.DictReader(f)}
+    for sid, want in (("una", ("agree", "agree", "3")),
+                      ("vic", ("disagree", "disagree", "0"))):
+        r = rows.get(sid)
+        got = (r["dL/dh verdict"], r["dL/dW verdict"], r["total"]) if r \
+            else None
+        check(g.returncode == 0 and got == want,
+              "grade rnn_seq_mse %s: %s (found %s)" % (sid, want, got))
+
 print("# largest relative differences from torch (entries above 1e-8): "
       "loss %.1e, numeric %.1e, analytic %.1e, Hessian %.1e"
       % (worst["loss"], worst["numeric"], worst["analytic"],
