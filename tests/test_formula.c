@@ -286,6 +286,12 @@ START_TEST(fx_network_builtins_follow_their_formulas)
                                   "x[k]))"), 1 - 0.5 + 0.3 + 2 - 1 + 0.7,
                             1e-15);
     fails("x[1] | 1", GC_EINVAL, 6, "write && for and, || for or");
+    /* the notations of notes that the language writes otherwise: an
+     * indicator 1{c} and C's c ? a : b */
+    fails("x * 1{x > 0}", GC_EINVAL, 6, "an indicator 1{c} is the "
+          "comparison itself, 1 or 0: (s > 0), or step(s)");
+    fails("x[1] > 0 ? 1 : 2", GC_EINVAL, 10, "a choice c ? a : b is "
+          "if(c, a, b)");
     /* max and min of three or more arguments, entry by entry (a maxout
      * unit's max_k z_k): x = (1, -0.5, 0.3, 2, -1, 0.7),
      * w = (0.4, -0.6, 0.9, 0.2) */

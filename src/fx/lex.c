@@ -318,6 +318,15 @@ static int lex_punct(lexer *L, unsigned char c)
             return fx_fail(L->err, t->line, t->col, GC_EINVAL,
                            "unexpected character ':' (there are no slices: "
                            "array(i, 2, 4, x[i]) is entries 2..4 of x)");
+        if (c == '{' || c == '}')
+            return fx_fail(L->err, t->line, t->col, GC_EINVAL,
+                           "unexpected character '%c' (an indicator 1{c} is "
+                           "the comparison itself, 1 or 0: (s > 0), or "
+                           "step(s); brackets are ( ) and [ ])", c);
+        if (c == '?')
+            return fx_fail(L->err, t->line, t->col, GC_EINVAL,
+                           "unexpected character '?' (a choice c ? a : b "
+                           "is if(c, a, b))");
         if (isprint(c))
             return fx_fail(L->err, t->line, t->col, GC_EINVAL,
                            "unexpected character '%c'", c);
