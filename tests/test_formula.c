@@ -292,6 +292,9 @@ START_TEST(fx_network_builtins_follow_their_formulas)
           "comparison itself, 1 or 0: (s > 0), or step(s)");
     fails("x[1] > 0 ? 1 : 2", GC_EINVAL, 10, "a choice c ? a : b is "
           "if(c, a, b)");
+    /* PyTorch's keyword arguments */
+    fails("softmax(x, dim=0)", GC_EINVAL, 12, "softmax(..., dim=...): a "
+          "function takes no keyword arguments");
     /* max and min of three or more arguments, entry by entry (a maxout
      * unit's max_k z_k): x = (1, -0.5, 0.3, 2, -1, 0.7),
      * w = (0.4, -0.6, 0.9, 0.2) */

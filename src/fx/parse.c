@@ -305,6 +305,21 @@ static int parse_call(parser *ps, const token *t, node **out)
     if (ps->lx.t.k != T_RP) {
         for (;;) {
             node *a = NULL;
+            if (ps->lx.t.k == T_NAME) {
+                /* softmax(z, dim=1), as in PyTorch: no keywords here */
+                lexer save = ps->lx;
+                token kw = ps->lx.t;
+                if ((st = fx_lex(&ps->lx))) return st;
+                int keyword = ps->lx.t.k == T_ASSIGN;
+                ps->lx = save;
+                if (keyword)
+                    return fx_fail(ps->err, kw.line, kw.col, GC_EINVAL,
+                                   "%s(..., %s=...): a function takes no "
+                                   "keyword arguments (softmax, log_softmax "
+                                   "of a matrix work on each row, PyTorch's "
+                                   "dim=-1; sum(i, 1, n, A[i]) adds A's rows)",
+                                   t->name, kw.name);
+            }
             if ((st = fx_parse_expr(ps, &a))) return st;
             if ((st = add_kid(ps, n, a, 0, 0, 0))) return st;
             if (ps->lx.t.k != T_COMMA) break;
