@@ -32,6 +32,7 @@
 
 #include "fx/fx.h"
 #include "fx/network.h"
+#include "nomem.h"
 
 typedef struct {
     yaml_document_t doc;
@@ -1677,7 +1678,9 @@ int gc_case_load_buffer(const char *name, const unsigned char *buf,
     yaml_parser_delete(&parser);
     if (st) {
         if (st == GC_ENOMEM && !err->msg[0])
-            snprintf(err->msg, sizeof err->msg, "out of memory");
+            gc_nomem_explain(c->prob ? &c->prob->layout : NULL,
+                             "reading the case", NULL, err->msg,
+                             sizeof err->msg);
         gc_case_free(c);
         return st;
     }

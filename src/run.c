@@ -15,6 +15,7 @@
 #include "gradcheck/run.h"
 #include "gradcheck/status.h"
 #include "gradcheck/verdict.h"
+#include "nomem.h"
 #include "parallel.h"
 #include "replay.h"
 
@@ -714,6 +715,14 @@ done:
     free(dq);
     free(q0);
     if (st) {
+        if (st == GC_ENOMEM && !err->msg[0]) {
+            char extra[160];
+            snprintf(extra, sizeof extra, "and the report's %.0f checks, "
+                     "%.0f MiB", checks, checks *
+                     (double)sizeof(gc_entry_check) / 1048576.0);
+            gc_nomem_explain(L, "running the case", extra, err->msg,
+                             sizeof err->msg);
+        }
         if (!err->msg[0]) snprintf(err->msg, sizeof err->msg, "%s",
                                    gc_strstatus(st));
         gc_case_report_free(r);

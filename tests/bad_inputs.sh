@@ -118,4 +118,32 @@ else
     sed 's/^/# /' "$tmp/grade.out" | head -20
 fi
 
+# A network whose values pass the address-space limit beside OpenBLAS's
+# buffers: the "out of memory" names what was being read, its size, the
+# limit and the fix (it said "out of memory" alone).  W is 2040 x 2040:
+# 4161600 + 2040 entries, 8 bytes each = 31.8 MiB per copy.
+n=$((n + 1))
+if [ "$limit_kb" = unlimited ]; then
+    echo "ok $n # SKIP no address-space limit under the sanitizers"
+else
+    printf '%s\n' 'name: big' 'network:' '  dims: {n: 2040}' \
+        '  params: {W: [n, n], x: [n]}' '  forward: |' '    s = W @ x' \
+        '    L = 0.5 dot(s, s)' \
+        'random: {seed: 1, dist: normal, scale: 0.1}' 'points: 0' \
+        'derivations:' '  mine:' '    formulas: |' '      dL/ds[1] = s[1]' \
+        > "$tmp/big.yaml"
+    ( ulimit -v "$limit_kb"; exec env -u OPENBLAS_NUM_THREADS "$gc" run \
+        "$tmp/big.yaml" -o "$tmp/out.json" ) >/dev/null 2>"$tmp/err"
+    st=$?
+    if [ "$st" -eq 2 ] && [ ! -e "$tmp/out.json" ] &&
+       grep -q "out of memory .* the case: its values take 31.8 MiB (4163640 parameter" "$tmp/err" &&
+       grep -q "the address-space limit (ulimit -v) is 256 MiB, of which the libraries take some 90 MiB and OpenBLAS 128 MiB for each thread" "$tmp/err" &&
+       grep -q "OPENBLAS_NUM_THREADS=1 in the environment starts none): raise the limit" "$tmp/err"; then
+        echo "ok $n - out of memory names the values' size, the limit and the fix"
+    else
+        echo "not ok $n - out of memory message (exit $st)"
+        sed 's/^/# /' "$tmp/err"
+    fi
+fi
+
 echo "1..$n"
