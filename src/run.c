@@ -456,8 +456,13 @@ static void explain(const gc_case *c, const gc_derivation_type *d,
         } else {
             snprintf(what, sizeof what, "the loss is %s", bad_word(v));
         }
-        r = asprintf(&pr->why, "%s: %s at this point%s%s%s", name, what,
-                     moved, msg[0] ? ": " : "", msg);
+        if (moved[0])                   /* at a step of this entry */
+            r = asprintf(&pr->why, "%s: %s at this point%s%s%s", name,
+                         what, moved, msg[0] ? ": " : "", msg);
+        else                            /* at the point: every entry */
+            r = asprintf(&pr->why, "%s at this point, so no numeric "
+                         "derivative is finite%s%s", what,
+                         msg[0] ? ": " : "", msg);
     } else {
         r = asprintf(&pr->why, "%s: its numeric derivative is not finite "
                      "(the loss is finite at the points tried again: a "

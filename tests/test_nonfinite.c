@@ -175,8 +175,9 @@ START_TEST(nonfinite_forward_division_by_zero_at_the_point)
     gc_case_report *r = run(c, 1);
     const gc_point_report *pr = &r->derivs[0].points[0];
     ck_assert_int_eq(pr->entries[1].verdict, GC_NONFINITE);
-    has(pr->why, "b[2]: the loss is infinite at this point: division by "
-        "zero: 6 / 0, computing L (line 7, column 16)");
+    has(pr->why, "the loss is infinite at this point, so no numeric "
+        "derivative is finite: division by zero: 6 / 0, computing L (line 7, "
+        "column 16)");
     gc_case_report_free(r);
     gc_case_free(c);
 }
@@ -215,6 +216,50 @@ START_TEST(nonfinite_derivation_sqrt_of_one_entry)
 }
 END_TEST
 
+/* log(b + 2.5) at 80 random points (normal, scale 1): wherever some
+ * b[i] < -2.5 the loss itself is NaN; each such point, the ones past the
+ * first 32 that the case reader runs too, says why. */
+static const char random_log[] =
+    "name: random_log\n"
+    "network:\n"
+    "  dims: {n: 3}\n"
+    "  params: {b: [n]}\n"
+    "  forward: |\n"
+    "    c = log(b + 2.5)\n"
+    "    L = sum(c)\n"
+    "params: {b: [0, 0, 0]}\n"
+    "points: 80\n"
+    "random: {seed: 3, dist: normal, scale: 1}\n"
+    "derivations:\n"
+    "  mine:\n"
+    "    formulas: |\n"
+    "      dL/db = 1 / (b + 2.5)\n";
+
+START_TEST(nonfinite_random_points_say_why)
+{
+    gc_case *c = load(random_log);
+    gc_case_report *r = run(c, 1);
+    const gc_derivation_report *dr = &r->derivs[0];
+    size_t bad = 0, late = 0;
+    for (size_t p = 0; p < r->n_points; p++) {
+        const gc_point_report *pr = &dr->points[p];
+        int below = 0;
+        for (int i = 0; i < 3; i++) below |= pr->theta[i] < -2.5;
+        ck_assert_int_eq(pr->verdict == GC_NONFINITE, below);
+        if (!below) { ck_assert_ptr_null(pr->why); continue; }
+        bad++;
+        late += p > 32;
+        has(pr->why, "the loss is NaN at this point");
+        has(pr->why, "log of a negative number");
+        has(pr->why, "(line 6, column 9)");
+    }
+    ck_assert_uint_gt(bad, 0);
+    ck_assert_uint_gt(late, 0);
+    gc_case_report_free(r);
+    gc_case_free(c);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("nonfinite");
@@ -223,6 +268,7 @@ int main(void)
     tcase_add_test(tc, nonfinite_forward_index_out_of_range_at_a_step);
     tcase_add_test(tc, nonfinite_forward_division_by_zero_at_the_point);
     tcase_add_test(tc, nonfinite_derivation_sqrt_of_one_entry);
+    tcase_add_test(tc, nonfinite_random_points_say_why);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }
