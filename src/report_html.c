@@ -669,6 +669,11 @@ static void claims(FILE *f, const gc_case_report *r)
                 "computed| = %.3g tolerances</title></svg></td><td>",
                 (l + 3) / 6 * 120, d <= 1 ? "in" : "out", d);
         badge(f, c->verdict, met);
+        if (c->why) {                  /* nonfinite: why */
+            fputs("<br><span class=\"why\">", f);
+            gc_html_text(f, c->why);
+            fputs("</span>", f);
+        }
         fprintf(f, "</td><td>%s</td></tr>\n",
                 gc_verdict_name(c->claim->expect));
     }

@@ -280,6 +280,8 @@ static json_t *jcase(const gc_case_report *r)
         json_object_set_new(cj, "expected",
                             json_string(gc_verdict_name(cr->claim->expect)));
         json_object_set_new(cj, "met", json_boolean(met));
+        json_object_set_new(cj, "reason", cr->why ? jtext(cr->why)
+                                                  : json_null());
         json_array_append_new(cs, cj);
     }
     for (size_t i = 0; i < r->n_derivs; i++)

@@ -576,6 +576,7 @@ static void claims(FILE *f, const gc_case_report *r,
             fprintf(f, " (expected %s)  <-- UNEXPECTED",
                     gc_verdict_name(cr->claim->expect));
         fputc('\n', f);
+        if (cr->why) fprintf(f, "      not finite: %s\n", cr->why);
     }
 }
 

@@ -322,6 +322,84 @@ static int bad_at(gc_engine *e, const double *th, const gc_tap *tap,
     return !isfinite(*v);
 }
 
+/* Why the numeric derivative of the loss (or of quantity entry out >= 0)
+ * along parameter entry idx (param) or quantity entry idx (a tap) at th0
+ * is not finite: a point of its difference rule where the pass is not
+ * finite (the point itself, then the first attempt's stencil x +- h,
+ * h/2, h/4 and the retries' smaller steps, engine.c), and the model's
+ * reason there (its optional why_nonfinite slot).  name prefixes a step's
+ * reason.  A malloc'd line, or NULL. */
+static char *numeric_why(const gc_case *c, gc_engine *e, const double *th0,
+                         int param, size_t idx, long out, const char *name,
+                         int deriv)
+{
+    const gc_layout *L = &c->prob->layout;
+    size_t np = L->params.n, nq = L->quantities.n;
+    char moved[200] = "", msg[600] = "";
+    char *why = NULL;
+    int r;
+    double *th = malloc((np ? np : 1) * sizeof *th);
+    double *q = malloc((nq ? nq : 1) * sizeof *q);
+    if (!th || !q) { free(th); free(q); return NULL; }
+    memcpy(th, th0, np * sizeof *th);
+    double v = 0;
+    gc_tap tap = {idx, 0}, *tp = NULL;
+    int found = bad_at(e, th, NULL, out, q, &v);
+    if (!found) {
+        gc_engine_loss(e, th, NULL, q);
+        double x0 = param ? th[idx] : 0;
+        double scale = param ? th[idx] : fabs(q[idx]);
+        double h = gc_engine_first_step(scale, &c->step);
+        static const double part[] = {1, -1, 0.5, -0.5, 0.25, -0.25};
+        for (int s = 0; s <= c->step.max_shrinks && !found; s++) {
+            for (int i = 0; i < 6 && !found; i++) {
+                double dx = part[i] * h;
+                if (param) th[idx] = x0 + dx;
+                else { tap.delta = dx; tp = &tap; }
+                if ((found = bad_at(e, th, tp, out, q, &v))) {
+                    char nm[64];
+                    gc_entry_name(param ? &L->params : &L->quantities, idx,
+                                  nm, sizeof nm);
+                    snprintf(moved, sizeof moved, " with %s%s %s %g (a step "
+                             "of the numeric derivative)", param ? ""
+                             : "the quantity ", nm, dx < 0 ? "-" : "+",
+                             fabs(dx));
+                }
+            }
+            h *= c->step.shrink;
+        }
+    }
+    if (found) {
+        const gc_model_type *m = c->prob->model;
+        if (!m->why_nonfinite ||
+            !m->why_nonfinite(c->prob, th, tp, msg, sizeof msg))
+            msg[0] = 0;
+        char what[120];
+        if (out >= 0) {
+            char a[64];
+            gc_entry_name(&L->quantities, (size_t)out, a, sizeof a);
+            snprintf(what, sizeof what, "%s is %s", a, bad_word(v));
+        } else {
+            snprintf(what, sizeof what, "the loss is %s", bad_word(v));
+        }
+        if (moved[0])                   /* at a step of this entry */
+            r = asprintf(&why, "%s: %s at this point%s%s%s", name, what,
+                         moved, msg[0] ? ": " : "", msg);
+        else                            /* at the point: every entry */
+            r = asprintf(&why, "%s at this point%s%s%s", what,
+                         deriv ? ", so no numeric derivative is finite" : "",
+                         msg[0] ? ": " : "", msg);
+    } else {
+        r = asprintf(&why, "%s: its numeric derivative is not finite (the "
+                     "loss is finite at the points tried again: a value "
+                     "that overflows?)", name);
+    }
+    if (r < 0) why = NULL;
+    free(th);
+    free(q);
+    return why;
+}
+
 /* Why the first nonfinite entry of a point is so, into pr->why (the
  * report's one line for a student).  A value the derivation gave is
  * explained by the derivation (dwhy); a numeric one by finding a point
@@ -336,7 +414,7 @@ static void explain(const gc_case *c, const gc_derivation_type *d,
 {
     const gc_layout *L = &c->prob->layout;
     size_t np = L->params.n, nq = L->quantities.n;
-    char name[200] = "", moved[200] = "";
+    char name[200] = "";
     const gc_entry_check *ch = NULL;
     int param = 1;
     size_t idx = 0;
@@ -400,7 +478,6 @@ static void explain(const gc_case *c, const gc_derivation_type *d,
             }
     }
     if (!ch) return;
-    char msg[600] = "";
     int r;
     if (!isfinite(ch->analytic)) {
         if (dwhy[0]) r = asprintf(&pr->why, "%s: the derivation's %s", name,
@@ -410,67 +487,8 @@ static void explain(const gc_case *c, const gc_derivation_type *d,
         if (r < 0) pr->why = NULL;
         return;
     }
-    /* the numeric value: a point of its difference rule where the pass
-     * is not finite */
-    double *th = malloc((np ? np : 1) * sizeof *th);
-    double *q = malloc((nq ? nq : 1) * sizeof *q);
-    if (!th || !q) { free(th); free(q); return; }
-    memcpy(th, pr->theta, np * sizeof *th);
-    double v = 0;
-    gc_tap tap = {idx, 0}, *tp = NULL;
-    int found = bad_at(e, th, NULL, out, q, &v);
-    if (!found) {
-        gc_engine_loss(e, th, NULL, q);
-        double x0 = param ? th[idx] : 0;
-        double scale = param ? th[idx] : fabs(q[idx]);
-        double h = gc_engine_first_step(scale, &c->step);
-        static const double part[] = {1, -1, 0.5, -0.5, 0.25, -0.25};
-        for (int s = 0; s <= c->step.max_shrinks && !found; s++) {
-            for (int i = 0; i < 6 && !found; i++) {
-                double dx = part[i] * h;
-                if (param) th[idx] = x0 + dx;
-                else { tap.delta = dx; tp = &tap; }
-                if ((found = bad_at(e, th, tp, out, q, &v))) {
-                    char nm[64];
-                    gc_entry_name(param ? &L->params : &L->quantities, idx,
-                                  nm, sizeof nm);
-                    snprintf(moved, sizeof moved, " with %s%s %s %g (a step "
-                             "of the numeric derivative)", param ? ""
-                             : "the quantity ", nm, dx < 0 ? "-" : "+",
-                             fabs(dx));
-                }
-            }
-            h *= c->step.shrink;
-        }
-    }
-    if (found) {
-        const gc_model_type *m = c->prob->model;
-        if (!m->why_nonfinite ||
-            !m->why_nonfinite(c->prob, th, tp, msg, sizeof msg))
-            msg[0] = 0;
-        char what[120];
-        if (out >= 0) {
-            char a[64];
-            gc_entry_name(&L->quantities, (size_t)out, a, sizeof a);
-            snprintf(what, sizeof what, "%s is %s", a, bad_word(v));
-        } else {
-            snprintf(what, sizeof what, "the loss is %s", bad_word(v));
-        }
-        if (moved[0])                   /* at a step of this entry */
-            r = asprintf(&pr->why, "%s: %s at this point%s%s%s", name,
-                         what, moved, msg[0] ? ": " : "", msg);
-        else                            /* at the point: every entry */
-            r = asprintf(&pr->why, "%s at this point, so no numeric "
-                         "derivative is finite%s%s", what,
-                         msg[0] ? ": " : "", msg);
-    } else {
-        r = asprintf(&pr->why, "%s: its numeric derivative is not finite "
-                     "(the loss is finite at the points tried again: a "
-                     "value that overflows?)", name);
-    }
-    if (r < 0) pr->why = NULL;
-    free(th);
-    free(q);
+    /* the numeric value */
+    pr->why = numeric_why(c, e, pr->theta, param, idx, out, name, 1);
 }
 
 static int check_point(const gc_case *c, const gc_derivation_type *d,
@@ -592,6 +610,20 @@ static void check_claim(const gc_case *c, const gc_claim *cl, gc_engine *e,
     out->abserr = d.abserr;
     if (d.status || !isfinite(d.value) || !isfinite(d.abserr)) {
         out->verdict = GC_NONFINITE;
+        /* why: the pass at the case's point, or at a step of the
+         * claim's numeric derivative */
+        const gc_layout *L = &c->prob->layout;
+        char nm[64];
+        gc_entry_name(cl->kind == GC_CLAIM_DPARAM ? &L->params
+                      : &L->quantities, cl->index, nm, sizeof nm);
+        if (cl->kind == GC_CLAIM_DPARAM || cl->kind == GC_CLAIM_DQUANTITY)
+            out->why = numeric_why(c, e, c->theta,
+                                   cl->kind == GC_CLAIM_DPARAM, cl->index,
+                                   -1, nm, 1);
+        else if (cl->kind == GC_CLAIM_LOSS || cl->kind == GC_CLAIM_VALUE)
+            out->why = numeric_why(c, e, c->theta, 1, 0,
+                                   cl->kind == GC_CLAIM_VALUE
+                                   ? (long)cl->index : -1, nm, 0);
         return;
     }
     /* The stated number agrees when it is within its own rounding (tol),
@@ -763,6 +795,8 @@ void gc_case_report_free(gc_case_report *r)
         free(dr->qclaimed);
     }
     free(r->derivs);
+    for (size_t i = 0; r->claims && i < r->n_claims; i++)
+        free(r->claims[i].why);
     free(r->claims);
     free(r);
 }

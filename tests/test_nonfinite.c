@@ -260,6 +260,40 @@ START_TEST(nonfinite_random_points_say_why)
 }
 END_TEST
 
+/* A claim on dL/db[1] of log_step: its numeric derivative steps into
+ * the branch where log's argument is negative, as the derivation's did. */
+START_TEST(nonfinite_claim_says_why)
+{
+    char text[2048];
+    snprintf(text, sizeof text, "%sclaims:\n  - {name: \"dL/db1 = 2\", of: "
+             "\"d/db[1]\", stated: 2, expect: nonfinite}\n", log_step);
+    gc_case *c = load(text);
+    gc_case_report *r = run(c, 1);
+    ck_assert_int_eq(r->claims[0].verdict, GC_NONFINITE);
+    has(r->claims[0].why, "b[1]: the loss is NaN at this point with b[1] + "
+        "0.015625");
+    has(r->claims[0].why, "log of a negative number: log(-1.98438), "
+        "computing a2[1] (line 7, column 23)");
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    gc_report_options o = {0};
+    ck_assert_int_eq(gc_report_json(f, &r, 1, &o), GC_OK);
+    fclose(f);
+    json_error_t e;
+    json_t *j = json_loads(buf, 0, &e);
+    ck_assert_msg(j != NULL, "invalid JSON: %s", e.text);
+    json_t *cl = json_array_get(json_object_get(json_array_get(
+        json_object_get(j, "cases"), 0), "claims"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(cl, "reason")),
+                     r->claims[0].why);
+    json_decref(j);
+    free(buf);
+    gc_case_report_free(r);
+    gc_case_free(c);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("nonfinite");
@@ -269,6 +303,7 @@ int main(void)
     tcase_add_test(tc, nonfinite_forward_division_by_zero_at_the_point);
     tcase_add_test(tc, nonfinite_derivation_sqrt_of_one_entry);
     tcase_add_test(tc, nonfinite_random_points_say_why);
+    tcase_add_test(tc, nonfinite_claim_says_why);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }

@@ -72,6 +72,8 @@ typedef struct {
     double tol;
     gc_verdict verdict;
     double seconds;          /* wall-clock time of its check */
+    char *why;               /* nonfinite: why, one line (as a point's
+                                why), else NULL; owned */
 } gc_claim_report;
 
 typedef struct {
