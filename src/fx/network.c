@@ -1485,6 +1485,28 @@ static const tramp_fn jac_fn[NET_MAX_JACOBIANS] = {
     jac_24, jac_25, jac_26, jac_27, jac_28, jac_29, jac_30, jac_31,
 };
 
+/* Registers answer target t (d(of)/d(wrt), a Jacobian or a Hessian block) of
+ * derivation k as entry *count of map, unless the derivation already has
+ * that pair (map entries from `first` on are its own): the block's
+ * trampoline fns[*count] fills out[*nout]. */
+static int add_pair(net_jac *map, size_t *count, size_t first, size_t max,
+                    const tramp_fn *fns, gc_jacobian *out, size_t *nout,
+                    size_t k, const gc_target *t, const char *what,
+                    long line, gc_error *err)
+{
+    for (size_t j = first; j < *count; j++)
+        if (map[j].of == t->of && map[j].wrt == t->wrt) return GC_OK;
+    if (*count >= max)
+        return fx_fail(err, line, 1, GC_ELIMIT, "more than %zu %s blocks in "
+                       "one case", max, what);
+    map[*count] = (net_jac){.deriv = k, .of = t->of, .wrt = t->wrt};
+    out[*nout] = (gc_jacobian){.of = t->of->name, .wrt = t->wrt->name,
+                               .fill = fns[*count]};
+    (*nout)++;
+    (*count)++;
+    return GC_OK;
+}
+
 static int add_derivation(gc_net *n, const gc_problem *p,
                           const double *theta, const char *name,
                           const char *summary, const char *file,
@@ -1579,41 +1601,15 @@ static int add_derivation(gc_net *n, const gc_problem *p,
             for (size_t c = 0; c < ncq; c++) dup |= !strcmp(D->covers_q[c], t->wrt->name);
             if (!dup) D->covers_q[ncq++] = t->wrt->name;
         } else if (t->kind == GC_TARGET_HESSIAN) {
-            int dup = 0;
-            for (size_t j = nh0; j < n->n_hess; j++)
-                dup |= n->hmap[j].of == t->of && n->hmap[j].wrt == t->wrt;
-            if (dup) continue;
-            if (n->n_hess >= NET_MAX_HESSIANS)
-                return fx_fail(err, gc_fx_answer_line(P, i), 1, GC_ELIMIT,
-                            "more than %d Hessian blocks in one case",
-                            NET_MAX_HESSIANS);
-            net_jac *m = &n->hmap[n->n_hess];
-            m->deriv = k;
-            m->of = t->of;
-            m->wrt = t->wrt;
-            D->hess[nh].of = t->of->name;
-            D->hess[nh].wrt = t->wrt->name;
-            D->hess[nh].fill = hess_fn[n->n_hess];
-            nh++;
-            n->n_hess++;
+            st = add_pair(n->hmap, &n->n_hess, nh0, NET_MAX_HESSIANS, hess_fn,
+                          D->hess, &nh, k, t, "Hessian",
+                          gc_fx_answer_line(P, i), err);
+            if (st) return st;
         } else {
-            int dup = 0;
-            for (size_t j = nj0; j < n->n_jac; j++)
-                dup |= n->jmap[j].of == t->of && n->jmap[j].wrt == t->wrt;
-            if (dup) continue;
-            if (n->n_jac >= NET_MAX_JACOBIANS)
-                return fx_fail(err, gc_fx_answer_line(P, i), 1, GC_ELIMIT,
-                            "more than %d Jacobian blocks in one case",
-                            NET_MAX_JACOBIANS);
-            net_jac *m = &n->jmap[n->n_jac];
-            m->deriv = k;
-            m->of = t->of;
-            m->wrt = t->wrt;
-            D->jac[nj].of = t->of->name;
-            D->jac[nj].wrt = t->wrt->name;
-            D->jac[nj].fill = jac_fn[n->n_jac];
-            nj++;
-            n->n_jac++;
+            st = add_pair(n->jmap, &n->n_jac, nj0, NET_MAX_JACOBIANS, jac_fn,
+                          D->jac, &nj, k, t, "Jacobian",
+                          gc_fx_answer_line(P, i), err);
+            if (st) return st;
         }
     }
     /* a Hessian block is checked against the derivative of the
