@@ -232,6 +232,25 @@ static void jac_name(const gc_layout *L, const gc_jacobian *J, size_t i,
     snprintf(buf, n, "d%s/d%s", a, b);
 }
 
+/* A Jacobian's or Hessian's row of the block table: its label, entry
+ * count, worst entry and that entry's numbers, and the block's verdict
+ * (the caller ends the line). */
+static void block_row(FILE *f, const cols *cw, const char *label, size_t n,
+                      const char *name, const gc_entry_check *worst,
+                      gc_verdict v, const gc_report_options *o)
+{
+    fputs("    ", f);
+    pad(f, label, cw->blk);
+    fprintf(f, " %7zu  ", n);
+    pad(f, name, cw->name);
+    num(f, worst->analytic);
+    num(f, worst->numeric.value);
+    num(f, worst->numeric.abserr);
+    if (isnan(worst->rel_error)) fprintf(f, " %10s  ", "nan");
+    else fprintf(f, " %10.2e  ", worst->rel_error);
+    verdict(f, v, 0, o);
+}
+
 /* One row per stated Jacobian: the worst entry over all points. */
 static void jacobian_rows(FILE *f, const cols *cw, const gc_case_report *r,
                           const gc_derivation_report *dr,
@@ -262,16 +281,7 @@ static void jacobian_rows(FILE *f, const cols *cw, const gc_case_report *r,
         char name[160], label[96];
         jac_name(L, J, wi / w->size, wi % w->size, name, sizeof name);
         snprintf(label, sizeof label, "d%s/d%s", J->of, J->wrt);
-        fputs("    ", f);
-        pad(f, label, cw->blk);
-        fprintf(f, " %7zu  ", n);
-        pad(f, name, cw->name);
-        num(f, worst->analytic);
-        num(f, worst->numeric.value);
-        num(f, worst->numeric.abserr);
-        if (isnan(worst->rel_error)) fprintf(f, " %10s  ", "nan");
-        else fprintf(f, " %10.2e  ", worst->rel_error);
-        verdict(f, block_verdict(counts), 0, o);
+        block_row(f, cw, label, n, name, worst, block_verdict(counts), o);
         fprintf(f, " (Jacobian%s)\n", r->n_points > 1 ? "" : "");
         (void)wp;
         if (o->verbose < 2) continue;
@@ -315,16 +325,7 @@ static void hessian_rows(FILE *f, const cols *cw, const gc_case_report *r,
         gc_entry_name(&L->params, B->offset + wi % B->size, b, sizeof b);
         snprintf(name, sizeof name, "%s,%s", a, b);
         snprintf(label, sizeof label, "d2/d%sd%s", J->of, J->wrt);
-        fputs("    ", f);
-        pad(f, label, cw->blk);
-        fprintf(f, " %7zu  ", n);
-        pad(f, name, cw->name);
-        num(f, worst->analytic);
-        num(f, worst->numeric.value);
-        num(f, worst->numeric.abserr);
-        if (isnan(worst->rel_error)) fprintf(f, " %10s  ", "nan");
-        else fprintf(f, " %10.2e  ", worst->rel_error);
-        verdict(f, block_verdict(counts), 0, o);
+        block_row(f, cw, label, n, name, worst, block_verdict(counts), o);
         fprintf(f, " (Hessian: numeric is d/d%s of the derivation's "
                 "dL/d%s)\n", J->wrt, J->of);
         if (o->verbose < 2) continue;       /* every entry: -vv, as Jacobians */
