@@ -15,15 +15,6 @@
 #include "testutil.h"
 #include "fx/network.h"
 
-static gc_case *load(const char *path)
-{
-    gc_case *c = NULL;
-    gc_error err;
-    int st = gc_case_load(path, &c, &err);
-    ck_assert_msg(st == GC_OK, "%s:%ld:%ld: %s", err.file, err.line,
-                  err.column, err.msg);
-    return c;
-}
 
 static const char *case_path(const char *name)
 {
@@ -104,7 +95,7 @@ START_TEST(netbatch_twins_equal_forward)
         "gru_bptt_001_6_5_net", "cnn1d_000_p3_net",
         "conv_backprop_001_5_6_net", NULL};
     for (int i = 0; twins[i]; i++) {
-        gc_case *c = load(case_path(twins[i]));
+        gc_case *c = tu_load_case(case_path(twins[i]));
         check_batch(c, 0);      /* below GC_BATCH_MIN_PARAMS: exact */
         gc_case_free(c);
     }
@@ -159,7 +150,7 @@ START_TEST(netbatch_one_copy_calls_in_any_order)
         "gru_bptt_001_6_5_net", "cnn1d_000_p3_net",
         "conv_backprop_001_5_6_net", NULL};
     for (int i = 0; twins[i]; i++) {
-        gc_case *c = load(case_path(twins[i]));
+        gc_case *c = tu_load_case(case_path(twins[i]));
         check_one_copy_sequence(c);
         gc_case_free(c);
     }
@@ -173,7 +164,7 @@ END_TEST
  * more than one turn of NET_BATCH_MAX_WORK, src/fx/network.c). */
 START_TEST(netbatch_large_lstm_within_ulps)
 {
-    gc_case *c = load(tu_path("benchmarks/lstm_net_32_64_16.yaml"));
+    gc_case *c = tu_load_case(tu_path("benchmarks/lstm_net_32_64_16.yaml"));
     const gc_model_type *m = c->model;
     const gc_problem *p = c->prob;
     size_t np = p->layout.params.n, n = 0;
@@ -284,7 +275,7 @@ static const char builtins_net[] =
 
 START_TEST(netbatch_network_builtins_equal_forward)
 {
-    gc_case *c = load(tu_tmpfile(builtins_net));
+    gc_case *c = tu_load_case(tu_tmpfile(builtins_net));
     check_batch(c, 0);
     gc_case_free(c);
 }
@@ -350,14 +341,14 @@ START_TEST(netbatch_directions_equal_forward)
         "gru_bptt_001_6_5_net", "cnn1d_000_p3_net",
         "conv_backprop_001_5_6_net", NULL};
     for (int i = 0; twins[i]; i++) {
-        gc_case *c = load(case_path(twins[i]));
+        gc_case *c = tu_load_case(case_path(twins[i]));
         check_dir(c);
         gc_case_free(c);
     }
-    gc_case *c = load(tu_tmpfile(guard_net));    /* guards: redo copies */
+    gc_case *c = tu_load_case(tu_tmpfile(guard_net));    /* guards: redo copies */
     check_dir(c);
     gc_case_free(c);
-    c = load(tu_path("benchmarks/lstm_net_32_64_16.yaml"));  /* 24 832 */
+    c = tu_load_case(tu_path("benchmarks/lstm_net_32_64_16.yaml"));  /* 24 832 */
     check_dir(c);
     gc_case_free(c);
 }
@@ -365,10 +356,10 @@ END_TEST
 
 START_TEST(netbatch_softmax_and_guards_equal_forward)
 {
-    gc_case *c = load(tu_tmpfile(softmax_net));
+    gc_case *c = tu_load_case(tu_tmpfile(softmax_net));
     check_batch(c, 0);
     gc_case_free(c);
-    c = load(tu_tmpfile(guard_net));
+    c = tu_load_case(tu_tmpfile(guard_net));
     check_batch(c, 0);
     gc_case_free(c);
 }
@@ -393,7 +384,7 @@ START_TEST(netbatch_value_index_keeps_the_interpreter)
         "  mine:\n"
         "    formulas: |\n"
         "      dL/dw[1] = w[2]\n";
-    gc_case *c = load(tu_tmpfile(text));
+    gc_case *c = tu_load_case(tu_tmpfile(text));
     ck_assert_ptr_null(c->model->forward_batch);
     gc_case_free(c);
 }

@@ -11,26 +11,7 @@
 #include "gradcheck.h"
 #include "testutil.h"
 
-static gc_case *load(const char *path)
-{
-    gc_case *c = NULL;
-    gc_error err;
-    int st = gc_case_load(path, &c, &err);
-    ck_assert_msg(st == GC_OK, "%s:%ld:%ld: %s", err.file, err.line,
-                  err.column, err.msg);
-    return c;
-}
 
-static gc_case_report *run(const gc_case *c, int threads)
-{
-    gc_run_options o = gc_run_options_default();
-    o.threads = threads;
-    gc_case_report *r = NULL;
-    gc_error err;
-    int st = gc_run_case(c, &o, &r, &err);
-    ck_assert_msg(st == GC_OK, "%s", err.msg);
-    return r;
-}
 
 static const gc_derivation_report *deriv(const gc_case_report *r,
                                          const char *name)
@@ -62,7 +43,7 @@ static const char linear[] =
 
 START_TEST(network_forward_by_hand_with_taps_and_bases)
 {
-    gc_case *c = load(tu_tmpfile(linear));
+    gc_case *c = tu_load_case(tu_tmpfile(linear));
     const gc_layout *L = &c->prob->layout;
     ck_assert_int_eq(L->quantities.n_blocks, 1);
     const gc_block *s = gc_blocks_find(&L->quantities, "s");
@@ -88,7 +69,7 @@ START_TEST(network_forward_by_hand_with_taps_and_bases)
     ck_assert_double_eq(q[1], 7.5);
     free(work);
     /* the derivation is exact: dL/dW = (s - y) x^T = [[3, 3], [7, 7]] */
-    gc_case_report *r = run(c, 1);
+    gc_case_report *r = tu_run_case(c, 1);
     const gc_derivation_report *d = deriv(r, "mine");
     ck_assert_int_eq(d->verdict, GC_AGREE);
     ck_assert(d->no_expect);
@@ -103,8 +84,8 @@ END_TEST
 
 START_TEST(network_mlp_right_agrees_wrong_is_localised)
 {
-    gc_case *c = load(tu_path("tests/networks/mlp2_relu.yaml"));
-    gc_case_report *r = run(c, 1);
+    gc_case *c = tu_load_case(tu_path("tests/networks/mlp2_relu.yaml"));
+    gc_case_report *r = tu_run_case(c, 1);
     ck_assert_int_eq(r->n_points, 5);
     const gc_derivation_report *d = deriv(r, "right");
     for (size_t p = 0; p < r->n_points; p++)
@@ -133,14 +114,14 @@ END_TEST
 
 START_TEST(network_recurrence_localises_the_time_step)
 {
-    gc_case *c = load(tu_path("tests/networks/rnn_tanh.yaml"));
+    gc_case *c = tu_load_case(tu_path("tests/networks/rnn_tanh.yaml"));
     const gc_block *h = gc_blocks_find(&c->prob->layout.quantities, "h");
     ck_assert_ptr_nonnull(h);
     ck_assert(h->timed);                      /* h[t][k], time-major */
     ck_assert_int_eq(h->shape[0], 4);
     ck_assert_int_eq(h->shape[1], 3);
     ck_assert_int_eq(h->base[0], 1);
-    gc_case_report *r = run(c, 2);
+    gc_case_report *r = tu_run_case(c, 2);
     ck_assert_int_eq(deriv(r, "bptt")->verdict, GC_AGREE);
     const gc_derivation_report *d = deriv(r, "no_transpose");
     ck_assert_int_eq(d->verdict, GC_DISAGREE);
@@ -158,10 +139,10 @@ END_TEST
 
 START_TEST(network_threads_give_the_same_numbers)
 {
-    gc_case *c = load(tu_path("tests/networks/rnn_tanh.yaml"));
+    gc_case *c = tu_load_case(tu_path("tests/networks/rnn_tanh.yaml"));
     /* 24 threads: more than the 16 compiled programs of the pool, so
      * some wait for one */
-    gc_case_report *a = run(c, 1), *b = run(c, 2), *m = run(c, 24);
+    gc_case_report *a = tu_run_case(c, 1), *b = tu_run_case(c, 2), *m = tu_run_case(c, 24);
     for (size_t i = 0; i < a->n_derivs; i++)
         for (size_t p = 0; p < a->n_points; p++)
             for (size_t k = 0; k < c->prob->layout.params.n; k++) {
@@ -191,8 +172,8 @@ static const char *edited(const char *old, const char *new)
 START_TEST(network_no_expectation_decides_by_its_own_verdict)
 {
     /* dL/dW = (s - y) s^T instead of (s - y) x^T: wrong, no expect: */
-    gc_case *c = load(tu_tmpfile(edited("outer(s - y, x)", "outer(s - y, s)")));
-    gc_case_report *r = run(c, 1);
+    gc_case *c = tu_load_case(tu_tmpfile(edited("outer(s - y, x)", "outer(s - y, s)")));
+    gc_case_report *r = tu_run_case(c, 1);
     ck_assert_int_eq(deriv(r, "mine")->verdict, GC_DISAGREE);
     ck_assert_int_eq(r->unmet, 1);
     gc_case_report_free(r);
@@ -241,7 +222,7 @@ END_TEST
  * from its layout (carol.c computes the right gradient in C). */
 START_TEST(network_grades_formula_and_c_submissions)
 {
-    gc_case *c = load(tu_path("tests/networks/mlp2_relu.yaml"));
+    gc_case *c = tu_load_case(tu_path("tests/networks/mlp2_relu.yaml"));
     char *args[1] = {(char *)tu_path("tests/networks/submissions")};
     gc_grade_options o = gc_grade_options_default();
     gc_grade_report *r = NULL;
@@ -276,8 +257,8 @@ START_TEST(network_hessian_blocks_are_checked)
     /* L = 0.5 |W x - y|^2: d2L/dW_ij dW_kl = kdelta(i, k) x_j x_l with
      * x = (1.5, -0.5, 2): entry (W[1][2], W[1][3]) is -0.5 * 2 = -1,
      * (W[1][2], W[2][3]) is 0 and (W[2][1], W[2][1]) is 1.5^2 = 2.25. */
-    gc_case *c = load(tu_path("tests/networks/linear_hessian.yaml"));
-    gc_case_report *r = run(c, 1);
+    gc_case *c = tu_load_case(tu_path("tests/networks/linear_hessian.yaml"));
+    gc_case_report *r = tu_run_case(c, 1);
     const gc_derivation_report *d = deriv(r, "right");
     ck_assert_int_eq(d->n_hessians, 1);
     ck_assert_int_eq(d->verdict, GC_AGREE);
@@ -323,8 +304,8 @@ END_TEST
  * first wrong at dL/dc at t = T - 1 = 3. */
 START_TEST(network_lstm_uses_later_definitions)
 {
-    gc_case *c = load(tu_path("tests/networks/lstm_small.yaml"));
-    gc_case_report *r = run(c, 1);
+    gc_case *c = tu_load_case(tu_path("tests/networks/lstm_small.yaml"));
+    gc_case_report *r = tu_run_case(c, 1);
     ck_assert_int_eq(deriv(r, "bptt")->verdict, GC_AGREE);
     const gc_derivation_report *d = deriv(r, "no_cell_path");
     ck_assert_int_eq(d->verdict, GC_DISAGREE);
@@ -345,8 +326,8 @@ END_TEST
  * reported at the file's own line and column. */
 START_TEST(network_derivation_from_a_file)
 {
-    gc_case *c = load(tu_path("tests/networks/mlp2_relu_file.yaml"));
-    gc_case_report *r = run(c, 1);
+    gc_case *c = tu_load_case(tu_path("tests/networks/mlp2_relu_file.yaml"));
+    gc_case_report *r = tu_run_case(c, 1);
     ck_assert_int_eq(deriv(r, "right")->verdict, GC_AGREE);
     ck_assert_int_eq(r->unmet, 0);
     gc_case_report_free(r);
@@ -379,12 +360,12 @@ START_TEST(network_loss_keeps_its_name)
         memcpy(p, "dcost/", 6);
     }
     strcat(text, "grading:\n  formulas: {dcost/dW: 1}\n");
-    gc_case *c = load(tu_tmpfile(text));
+    gc_case *c = tu_load_case(tu_tmpfile(text));
     ck_assert_ptr_nonnull(c->grading);
     ck_assert_int_eq(c->grading->n_loss, 1);
     ck_assert_str_eq(c->grading->loss[0], "cost");
     ck_assert_str_eq(c->grading->formulas[0].key, "dcost/dW");
-    gc_case_report *r = run(c, 1);
+    gc_case_report *r = tu_run_case(c, 1);
     ck_assert_int_eq(deriv(r, "mine")->verdict, GC_AGREE);
     gc_case_report_free(r);
     gc_case_free(c);
@@ -436,10 +417,10 @@ static char *deep_mlp(int layers)
 START_TEST(network_deep_mlp_fits_the_limits)
 {
     char *text = deep_mlp(30);
-    gc_case *c = load(tu_tmpfile(text));
+    gc_case *c = tu_load_case(tu_tmpfile(text));
     free(text);
     ck_assert_uint_eq(c->prob->layout.quantities.n_blocks, 60);
-    gc_case_report *r = run(c, 1);
+    gc_case_report *r = tu_run_case(c, 1);
     const gc_derivation_report *d = deriv(r, "right");
     ck_assert_int_eq(d->verdict, GC_AGREE);
     ck_assert_int_eq(d->n_claimed, 30 * 4);
@@ -447,7 +428,7 @@ START_TEST(network_deep_mlp_fits_the_limits)
     gc_case_free(c);
 
     text = deep_mlp(31);        /* 32 dims: n0..n31 */
-    c = load(tu_tmpfile(text));
+    c = tu_load_case(tu_tmpfile(text));
     free(text);
     gc_case_free(c);
     text = deep_mlp(32);        /* 33 dims */
@@ -501,8 +482,8 @@ START_TEST(network_partial_answers_claim_their_entries)
     char *d = strstr(text, "      dL/ds = s - y\n");
     snprintf(d, sizeof text - (size_t)(d - text),
              "      dL/ds[1] = s[1]\n      dL/dW[0][1] = (s - y)[0] x[1]\n");
-    gc_case *c = load(tu_tmpfile(text));
-    gc_case_report *r = run(c, 1);
+    gc_case *c = tu_load_case(tu_tmpfile(text));
+    gc_case_report *r = tu_run_case(c, 1);
     const gc_derivation_report *m = deriv(r, "mine");
     ck_assert_int_eq(m->verdict, GC_AGREE);
     ck_assert_uint_eq(m->n_claimed, 1);
@@ -523,8 +504,8 @@ START_TEST(network_partial_answers_claim_their_entries)
     d = strstr(text, "      dL/ds[1] = s[1]\n");
     snprintf(d, sizeof text - (size_t)(d - text),
              "      dL/ds[1] = 2 s[1]\n      dL/dW[0][1] = (s - y)[0] x[1]\n");
-    c = load(tu_tmpfile(text));
-    r = run(c, 1);
+    c = tu_load_case(tu_tmpfile(text));
+    r = tu_run_case(c, 1);
     m = deriv(r, "mine");
     ck_assert_int_eq(m->verdict, GC_DISAGREE);
     ck_assert_int_eq(m->points[0].first_wrong, 1);
@@ -568,7 +549,7 @@ START_TEST(network_shapes_multiply_and_divide)
         "  mine:\n"
         "    formulas: |\n"
         "      dL/dV = ones(2, 3)\n";
-    gc_case *c = load(tu_tmpfile(text));
+    gc_case *c = tu_load_case(tu_tmpfile(text));
     const gc_blocks *P = &c->prob->layout.params;
     const gc_block *W = gc_blocks_find(P, "W"), *V = gc_blocks_find(P, "V"),
                    *U = gc_blocks_find(P, "U");
@@ -636,8 +617,8 @@ static const char paper_rnn[] =
 
 START_TEST(network_base_cases_on_their_own_lines)
 {
-    gc_case *c = load(tu_tmpfile(paper_rnn));
-    gc_case *ref = load(tu_path("tests/networks/rnn_tanh.yaml"));
+    gc_case *c = tu_load_case(tu_tmpfile(paper_rnn));
+    gc_case *ref = tu_load_case(tu_path("tests/networks/rnn_tanh.yaml"));
     const gc_block *h = gc_blocks_find(&c->prob->layout.quantities, "h");
     ck_assert_ptr_nonnull(h);
     ck_assert_int_eq(h->base[0], 0);           /* h[0] .. h[4] */
@@ -652,7 +633,7 @@ START_TEST(network_base_cases_on_their_own_lines)
     gc_engine_free(e1);
     gc_engine_free(e2);
     gc_case_free(ref);
-    gc_case_report *r = run(c, 1);
+    gc_case_report *r = tu_run_case(c, 1);
     ck_assert_int_eq(deriv(r, "last_first")->verdict, GC_AGREE);
     ck_assert_int_eq(deriv(r, "general_first")->verdict, GC_AGREE);
     const gc_derivation_report *d = deriv(r, "last_doubled");
@@ -734,12 +715,12 @@ static const char every_step[] =
 
 START_TEST(network_base_row_is_answered_by_its_own_line)
 {
-    gc_case *c = load(tu_tmpfile(every_step));
+    gc_case *c = tu_load_case(tu_tmpfile(every_step));
     const gc_blocks *Q = &c->prob->layout.quantities;
     const gc_block *h = gc_blocks_find(Q, "h");
     ck_assert_ptr_nonnull(h);
     ck_assert_int_eq(h->base[0], 0);            /* h[0] .. h[3], 2 each */
-    gc_case_report *r = run(c, 1);
+    gc_case_report *r = tu_run_case(c, 1);
     const gc_derivation_report *d = deriv(r, "steps");
     ck_assert_int_eq(d->verdict, GC_AGREE);
     for (size_t j = 0; j < h->size; j++)        /* h[0][1], h[0][2] not */

@@ -19,24 +19,9 @@
 
 static gc_case *load(const char *text)
 {
-    gc_case *c = NULL;
-    gc_error err;
-    int st = gc_case_load(tu_tmpfile(text), &c, &err);
-    ck_assert_msg(st == GC_OK, "%s:%ld:%ld: %s", err.file, err.line,
-                  err.column, err.msg);
-    return c;
+    return tu_load_case(tu_tmpfile(text));
 }
 
-static gc_case_report *run(const gc_case *c, int threads)
-{
-    gc_run_options o = gc_run_options_default();
-    o.threads = threads;
-    gc_case_report *r = NULL;
-    gc_error err;
-    int st = gc_run_case(c, &o, &r, &err);
-    ck_assert_msg(st == GC_OK, "%s", err.msg);
-    return r;
-}
 
 static void has(const char *s, const char *part)
 {
@@ -67,7 +52,7 @@ static const char log_step[] =
 START_TEST(nonfinite_forward_log_at_a_step)
 {
     gc_case *c = load(log_step);
-    gc_case_report *r = run(c, 1);
+    gc_case_report *r = tu_run_case(c, 1);
     const gc_point_report *pr = &r->derivs[0].points[0];
     ck_assert_int_eq(pr->entries[0].verdict, GC_NONFINITE);
     ck_assert_int_eq(pr->entries[1].verdict, GC_AGREE);
@@ -76,7 +61,7 @@ START_TEST(nonfinite_forward_log_at_a_step)
     has(pr->why, "computing a2[1] (line 7, column 23)");
     /* the same reason whatever the threads (it is found on the calling
      * thread, after the check) */
-    gc_case_report *r2 = run(c, 2);
+    gc_case_report *r2 = tu_run_case(c, 2);
     ck_assert_str_eq(r2->derivs[0].points[0].why, pr->why);
 
     /* JSON: the point's reason and the derivation's first, valid */
@@ -141,7 +126,7 @@ static const char index_step[] =
 START_TEST(nonfinite_forward_index_out_of_range_at_a_step)
 {
     gc_case *c = load(index_step);
-    gc_case_report *r = run(c, 1);
+    gc_case_report *r = tu_run_case(c, 1);
     const gc_point_report *pr = &r->derivs[0].points[0];
     ck_assert_int_eq(pr->entries[0].verdict, GC_NONFINITE);
     has(pr->why, "b[1]: the loss is NaN at this point with b[1] + ");
@@ -172,7 +157,7 @@ static const char division[] =
 START_TEST(nonfinite_forward_division_by_zero_at_the_point)
 {
     gc_case *c = load(division);
-    gc_case_report *r = run(c, 1);
+    gc_case_report *r = tu_run_case(c, 1);
     const gc_point_report *pr = &r->derivs[0].points[0];
     ck_assert_int_eq(pr->entries[1].verdict, GC_NONFINITE);
     has(pr->why, "the loss is infinite at this point, so no numeric "
@@ -204,7 +189,7 @@ static const char sqrt_entry[] =
 START_TEST(nonfinite_derivation_sqrt_of_one_entry)
 {
     gc_case *c = load(sqrt_entry);
-    gc_case_report *r = run(c, 1);
+    gc_case_report *r = tu_run_case(c, 1);
     const gc_point_report *pr = &r->derivs[0].points[0];
     ck_assert_int_eq(pr->entries[0].verdict, GC_NONFINITE);
     ck_assert_int_eq(pr->entries[1].verdict, GC_AGREE);
@@ -238,7 +223,7 @@ static const char random_log[] =
 START_TEST(nonfinite_random_points_say_why)
 {
     gc_case *c = load(random_log);
-    gc_case_report *r = run(c, 1);
+    gc_case_report *r = tu_run_case(c, 1);
     const gc_derivation_report *dr = &r->derivs[0];
     size_t bad = 0, late = 0;
     for (size_t p = 0; p < r->n_points; p++) {
@@ -268,7 +253,7 @@ START_TEST(nonfinite_claim_says_why)
     snprintf(text, sizeof text, "%sclaims:\n  - {name: \"dL/db1 = 2\", of: "
              "\"d/db[1]\", stated: 2, expect: nonfinite}\n", log_step);
     gc_case *c = load(text);
-    gc_case_report *r = run(c, 1);
+    gc_case_report *r = tu_run_case(c, 1);
     ck_assert_int_eq(r->claims[0].verdict, GC_NONFINITE);
     has(r->claims[0].why, "b[1]: the loss is NaN at this point with b[1] + "
         "0.015625");

@@ -70,3 +70,24 @@ int tu_run(Suite *s)
     remove_test_dir();
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
+
+gc_case *tu_load_case(const char *path)
+{
+    gc_case *c = NULL;
+    gc_error err;
+    int st = gc_case_load(path, &c, &err);
+    ck_assert_msg(st == GC_OK, "%s:%ld:%ld: %s", err.file, err.line,
+                  err.column, err.msg);
+    return c;
+}
+
+gc_case_report *tu_run_case(const gc_case *c, int threads)
+{
+    gc_run_options o = gc_run_options_default();
+    o.threads = threads;
+    gc_case_report *r = NULL;
+    gc_error err;
+    int st = gc_run_case(c, &o, &r, &err);
+    ck_assert_msg(st == GC_OK, "%s", err.msg);
+    return r;
+}
